@@ -1,0 +1,122 @@
+namespace LibBus;
+
+public sealed partial class Bus
+{
+    /// <summary>
+    /// Broadcasts <paramref name="message"/> and returns once every listener has
+    /// copied it. The message is validated before the bus is touched.
+    /// </summary>
+    /// <param name="message">At most 2047 bytes of UTF-8, no NUL.</param>
+    /// <param name="timeout">Limit for the whole delivery, slow listeners included; null for none.</param>
+    /// <param name="cancellationToken">Cancels the wait; the bus stays usable.</param>
+    /// <exception cref="BusMessageInvalidException">The message is not valid; nothing was sent.</exception>
+    /// <exception cref="BusTimeoutException">The timeout fired; see <see cref="BusTimeoutException.UnacknowledgedListeners"/>.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled. If the message was already published, listeners that had not copied it may miss it.</exception>
+    /// <exception cref="BusRemovedException">The bus was removed.</exception>
+    public void Broadcast(string message, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+        => BroadcastCore(message, default, noWait: false, timeout, cancellationToken);
+
+    /// <summary>Broadcasts raw message bytes; see <see cref="Broadcast(string, TimeSpan?, CancellationToken)"/>.</summary>
+    public void Broadcast(ReadOnlySpan<byte> message, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+        => BroadcastCore(null, message, noWait: false, timeout, cancellationToken);
+
+    /// <summary>Broadcasts a message; see <see cref="Broadcast(string, TimeSpan?, CancellationToken)"/>.</summary>
+    public void Broadcast(BusMessage message, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        BroadcastCore(null, message.Bytes.Span, noWait: false, timeout, cancellationToken);
+    }
+
+    /// <summary>
+    /// Broadcasts only if the bus is free right now: returns false at once, having
+    /// sent nothing, while another broadcaster holds the bus or a listener is still
+    /// busy with the previous message. Once the bus is taken it waits for every
+    /// listener, within <paramref name="timeout"/>.
+    /// </summary>
+    /// <exception cref="BusMessageInvalidException">The message is not valid; nothing was sent.</exception>
+    /// <exception cref="BusTimeoutException">The delivery timed out.</exception>
+    public bool TryBroadcast(string message, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+        => BroadcastCore(message, default, noWait: true, timeout, cancellationToken);
+
+    /// <summary>Raw-bytes form of <see cref="TryBroadcast(string, TimeSpan?, CancellationToken)"/>.</summary>
+    public bool TryBroadcast(ReadOnlySpan<byte> message, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+        => BroadcastCore(null, message, noWait: true, timeout, cancellationToken);
+
+    /// <summary>
+    /// Broadcasts on a dedicated thread (a System V semaphore wait cannot be
+    /// awaited), completing once every listener has copied the message.
+    /// </summary>
+    /// <exception cref="BusMessageInvalidException">Thrown at once, before any thread starts.</exception>
+    public Task BroadcastAsync(string message, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        BusMessage.Validate(message);
+        ThrowIfCannot(BusAccess.Broadcast);
+        return Task.Factory.StartNew(
+            () => Broadcast(message, timeout, cancellationToken),
+            cancellationToken, TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// The broadcast of PROTOCOL.md's hardened algorithm: take, write, publish,
+    /// await the acknowledgements. Allocates nothing on success.
+    /// </summary>
+    private unsafe bool BroadcastCore(string? text, ReadOnlySpan<byte> bytes, bool noWait, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        // Validate first: bad input touches nothing.
+        int length = text is null ? BusMessage.Validated(bytes).Length : BusMessage.Validate(text);
+        Deadline deadline = Deadline.After(timeout);
+        ThrowIfCannot(BusAccess.Broadcast);
+
+        // 1. {P(X)u, Z(W), V(N)u, V(Q)}
+        if (!_semaphores.TakeBus(noWait, deadline, cancellationToken))
+        {
+            if (noWait) return false;
+            int busy = _semaphores.GetValues()[Semaphores.W];
+            throw new BusTimeoutException(busy > 0
+                ? $"{Path}: timed out waiting for the bus: {busy} listener(s) still busy with the previous message"
+                : $"{Path}: timed out waiting for the bus: another broadcaster holds it", Path, busy);
+        }
+
+        // 2. write the message into the segment
+        bool added = false;
+        try
+        {
+            _segment.DangerousAddRef(ref added);
+            var segment = new Span<byte>((void*)_segment.DangerousGetHandle(), SharedSegmentHandle.Size);
+            if (text is null) bytes.CopyTo(segment);
+            else BusMessage.StrictUtf8.GetBytes(text, segment);
+            segment[length] = 0;
+        }
+        catch
+        {
+            _semaphores.GiveUpDelivery();
+            throw;
+        }
+        finally
+        {
+            if (added) _segment.DangerousRelease();
+        }
+
+        // 3. Q := 0
+        _semaphores.Publish();
+
+        // 4. {Z(S), P(N)u, V(X)u}
+        bool delivered;
+        try
+        {
+            delivered = _semaphores.AwaitAcknowledgements(deadline, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            _semaphores.GiveUpDelivery();
+            throw;
+        }
+        if (!delivered)
+        {
+            int unacknowledged = _semaphores.GiveUpDelivery();
+            throw new BusTimeoutException(
+                $"{Path}: timed out: {unacknowledged} listener(s) had not received the message", Path, unacknowledged);
+        }
+        return true;
+    }
+}

@@ -1,0 +1,83 @@
+namespace LibBus;
+
+public sealed partial class Bus
+{
+    /// <summary>
+    /// Listens on the calling thread: joins, calls <paramref name="onListening"/>
+    /// once counted (a broadcast from then on reaches this listener), then calls
+    /// <paramref name="onMessage"/> for each message until it returns false.
+    /// Each message is acknowledged as soon as it is copied; while
+    /// <paramref name="onMessage"/> runs, the next broadcaster waits.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">Cancelled; the listener has left the bus.</exception>
+    /// <exception cref="BusRemovedException">The bus was removed.</exception>
+    public void Listen(Func<BusMessage, bool> onMessage, Action? onListening = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(onMessage);
+        ThrowIfCannot(BusAccess.Listen);
+        using var lease = new SegmentLease(_segment);
+        var session = new ListenerSession(this, _segment);
+        session.Join(Deadline.Infinite, cancellationToken);
+        try
+        {
+            onListening?.Invoke();
+            while (onMessage(session.Receive(noWait: false, Deadline.Infinite, cancellationToken)!))
+            {
+            }
+        }
+        finally
+        {
+            session.Leave();
+        }
+    }
+
+    /// <summary>
+    /// Starts listening on a dedicated thread and returns the stream of messages.
+    /// <see cref="BusSubscription.Joined"/> completes once this listener is counted.
+    /// </summary>
+    /// <param name="capacity">How many copied messages may wait for the consumer; when full, the
+    /// listener stops taking messages, holding broadcasters back as a slow listener does.</param>
+    public BusSubscription Subscribe(int capacity = BusSubscription.DefaultCapacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        ThrowIfCannot(BusAccess.Listen);
+        return new BusSubscription(this, _segment, capacity);
+    }
+
+    /// <summary>
+    /// The messages of this bus, from a listener that joins when enumeration starts
+    /// and leaves when it ends. For a "joined" signal use <see cref="Subscribe"/>.
+    /// </summary>
+    public async IAsyncEnumerable<BusMessage> ListenAsync(
+        int capacity = BusSubscription.DefaultCapacity,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using BusSubscription subscription = Subscribe(capacity);
+        await foreach (BusMessage message in subscription.WithCancellation(cancellationToken).ConfigureAwait(false))
+            yield return message;
+    }
+
+    /// <summary>
+    /// Joins the bus for polling (waiting, within <paramref name="timeout"/>, while a
+    /// delivery is in progress). Then call <see cref="BusPoller.Poll"/> or
+    /// <see cref="BusPoller.TryPoll"/>; dispose to leave.
+    /// </summary>
+    /// <exception cref="BusTimeoutException">Could not join in time.</exception>
+    public BusPoller StartPolling(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ThrowIfCannot(BusAccess.Listen);
+        var lease = new SegmentLease(_segment);
+        try
+        {
+            var session = new ListenerSession(this, _segment);
+            if (!session.Join(Deadline.After(timeout), cancellationToken))
+                throw new BusTimeoutException($"{Path}: timed out joining: a delivery is in progress", Path, 0);
+            return new BusPoller(this, session, lease);
+        }
+        catch
+        {
+            lease.Dispose();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,257 @@
+using System.Security.Cryptography;
+using static LibBus.Interop.Libc;
+
+namespace LibBus;
+
+/// <summary>
+/// An open bus: a System V semaphore array and a 2048-byte shared memory
+/// segment named by a key file. Create one with <see cref="Create(string, bool)"/>,
+/// open it with <see cref="Open(string, BusAccess)"/>, then broadcast or listen.
+/// Disposing detaches the segment; the bus itself stays until <see cref="Remove(string)"/>.
+/// </summary>
+/// <remarks>
+/// A <see cref="Bus"/> may be used from several threads at once: broadcasts
+/// serialize on the bus lock like broadcasts from separate processes do, and
+/// each listener (<see cref="Listen"/>, <see cref="Subscribe"/>, <see cref="StartPolling"/>)
+/// is a separate member of the bus.
+/// </remarks>
+public sealed partial class Bus : IDisposable
+{
+    private const int OwnerReadWrite = 0x180; // 0600
+    private const int OwnerRead = 0x100;      // 0400
+
+    private readonly SharedSegmentHandle _segment;
+    private readonly Semaphores _semaphores;
+
+    private Bus(string path, BusKeys keys, BusAccess access, int semid, int shmid, SharedSegmentHandle segment)
+    {
+        Path = path;
+        Keys = keys;
+        Access = access;
+        _semaphores = new Semaphores(semid, path);
+        SegmentId = shmid;
+        _segment = segment;
+    }
+
+    /// <summary>The key file this bus was opened from.</summary>
+    public string Path { get; }
+
+    /// <summary>The IPC keys from the key file.</summary>
+    public BusKeys Keys { get; }
+
+    /// <summary>What this handle may be used for.</summary>
+    public BusAccess Access { get; }
+
+    /// <summary>The semaphore array's identifier (as <c>ipcs -s</c> shows it).</summary>
+    public int SemaphoreId => _semaphores.Id;
+
+    /// <summary>The shared memory segment's identifier (as <c>ipcs -m</c> shows it).</summary>
+    public int SegmentId { get; }
+
+    internal Semaphores Semaphores => _semaphores;
+
+    /// <summary>
+    /// Opens the bus whose key file is <paramref name="path"/>. Listen-only handles
+    /// attach the segment read-only.
+    /// </summary>
+    /// <exception cref="BusNotFoundException">The key file does not exist.</exception>
+    /// <exception cref="BusKeyFileCorruptException">The file is not a bus key file.</exception>
+    /// <exception cref="BusRemovedException">The IPC objects it names are gone.</exception>
+    /// <exception cref="BusAccessDeniedException">The bus's permissions do not allow it.</exception>
+    public static Bus Open(string path, BusAccess access = BusAccess.ListenAndBroadcast)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (access is not (BusAccess.Listen or BusAccess.Broadcast or BusAccess.ListenAndBroadcast))
+            throw new ArgumentOutOfRangeException(nameof(access), access, "not a valid access");
+        BusKeys keys = BusFile.Read(path);
+        bool readOnly = access == BusAccess.Listen;
+        int semid = LookUp(path, keys.SemaphoreKey, "semaphore array", isSemaphore: true, OwnerReadWrite);
+        int shmid = LookUp(path, keys.SegmentKey, "shared memory segment", isSemaphore: false, readOnly ? OwnerRead : OwnerReadWrite);
+        SharedSegmentHandle segment = SharedSegmentHandle.Attach(shmid, readOnly)
+            ?? throw OpenError(Interop.Errors.LastErrno, path, "shared memory segment", keys.SegmentKey);
+        return new Bus(path, keys, access, semid, shmid, segment);
+    }
+
+    /// <summary>
+    /// <c>semget</c>/<c>shmget</c> of an existing object with a permission request
+    /// (the kernel checks the caller's class against <paramref name="permission"/>).
+    /// </summary>
+    private static int LookUp(string path, int key, string what, bool isSemaphore, int permission)
+    {
+        int id = isSemaphore
+            ? SemGet(key, Semaphores.Count, permission)
+            : ShmGet(key, SharedSegmentHandle.Size, permission);
+        return id >= 0 ? id : throw OpenError(Interop.Errors.LastErrno, path, what, key);
+    }
+
+    private static BusException OpenError(int errno, string path, string what, int key) => errno switch
+    {
+        Interop.Errors.ENOENT or Interop.Errors.EIDRM => BusErrors.Gone(path, what, key),
+        Interop.Errors.EINVAL => new BusKeyFileCorruptException(
+            $"{path}: not a usable bus: key {key} names a {what} of another shape (not made by bus)", path, errno),
+        Interop.Errors.EACCES or Interop.Errors.EPERM => new BusAccessDeniedException(
+            $"{path}: permission denied on the bus's {what} (key {key}); see 'bus chmod' and 'bus chown'", path, errno),
+        _ => new BusException($"{path}: cannot open the {what} (key {key}): {Interop.Errors.Text(errno)}", path, errno),
+    };
+
+    /// <summary>
+    /// Creates a bus whose key file is <paramref name="path"/> and returns the path.
+    /// If the file exists, plain create checks that it is a usable bus and leaves it
+    /// as it is; exclusive create fails. The IPC objects and the key file get mode 0600.
+    /// </summary>
+    /// <param name="path">Where to write the key file.</param>
+    /// <param name="exclusive">Fail if <paramref name="path"/> exists.</param>
+    /// <exception cref="BusAlreadyExistsException"><paramref name="exclusive"/> and the path exists.</exception>
+    /// <exception cref="BusKeyFileCorruptException">The existing file is not a usable bus.</exception>
+    /// <exception cref="BusException">Creation failed; nothing was left behind.</exception>
+    public static string Create(string path, bool exclusive = false)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (PathExists(path))
+            return UseExisting(path, exclusive);
+
+        BusKeys keys = CreateObjects(path);
+        try
+        {
+            if (!BusFile.TryCreate(path, keys))
+            {
+                // Someone else created the path since we looked.
+                RemoveObjects(keys);
+                return UseExisting(path, exclusive);
+            }
+        }
+        catch
+        {
+            RemoveObjects(keys);
+            throw;
+        }
+        return path;
+    }
+
+    /// <summary>
+    /// Creates a bus at a new random path, <c>$XDG_RUNTIME_DIR/bus/random.</c> and 30
+    /// characters from <c>[0-9a-zA-Z]</c> (<c>/run/bus</c> when <c>XDG_RUNTIME_DIR</c> is
+    /// unset or empty), making missing directories with mode 0755. Returns the path.
+    /// </summary>
+    public static string CreateRandom()
+    {
+        string? runtime = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
+        string directory = string.IsNullOrEmpty(runtime) ? "/run/bus" : System.IO.Path.Combine(runtime, "bus");
+        try
+        {
+            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new BusAccessDeniedException($"{directory}: permission denied creating the directory", directory, Interop.Errors.EACCES);
+        }
+        catch (IOException e)
+        {
+            throw new BusException($"{directory}: cannot create the directory: {e.Message}", directory, e.HResult);
+        }
+        const string alphabet = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        while (true)
+        {
+            string path = System.IO.Path.Combine(directory, "random." + RandomNumberGenerator.GetString(alphabet, 30));
+            try
+            {
+                return Create(path, exclusive: true);
+            }
+            catch (BusAlreadyExistsException)
+            {
+                // 62^30 names: practically never; pick another.
+            }
+        }
+    }
+
+    private static bool PathExists(string path)
+        => Mono.Unix.Native.Syscall.lstat(path, out _) == 0;
+
+    private static string UseExisting(string path, bool exclusive)
+    {
+        if (exclusive)
+            throw new BusAlreadyExistsException($"{path}: already exists", path, Interop.Errors.EEXIST);
+        try
+        {
+            Open(path, BusAccess.Listen).Dispose();
+        }
+        catch (BusKeyFileCorruptException e)
+        {
+            throw new BusKeyFileCorruptException($"{e.Message} (the path exists and is not a usable bus; remove it or choose another path)", path, e.Errno);
+        }
+        return path;
+    }
+
+    /// <summary>Makes the semaphore array and the segment under fresh random keys.</summary>
+    private static BusKeys CreateObjects(string path)
+    {
+        int semKey = 0;
+        int semid = CreateObject(path, "semaphore array", ref semKey,
+            key => SemGet(key, Semaphores.Count, IPC_CREAT | IPC_EXCL | OwnerReadWrite));
+        unsafe
+        {
+            fixed (ushort* values = Semaphores.InitialValues)
+            {
+                if (SemCtl(semid, 0, SETALL, values) != 0)
+                {
+                    int errno = Interop.Errors.LastErrno;
+                    SemCtl(semid, 0, IPC_RMID);
+                    throw new BusException($"{path}: cannot initialize the semaphore array: {Interop.Errors.Text(errno)}", path, errno);
+                }
+            }
+        }
+        int shmKey = 0;
+        try
+        {
+            CreateObject(path, "shared memory segment", ref shmKey,
+                key => ShmGet(key, SharedSegmentHandle.Size, IPC_CREAT | IPC_EXCL | OwnerReadWrite));
+        }
+        catch
+        {
+            SemCtl(semid, 0, IPC_RMID);
+            throw;
+        }
+        return new BusKeys(semKey, shmKey);
+    }
+
+    private static int CreateObject(string path, string what, ref int key, Func<int, int> get)
+    {
+        const int attempts = 1000;
+        for (int i = 0; i < attempts; i++)
+        {
+            key = RandomNumberGenerator.GetInt32(1, 1 << 30);
+            int id = get(key);
+            if (id >= 0) return id;
+            int errno = Interop.Errors.LastErrno;
+            if (errno == Interop.Errors.EEXIST) continue;
+            string hint = errno == Interop.Errors.ENOSPC ? " (the system limit is reached; see 'ipcs -l')" : "";
+            throw new BusException($"{path}: cannot create the {what}: {Interop.Errors.Text(errno)}{hint}", path, errno);
+        }
+        throw new BusException($"{path}: cannot create the {what}: no free key after {attempts} random tries", path, Interop.Errors.EEXIST);
+    }
+
+    private static void RemoveObjects(BusKeys keys)
+    {
+        int semid = SemGet(keys.SemaphoreKey, 0, 0);
+        if (semid >= 0) SemCtl(semid, 0, IPC_RMID);
+        unsafe
+        {
+            int shmid = ShmGet(keys.SegmentKey, 0, 0);
+            if (shmid >= 0) ShmCtl(shmid, IPC_RMID, null);
+        }
+    }
+
+    /// <summary>Reads the five semaphore values S W X Q N, for diagnostics.</summary>
+    public IReadOnlyList<ushort> GetSemaphoreValues() => _semaphores.GetValues();
+
+    /// <summary>Detaches the segment (once no copy is in progress). The bus itself stays.</summary>
+    public void Dispose() => _segment.Dispose();
+
+    private void ThrowIfCannot(BusAccess needed)
+    {
+        ObjectDisposedException.ThrowIf(_segment.IsClosed, this);
+        if ((Access & needed) == 0)
+            throw new InvalidOperationException($"{Path}: this handle was opened for {Access}, not {needed}");
+    }
+}

@@ -1,0 +1,108 @@
+using System.Threading.Channels;
+
+namespace LibBus;
+
+/// <summary>
+/// A listener running on its own thread, handing copied messages to an async
+/// consumer through a bounded buffer. Enumerate it once with <c>await foreach</c>;
+/// dispose it to leave the bus.
+/// </summary>
+/// <remarks>
+/// When the buffer is full the listener thread stops taking messages, so a slow
+/// consumer holds broadcasters back exactly as a slow listener does; memory never
+/// grows without limit. A removed bus ends the enumeration with
+/// <see cref="BusRemovedException"/>.
+/// </remarks>
+public sealed class BusSubscription : IAsyncEnumerable<BusMessage>, IAsyncDisposable, IDisposable
+{
+    /// <summary>The default number of copied messages that may wait for the consumer.</summary>
+    public const int DefaultCapacity = 64;
+
+    private readonly Channel<BusMessage> _channel;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _joined = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ListenerSession _session;
+    private readonly SegmentLease _lease;
+
+    internal BusSubscription(Bus bus, SharedSegmentHandle segment, int capacity)
+    {
+        _channel = Channel.CreateBounded<BusMessage>(new BoundedChannelOptions(capacity)
+        {
+            SingleWriter = true,
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _lease = new SegmentLease(segment);
+        _session = new ListenerSession(bus, segment);
+        var thread = new Thread(Run)
+        {
+            IsBackground = true,
+            Name = "LibBus listener",
+        };
+        thread.Start();
+    }
+
+    /// <summary>
+    /// Completes once this listener is counted on the bus: a broadcast made after
+    /// that reaches it. Faults if joining failed; cancelled if disposed first.
+    /// </summary>
+    public Task Joined => _joined.Task;
+
+    /// <summary>Completes once the listener thread has left the bus.</summary>
+    public Task Completion => _finished.Task;
+
+    /// <summary>Returns the enumerator over received messages (one consumer at a time).</summary>
+    public IAsyncEnumerator<BusMessage> GetAsyncEnumerator(CancellationToken cancellationToken = default)
+        => _channel.Reader.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+
+    private void Run()
+    {
+        CancellationToken stop = _stop.Token;
+        ChannelWriter<BusMessage> writer = _channel.Writer;
+        try
+        {
+            _session.Join(Deadline.Infinite, stop);
+            _joined.TrySetResult();
+            while (true)
+            {
+                BusMessage message = _session.Receive(noWait: false, Deadline.Infinite, stop)!;
+                // Still holding W: a full buffer holds the next broadcaster back.
+                if (!writer.TryWrite(message))
+                    writer.WriteAsync(message, stop).AsTask().GetAwaiter().GetResult();
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            writer.TryComplete();
+        }
+        catch (Exception e)
+        {
+            _joined.TrySetException(e);
+            writer.TryComplete(e);
+        }
+        finally
+        {
+            _session.Leave();
+            _lease.Dispose();
+            _joined.TrySetCanceled(stop.IsCancellationRequested ? stop : CancellationToken.None);
+            _finished.TrySetResult();
+        }
+    }
+
+    /// <summary>Stops listening and waits until the listener has left the bus.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        await _finished.Task.ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    /// <summary>Stops listening and blocks until the listener has left the bus.</summary>
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _finished.Task.GetAwaiter().GetResult();
+        _stop.Dispose();
+    }
+}

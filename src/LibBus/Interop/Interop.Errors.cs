@@ -1,0 +1,26 @@
+using System.Runtime.InteropServices;
+
+namespace LibBus;
+
+internal static partial class Interop
+{
+    /// <summary>errno values LibBus tells apart (Linux), and their text.</summary>
+    internal static class Errors
+    {
+        internal const int EPERM = 1;
+        internal const int ENOENT = 2;
+        internal const int EINTR = 4;
+        internal const int EAGAIN = 11;
+        internal const int EACCES = 13;
+        internal const int EEXIST = 17;
+        internal const int EINVAL = 22;
+        internal const int ENOSPC = 28;
+        internal const int EIDRM = 43;
+
+        /// <summary>The errno left by the last P/Invoke with <c>SetLastError = true</c>.</summary>
+        internal static int LastErrno => Marshal.GetLastPInvokeError();
+
+        /// <summary>strerror text for <paramref name="errno"/>.</summary>
+        internal static string Text(int errno) => Marshal.GetPInvokeErrorMessage(errno);
+    }
+}

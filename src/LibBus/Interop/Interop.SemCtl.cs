@@ -1,0 +1,35 @@
+using System.Runtime.InteropServices;
+
+namespace LibBus;
+
+internal static partial class Interop
+{
+    internal static partial class Libc
+    {
+        /// <summary><c>struct semid_ds</c> of x86-64 / arm64 glibc (104 bytes).</summary>
+        [StructLayout(LayoutKind.Sequential, Size = 104)]
+        internal struct SemidDs
+        {
+            internal IpcPerm Perm;
+        }
+
+        // semctl is variadic in C; each command gets one exact overload for the
+        // type of its fourth argument (union semun).
+
+        /// <summary><c>semctl(semid, semnum, GETVAL)</c> and <c>semctl(semid, 0, IPC_RMID)</c>.</summary>
+        [LibraryImport(Libraries.Libc, EntryPoint = "semctl", SetLastError = true)]
+        internal static partial int SemCtl(int semid, int semnum, int cmd);
+
+        /// <summary><c>semctl(semid, semnum, SETVAL, int)</c>.</summary>
+        [LibraryImport(Libraries.Libc, EntryPoint = "semctl", SetLastError = true)]
+        internal static partial int SemCtl(int semid, int semnum, int cmd, int val);
+
+        /// <summary><c>semctl(semid, 0, GETALL / SETALL, unsigned short *)</c>.</summary>
+        [LibraryImport(Libraries.Libc, EntryPoint = "semctl", SetLastError = true)]
+        internal static unsafe partial int SemCtl(int semid, int semnum, int cmd, ushort* array);
+
+        /// <summary><c>semctl(semid, 0, IPC_STAT / IPC_SET, struct semid_ds *)</c>.</summary>
+        [LibraryImport(Libraries.Libc, EntryPoint = "semctl", SetLastError = true)]
+        internal static unsafe partial int SemCtl(int semid, int semnum, int cmd, SemidDs* buf);
+    }
+}

@@ -1,0 +1,20 @@
+using System.Runtime.InteropServices;
+
+namespace LibBus;
+
+internal static partial class Interop
+{
+    internal static partial class Libc
+    {
+        /// <summary><c>struct timespec</c>: a relative timeout for <c>semtimedop</c>.</summary>
+        [StructLayout(LayoutKind.Sequential)]
+        internal struct TimeSpec
+        {
+            internal nint TvSec;
+            internal nint TvNsec;
+        }
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "semtimedop", SetLastError = true)]
+        internal static unsafe partial int SemTimedOp(int semid, SemBuf* sops, nuint nsops, TimeSpec* timeout);
+    }
+}

@@ -1,0 +1,21 @@
+using System.Runtime.InteropServices;
+
+namespace LibBus;
+
+internal static partial class Interop
+{
+    internal static partial class Libc
+    {
+        /// <summary><c>struct shmid_ds</c> of x86-64 / arm64 glibc (112 bytes).</summary>
+        [StructLayout(LayoutKind.Sequential, Size = 112)]
+        internal struct ShmidDs
+        {
+            internal IpcPerm Perm;
+            internal nuint SegSz;
+        }
+
+        /// <summary><c>shmctl(shmid, IPC_STAT / IPC_SET / IPC_RMID, struct shmid_ds *)</c>.</summary>
+        [LibraryImport(Libraries.Libc, EntryPoint = "shmctl", SetLastError = true)]
+        internal static unsafe partial int ShmCtl(int shmid, int cmd, ShmidDs* buf);
+    }
+}

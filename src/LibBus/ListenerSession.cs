@@ -1,0 +1,106 @@
+namespace LibBus;
+
+/// <summary>
+/// One listener's place in PROTOCOL.md's hardened Listen algorithm, so that every
+/// way of listening (callback, async stream, poll) leaves the bus the one
+/// consistent way for where it is.
+/// </summary>
+internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
+{
+    private enum Position
+    {
+        /// <summary>Not a member of the bus.</summary>
+        Out,
+        /// <summary>Counted in S and queued on Q: before or in step 2.</summary>
+        Queued,
+        /// <summary>Released (holding W), counted in S: copying, step 3.</summary>
+        Holding,
+        /// <summary>Holding W, no longer counted: between step 4 and the end of step 5.</summary>
+        Acknowledged,
+    }
+
+    private readonly Semaphores _semaphores = bus.Semaphores;
+    private Position _position;
+
+    internal bool IsJoined => _position != Position.Out;
+
+    /// <summary>Step 1, join. False on timeout (nothing taken).</summary>
+    internal bool Join(Deadline deadline, CancellationToken cancellationToken)
+    {
+        if (_position != Position.Out) throw new InvalidOperationException("already listening");
+        if (!_semaphores.Join(deadline, cancellationToken)) return false;
+        _position = Position.Queued;
+        return true;
+    }
+
+    /// <summary>
+    /// Re-queues if the previous message left that pending (step 5), waits for the
+    /// next message (step 2), copies it (step 3) and acknowledges (step 4).
+    /// Returns null if nothing came in time (or at once, with <paramref name="noWait"/>).
+    /// </summary>
+    internal BusMessage? Receive(bool noWait, Deadline deadline, CancellationToken cancellationToken)
+    {
+        if (_position == Position.Acknowledged && !Requeue(noWait, deadline, cancellationToken))
+            return null;
+        if (_position != Position.Queued) throw new InvalidOperationException("not listening");
+
+        // 2. {Z(Q), V(W)u}
+        if (!_semaphores.AwaitMessage(noWait, deadline, cancellationToken)) return null;
+        _position = Position.Holding;
+
+        // 3. copy, before acknowledging
+        BusMessage message = Copy();
+
+        // 4. {P(S)u}
+        _semaphores.Acknowledge();
+        _position = Position.Acknowledged;
+        return message;
+    }
+
+    /// <summary>Step 5, re-queue: <c>{Z(N), V(S)u, P(W)u, V(Q)}</c>. False if not done in time.</summary>
+    internal bool Requeue(bool noWait, Deadline deadline, CancellationToken cancellationToken)
+    {
+        if (_position != Position.Acknowledged) return true;
+        if (!_semaphores.Requeue(noWait, deadline, cancellationToken)) return false;
+        _position = Position.Queued;
+        return true;
+    }
+
+    /// <summary>Leaves the bus the way that matches where this listener is. Never throws for a removed bus.</summary>
+    internal void Leave()
+    {
+        Position position = _position;
+        _position = Position.Out;
+        try
+        {
+            switch (position)
+            {
+                case Position.Queued: _semaphores.LeaveQueued(); break;
+                case Position.Holding: _semaphores.LeaveHolding(); break;
+                case Position.Acknowledged: _semaphores.LeaveAcknowledged(); break;
+            }
+        }
+        catch (BusRemovedException)
+        {
+            // Nothing left to leave.
+        }
+    }
+
+    /// <summary>Copies up to the first NUL, at most the whole segment, never past it.</summary>
+    private unsafe BusMessage Copy()
+    {
+        bool added = false;
+        try
+        {
+            segment.DangerousAddRef(ref added);
+            var source = new ReadOnlySpan<byte>((void*)segment.DangerousGetHandle(), SharedSegmentHandle.Size);
+            int length = source.IndexOf((byte)0);
+            if (length < 0) length = source.Length;
+            return BusMessage.FromReceived(source[..length].ToArray());
+        }
+        finally
+        {
+            if (added) segment.DangerousRelease();
+        }
+    }
+}

@@ -1,0 +1,233 @@
+using static LibBus.Interop.Libc;
+
+namespace LibBus;
+
+/// <summary>
+/// The semaphore array of one bus and the steps of PROTOCOL.md's hardened
+/// algorithm, one method per step. Each step is exactly one <c>semop</c> (or
+/// <c>semctl</c>) call: the grouping of operations inside a step is what keeps
+/// the bus from wedging, so never split a step.
+/// </summary>
+/// <remarks>
+/// Notation as in PROTOCOL.md: P(a) waits for a ≥ 1 and decrements, V(a)
+/// increments, Z(a) waits for a = 0, u is SEM_UNDO.
+/// </remarks>
+internal sealed unsafe class Semaphores(int id, string path)
+{
+    /// <summary>Listeners currently counted in a delivery.</summary>
+    internal const ushort S = 0;
+    /// <summary>Listeners that have been released with a message and have not yet re-queued.</summary>
+    internal const ushort W = 1;
+    /// <summary>The broadcaster lock.</summary>
+    internal const ushort X = 2;
+    /// <summary>The gate listeners queue on; 0 releases them.</summary>
+    internal const ushort Q = 3;
+    /// <summary>1 while a delivery is in progress.</summary>
+    internal const ushort N = 4;
+
+    /// <summary>Number of semaphores in a bus array.</summary>
+    internal const int Count = 5;
+
+    /// <summary>Initial values, in index order: S W X Q N.</summary>
+    internal static ReadOnlySpan<ushort> InitialValues => [0, 0, 1, 0, 0];
+
+    /// <summary>
+    /// Longest single kernel wait while a cancellation token is watched: the
+    /// latency of cancellation. Waits are sliced, and only the waiting call is re-issued.
+    /// </summary>
+    internal static readonly TimeSpan CancellationSlice = TimeSpan.FromMilliseconds(50);
+
+    private const short Undo = SEM_UNDO;
+    private const short NoWait = IPC_NOWAIT;
+
+    internal int Id => id;
+
+    // ----- Broadcast -----
+
+    /// <summary>Broadcast step 1: <c>{P(X)u, Z(W), V(N)u, V(Q)}</c>. False if busy (no-wait) or timed out.</summary>
+    internal bool TakeBus(bool noWait, Deadline deadline, CancellationToken cancellationToken)
+    {
+        short flag = noWait ? NoWait : (short)0;
+        SemBuf* ops = stackalloc SemBuf[4]
+        {
+            new(X, -1, (short)(Undo | flag)),
+            new(W, 0, flag),
+            new(N, 1, Undo),
+            new(Q, 1, 0),
+        };
+        return Apply(ops, 4, noWait, deadline, cancellationToken, "taking the bus");
+    }
+
+    /// <summary>Broadcast step 3: <c>Q := 0</c>, releasing every queued listener at once.</summary>
+    internal void Publish()
+    {
+        if (SemCtl(id, Q, SETVAL, 0) != 0)
+            BusErrors.Throw(Interop.Errors.LastErrno, path, "publishing");
+    }
+
+    /// <summary>Broadcast step 4: <c>{Z(S), P(N)u, V(X)u}</c>. False on timeout.</summary>
+    internal bool AwaitAcknowledgements(Deadline deadline, CancellationToken cancellationToken)
+    {
+        SemBuf* ops = stackalloc SemBuf[3]
+        {
+            new(S, 0, 0),
+            new(N, -1, Undo),
+            new(X, 1, Undo),
+        };
+        return Apply(ops, 3, noWait: false, deadline, cancellationToken, "waiting for listeners");
+    }
+
+    /// <summary>
+    /// Giving up broadcast step 4: <c>{P(N)u, V(X)u}</c>. Returns S just before, the
+    /// number of listeners that had not acknowledged.
+    /// </summary>
+    internal int GiveUpDelivery()
+    {
+        int unacknowledged = SemCtl(id, S, GETVAL);
+        SemBuf* ops = stackalloc SemBuf[2]
+        {
+            new(N, -1, (short)(Undo | NoWait)),
+            new(X, 1, Undo),
+        };
+        Apply(ops, 2, noWait: true, Deadline.Infinite, CancellationToken.None, "giving up the delivery");
+        return Math.Max(0, unacknowledged);
+    }
+
+    // ----- Listen -----
+
+    /// <summary>Listen step 1, join: <c>{Z(W), Z(N), V(S)u, V(Q)}</c>. False on timeout.</summary>
+    internal bool Join(Deadline deadline, CancellationToken cancellationToken)
+    {
+        SemBuf* ops = stackalloc SemBuf[4]
+        {
+            new(W, 0, 0),
+            new(N, 0, 0),
+            new(S, 1, Undo),
+            new(Q, 1, 0),
+        };
+        return Apply(ops, 4, noWait: false, deadline, cancellationToken, "joining");
+    }
+
+    /// <summary>Listen step 2, wait: <c>{Z(Q), V(W)u}</c>. False if no message (no-wait) or timed out.</summary>
+    internal bool AwaitMessage(bool noWait, Deadline deadline, CancellationToken cancellationToken)
+    {
+        short flag = noWait ? NoWait : (short)0;
+        SemBuf* ops = stackalloc SemBuf[2]
+        {
+            new(Q, 0, flag),
+            new(W, 1, Undo),
+        };
+        return Apply(ops, 2, noWait, deadline, cancellationToken, "waiting for a message");
+    }
+
+    /// <summary>Listen step 4, acknowledge: <c>{P(S)u}</c>.</summary>
+    internal void Acknowledge()
+    {
+        SemBuf* ops = stackalloc SemBuf[1] { new(S, -1, (short)(Undo | NoWait)) };
+        Apply(ops, 1, noWait: true, Deadline.Infinite, CancellationToken.None, "acknowledging");
+    }
+
+    /// <summary>Listen step 5, re-queue: <c>{Z(N), V(S)u, P(W)u, V(Q)}</c>. False if the delivery is still on (no-wait) or timed out.</summary>
+    internal bool Requeue(bool noWait, Deadline deadline, CancellationToken cancellationToken)
+    {
+        short flag = noWait ? NoWait : (short)0;
+        SemBuf* ops = stackalloc SemBuf[4]
+        {
+            new(N, 0, flag),
+            new(S, 1, Undo),
+            new(W, -1, Undo),
+            new(Q, 1, 0),
+        };
+        return Apply(ops, 4, noWait, deadline, cancellationToken, "re-queueing");
+    }
+
+    /// <summary>Leaving while queued (before or in step 2): <c>{P(S)u}</c>.</summary>
+    internal void LeaveQueued()
+    {
+        SemBuf* ops = stackalloc SemBuf[1] { new(S, -1, (short)(Undo | NoWait)) };
+        Apply(ops, 1, noWait: true, Deadline.Infinite, CancellationToken.None, "leaving");
+    }
+
+    /// <summary>Leaving after a copy, before acknowledging: <c>{P(S)u, P(W)u}</c>.</summary>
+    internal void LeaveHolding()
+    {
+        SemBuf* ops = stackalloc SemBuf[2]
+        {
+            new(S, -1, (short)(Undo | NoWait)),
+            new(W, -1, (short)(Undo | NoWait)),
+        };
+        Apply(ops, 2, noWait: true, Deadline.Infinite, CancellationToken.None, "leaving");
+    }
+
+    /// <summary>Leaving after acknowledging, instead of step 5: <c>{P(W)u}</c>.</summary>
+    internal void LeaveAcknowledged()
+    {
+        SemBuf* ops = stackalloc SemBuf[1] { new(W, -1, (short)(Undo | NoWait)) };
+        Apply(ops, 1, noWait: true, Deadline.Infinite, CancellationToken.None, "leaving");
+    }
+
+    // ----- Inspection -----
+
+    /// <summary>The five values S W X Q N (<c>semctl GETALL</c>), for diagnostics and tests.</summary>
+    internal ushort[] GetValues()
+    {
+        ushort[] values = new ushort[Count];
+        fixed (ushort* p = values)
+        {
+            if (SemCtl(id, 0, GETALL, p) != 0)
+                BusErrors.Throw(Interop.Errors.LastErrno, path, "reading the semaphores");
+        }
+        return values;
+    }
+
+    // ----- The one place a semop is issued -----
+
+    /// <summary>
+    /// Applies one operation set. EINTR re-issues the same call (nothing was
+    /// applied). With no deadline and no cancellation this is a single blocking
+    /// <c>semop</c>; otherwise <c>semtimedop</c> in slices, re-issuing only this
+    /// waiting call. Returns false on EAGAIN from a no-wait set or on timeout.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">Cancelled; nothing was applied.</exception>
+    /// <exception cref="BusRemovedException">The array was removed.</exception>
+    private bool Apply(SemBuf* ops, int count, bool noWait, Deadline deadline, CancellationToken cancellationToken, string operation)
+    {
+        bool sliced = !noWait && (cancellationToken.CanBeCanceled || !deadline.IsInfinite);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int result;
+            if (!sliced)
+            {
+                result = SemOp(id, ops, (nuint)count);
+            }
+            else
+            {
+                TimeSpan wait = deadline.Remaining;
+                if (cancellationToken.CanBeCanceled && wait > CancellationSlice) wait = CancellationSlice;
+                long ticks = wait.Ticks;
+                TimeSpec timeout = new()
+                {
+                    TvSec = (nint)(ticks / TimeSpan.TicksPerSecond),
+                    TvNsec = (nint)(ticks % TimeSpan.TicksPerSecond * 100),
+                };
+                result = SemTimedOp(id, ops, (nuint)count, &timeout);
+            }
+            if (result == 0) return true;
+            int errno = Interop.Errors.LastErrno;
+            switch (errno)
+            {
+                case Interop.Errors.EINTR:
+                    continue;
+                case Interop.Errors.EAGAIN when noWait:
+                    return false;
+                case Interop.Errors.EAGAIN when sliced:
+                    if (deadline.HasPassed) return false;
+                    continue;
+                default:
+                    BusErrors.Throw(errno, path, operation);
+                    return false;
+            }
+        }
+    }
+}

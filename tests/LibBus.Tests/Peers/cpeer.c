@@ -1,0 +1,301 @@
+/*
+ * cpeer - a test peer that behaves like a program linked against the
+ * original C libbus. It implements the *reference algorithm* of
+ * PROTOCOL.md ("The reference algorithm (what C peers do)"): every step is
+ * a separate semop/semctl call, exactly as in the C library, so the races
+ * described there (late re-queue, join during a delivery, slow barrier)
+ * are included on purpose. Do not "fix" it: it exists to test LibBus
+ * against C peers.
+ *
+ * Usage: cpeer create PATH
+ *        cpeer remove PATH
+ *        cpeer broadcast PATH MESSAGE...
+ *        cpeer broadcast-seq PATH PREFIX COUNT
+ *        cpeer listen PATH COUNT            (COUNT 0: forever)
+ *        cpeer values PATH
+ *
+ * Build: cc -std=gnu11 -O2 -Wall -Wextra -Werror -o cpeer cpeer.c
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ipc.h>
+#include <sys/random.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
+
+#define BUS_SEMS 5
+#define BUS_SIZE 2048
+enum { S = 0, W = 1, X = 2, Q = 3, N = 4 };
+
+union semun { /* glibc leaves this to the caller */
+	int val;
+	struct semid_ds *buf;
+	unsigned short *array;
+};
+
+static const char *path;
+static int semid = -1, shmid = -1;
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "cpeer: %s: %s\n", what, strerror(err));
+	exit(1);
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: cpeer create|remove|values PATH\n"
+	        "       cpeer broadcast PATH MESSAGE...\n"
+	        "       cpeer broadcast-seq PATH PREFIX COUNT\n"
+	        "       cpeer listen PATH COUNT\n");
+	exit(2);
+}
+
+/* One semop call with one operation; retried on EINTR. */
+static void op(int sem, int delta, int flags)
+{
+	struct sembuf sb = { .sem_num = (unsigned short)sem,
+	                     .sem_op = (short)delta, .sem_flg = (short)flags };
+	while (semop(semid, &sb, 1) < 0) {
+		if (errno == EINTR)
+			continue;
+		if (errno == EIDRM || errno == EINVAL) {
+			fprintf(stderr, "cpeer: %s: the bus was removed\n", path);
+			exit(1);
+		}
+		die(path, errno);
+	}
+}
+#define P(a, f) op(a, -1, f)
+#define V(a, f) op(a, +1, f)
+#define Z(a)    op(a, 0, 0)
+
+static int read_keys(key_t *semkey, key_t *shmkey)
+{
+	char buf[128], *p, *end;
+	long k[2];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	p = buf;
+	for (int i = 0; i < 2; i++) {
+		if (*p < '0' || *p > '9')
+			return errno = EBADMSG, -1;
+		errno = 0;
+		k[i] = strtol(p, &end, 10);
+		if (errno || *end != '\n' || k[i] <= 0 || k[i] > 0x7fffffffL)
+			return errno = EBADMSG, -1;
+		p = end + 1;
+	}
+	*semkey = (key_t)k[0];
+	*shmkey = (key_t)k[1];
+	return 0;
+}
+
+static void open_bus(void)
+{
+	key_t semkey, shmkey;
+	if (read_keys(&semkey, &shmkey) < 0)
+		die(path, errno);
+	if ((semid = semget(semkey, BUS_SEMS, 0)) < 0)
+		die(path, errno);
+	if ((shmid = shmget(shmkey, BUS_SIZE, 0)) < 0)
+		die(path, errno);
+}
+
+static char *attach(int flags)
+{
+	char *m = shmat(shmid, NULL, flags);
+	if (m == (void *)-1)
+		die(path, errno);
+	return m;
+}
+
+static key_t random_key(void)
+{
+	unsigned int r;
+	do {
+		if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+			die("getrandom", errno);
+		r &= 0x3fffffffU;
+	} while (r == 0);
+	return (key_t)r;
+}
+
+static int create(void)
+{
+	unsigned short init[BUS_SEMS] = { [S] = 0, [W] = 0, [X] = 1, [Q] = 0, [N] = 0 };
+	union semun arg = { .array = init };
+	key_t semkey, shmkey;
+	char text[32];
+	int fd, len, err;
+
+	do semid = semget(semkey = random_key(), BUS_SEMS, IPC_CREAT | IPC_EXCL | 0600);
+	while (semid < 0 && errno == EEXIST);
+	if (semid < 0)
+		die(path, errno);
+	if (semctl(semid, 0, SETALL, arg) < 0)
+		goto fail;
+	do shmid = shmget(shmkey = random_key(), BUS_SIZE, IPC_CREAT | IPC_EXCL | 0600);
+	while (shmid < 0 && errno == EEXIST);
+	if (shmid < 0)
+		goto fail;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		goto fail;
+	len = snprintf(text, sizeof text, "%ld\n%ld\n", (long)semkey, (long)shmkey);
+	if (write(fd, text, (size_t)len) != len || close(fd) < 0) {
+		err = errno ? errno : EIO;
+		unlink(path);
+		errno = err;
+		goto fail;
+	}
+	return 0;
+fail:
+	err = errno;
+	semctl(semid, 0, IPC_RMID);
+	if (shmid >= 0)
+		shmctl(shmid, IPC_RMID, NULL);
+	die(path, err);
+	return 1;
+}
+
+static int remove_bus(void)
+{
+	key_t semkey, shmkey;
+	int ret = 0, id;
+	if (read_keys(&semkey, &shmkey) < 0)
+		die(path, errno);
+	if ((id = semget(semkey, BUS_SEMS, 0)) < 0 || semctl(id, 0, IPC_RMID) < 0)
+		fprintf(stderr, "cpeer: %s: %s\n", path, strerror(errno)), ret = 1;
+	if ((id = shmget(shmkey, BUS_SIZE, 0)) < 0 || shmctl(id, IPC_RMID, NULL) < 0)
+		fprintf(stderr, "cpeer: %s: %s\n", path, strerror(errno)), ret = 1;
+	if (unlink(path) < 0)
+		fprintf(stderr, "cpeer: %s: %s\n", path, strerror(errno)), ret = 1;
+	return ret;
+}
+
+/* Reference broadcast: P(X)u; Z(W); write; V(N)u; Q := 0; Z(S); P(N)u; V(X)u */
+static void broadcast(char *mem, const char *msg)
+{
+	union semun arg = { .val = 0 };
+	P(X, SEM_UNDO);
+	Z(W);
+	strcpy(mem, msg);
+	V(N, SEM_UNDO);
+	if (semctl(semid, Q, SETVAL, arg) < 0)
+		die(path, errno);
+	Z(S);
+	P(N, SEM_UNDO);
+	V(X, SEM_UNDO);
+}
+
+/* Reference listen: V(S)u, then V(Q); Z(Q); read; V(W)u; P(S)u; Z(S); Z(N); V(S)u; P(W)u */
+static int listen_bus(long count)
+{
+	const char *mem = attach(SHM_RDONLY);
+	char msg[BUS_SIZE + 1];
+	size_t len;
+	int first = 1;
+
+	V(S, SEM_UNDO);
+	for (long got = 0;;) {
+		V(Q, 0);
+		if (first) {
+			fprintf(stderr, "ready\n");
+			fflush(stderr);
+			first = 0;
+		}
+		Z(Q);
+		for (len = 0; len < BUS_SIZE && mem[len]; len++)
+			msg[len] = mem[len];
+		msg[len] = '\0';
+		if (count > 0 && ++got == count) {
+			P(S, SEM_UNDO); /* leaving after a read */
+			printf("%s\n", msg);
+			fflush(stdout);
+			return 0;
+		}
+		V(W, SEM_UNDO);
+		printf("%s\n", msg);
+		fflush(stdout);
+		P(S, SEM_UNDO);
+		Z(S);
+		Z(N);
+		V(S, SEM_UNDO);
+		P(W, SEM_UNDO);
+	}
+}
+
+static long number(const char *s)
+{
+	char *end;
+	long v;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0)
+		die(s, errno ? errno : EINVAL);
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	union semun arg;
+	unsigned short v[BUS_SEMS];
+	char buf[BUS_SIZE + 64];
+
+	if (argc < 3)
+		usage();
+	path = argv[2];
+	if (!strcmp(argv[1], "create") && argc == 3)
+		return create();
+	if (!strcmp(argv[1], "remove") && argc == 3)
+		return remove_bus();
+	if (!strcmp(argv[1], "broadcast") && argc >= 4) {
+		for (int i = 3; i < argc; i++)
+			if (strlen(argv[i]) >= BUS_SIZE)
+				die(path, EMSGSIZE);
+		open_bus();
+		char *mem = attach(0);
+		for (int i = 3; i < argc; i++)
+			broadcast(mem, argv[i]);
+		return 0;
+	}
+	if (!strcmp(argv[1], "broadcast-seq") && argc == 5) {
+		long count = number(argv[4]);
+		if (strlen(argv[3]) >= BUS_SIZE - 24)
+			die(path, EMSGSIZE);
+		open_bus();
+		char *mem = attach(0);
+		for (long i = 0; i < count; i++) {
+			snprintf(buf, sizeof buf, "%s %ld", argv[3], i);
+			broadcast(mem, buf);
+		}
+		return 0;
+	}
+	if (!strcmp(argv[1], "listen") && argc == 4) {
+		long count = number(argv[3]);
+		open_bus();
+		return listen_bus(count);
+	}
+	if (!strcmp(argv[1], "values") && argc == 3) {
+		open_bus();
+		arg.array = v;
+		if (semctl(semid, 0, GETALL, arg) < 0)
+			die(path, errno);
+		printf("S=%d W=%d X=%d Q=%d N=%d\n", v[S], v[W], v[X], v[Q], v[N]);
+		return 0;
+	}
+	usage();
+	return 2;
+}
