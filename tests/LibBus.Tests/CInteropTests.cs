@@ -1,0 +1,148 @@
+using LibBus.Tests.Infrastructure;
+
+namespace LibBus.Tests;
+
+/// <summary>
+/// LibBus and C programs (Peers/cpeer.c, the reference algorithm of C libbus)
+/// on one bus, in either role, at the same time.
+/// </summary>
+public sealed class CInteropTests : IDisposable
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+    private readonly BusSandbox _sandbox = new();
+
+    public void Dispose() => _sandbox.Dispose();
+
+    private static IEnumerable<string> Sequence(string prefix, int count) => Enumerable.Range(0, count).Select(i => $"{prefix} {i}");
+
+    [Fact]
+    public void A_C_broadcaster_reaches_LibBus_listeners_of_every_kind()
+    {
+        string path = _sandbox.CreateBus();
+        Peer[] listeners =
+        [
+            _sandbox.Dotnet("listen", path, "200"),
+            _sandbox.Dotnet("subscribe", path, "200"),
+            _sandbox.Dotnet("poll", path, "200", "0"),
+        ];
+        foreach (Peer l in listeners) l.WaitReady();
+
+        Peer c = _sandbox.C("broadcast-seq", path, "0 from-c", "200");
+
+        Assert.Equal(0, c.WaitForExit(Wait));
+        foreach (Peer l in listeners)
+        {
+            Assert.Equal(0, l.WaitForExit(Wait));
+            Assert.Equal(Sequence("0 from-c", 200), l.StdoutLines);
+        }
+        BusAssert.Idle(_sandbox.Open(path));
+    }
+
+    [Fact]
+    public void LibBus_broadcasts_reach_a_C_listener()
+    {
+        string path = _sandbox.CreateBus();
+        Peer c = _sandbox.C("listen", path, "20");
+        c.WaitReady();
+
+        Bus bus = _sandbox.Open(path, BusAccess.Broadcast);
+        // C listeners carry the reference algorithm's races in their own code
+        // (PROTOCOL.md, "Mixing with C peers"): give each message room.
+        foreach (string m in Sequence("0 from-libbus", 20))
+        {
+            bus.Broadcast(m, TimeSpan.FromSeconds(10));
+            Thread.Sleep(20);
+        }
+
+        Assert.Equal(0, c.WaitForExit(Wait));
+        Assert.Equal(Sequence("0 from-libbus", 20), c.StdoutLines);
+    }
+
+    [Fact]
+    public void Mixed_C_and_LibBus_listeners_hear_C_and_LibBus_broadcasters_in_one_order()
+    {
+        string path = _sandbox.CreateBus();
+        // The C listener carries race 3 of PROTOCOL.md in its own code: if it is the
+        // last to acknowledge while another listener waits to re-queue, that
+        // listener restores S before the C listener's separate Z(S), and the C
+        // listener waits for S = 0 forever, holding W. A LibBus listener that is
+        // always the slower one (a poller that waits 50 ms before each poll) never
+        // triggers it, and broadcasts 20 ms apart stay clear of races 1 and 2.
+        Peer cListener = _sandbox.C("listen", path, "20");
+        Peer dotnetListener = _sandbox.Dotnet("poll", path, "20", "50");
+        cListener.WaitReady();
+        dotnetListener.WaitReady();
+
+        Bus bus = _sandbox.Open(path, BusAccess.Broadcast);
+        var expected = new List<string>();
+        for (int i = 0; i < 10; i++)
+        {
+            string fromC = $"0 c {i}", fromLibBus = $"0 libbus {i}";
+            Assert.Equal(0, _sandbox.C("broadcast", path, fromC).WaitForExit(Wait));
+            Thread.Sleep(20);
+            bus.Broadcast(fromLibBus, TimeSpan.FromSeconds(10));
+            Thread.Sleep(20);
+            expected.Add(fromC);
+            expected.Add(fromLibBus);
+        }
+
+        Assert.Equal(0, cListener.WaitForExit(Wait));
+        Assert.Equal(0, dotnetListener.WaitForExit(Wait));
+        Assert.Equal(expected, cListener.StdoutLines);
+        Assert.Equal(expected, dotnetListener.StdoutLines);
+    }
+
+    [Fact]
+    public void Back_to_back_C_broadcasts_never_wedge_a_bus_whose_listeners_are_all_LibBus()
+    {
+        string path = _sandbox.CreateBus();
+        Peer[] listeners = [_sandbox.Dotnet("listen", path, "2000"), _sandbox.Dotnet("listen", path, "2000")];
+        foreach (Peer l in listeners) l.WaitReady();
+
+        Peer a = _sandbox.C("broadcast-seq", path, "0 a", "1000");
+        Peer b = _sandbox.C("broadcast-seq", path, "0 b", "1000");
+
+        Assert.Equal(0, a.WaitForExit(TimeSpan.FromSeconds(60)));
+        Assert.Equal(0, b.WaitForExit(TimeSpan.FromSeconds(60)));
+        foreach (Peer l in listeners) Assert.Equal(0, l.WaitForExit(Wait));
+        Assert.Equal(listeners[0].StdoutLines, listeners[1].StdoutLines);
+        Assert.Equal(Sequence("0 a", 1000), listeners[0].StdoutLines.Where(m => m.StartsWith("0 a ")));
+        Assert.Equal(Sequence("0 b", 1000), listeners[0].StdoutLines.Where(m => m.StartsWith("0 b ")));
+    }
+
+    [Fact]
+    public void A_bus_created_by_C_is_used_and_removed_by_LibBus()
+    {
+        string path = _sandbox.PathFor("c-made");
+        Assert.Equal(0, _sandbox.C("create", path).WaitForExit(Wait));
+
+        using (Bus bus = Bus.Open(path))
+        {
+            BusAssert.Idle(bus);
+            bus.Broadcast("0 on a C bus");
+        }
+        BusRemoval removal = Bus.Remove(path);
+
+        Assert.True(removal.SemaphoreArray.Removed && removal.Segment.Removed && removal.KeyFile.Removed, removal.ToString());
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public void A_bus_created_by_LibBus_is_used_and_removed_by_C()
+    {
+        string path = _sandbox.CreateBus();
+        BusKeys keys;
+        using (Bus bus = Bus.Open(path)) keys = bus.Keys;
+        Assert.Equal(keys.ToString(), File.ReadAllText(path));
+
+        Peer c = _sandbox.C("listen", path, "1");
+        c.WaitReady();
+        using (Bus bus = Bus.Open(path)) bus.Broadcast("0 to C", TimeSpan.FromSeconds(10));
+        Assert.Equal(0, c.WaitForExit(Wait));
+        Assert.Equal(["0 to C"], c.StdoutLines);
+
+        Assert.Equal(0, _sandbox.C("remove", path).WaitForExit(Wait));
+        Assert.False(File.Exists(path));
+        Assert.Throws<BusNotFoundException>(() => Bus.Open(path));
+    }
+}
