@@ -1,0 +1,160 @@
+using System.CommandLine;
+using LibBus;
+
+namespace BusCli.Commands;
+
+/// <summary><c>bus broadcast [-n] [--timeout DURATION] PATH MESSAGE</c>.</summary>
+internal static class BroadcastCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr, Func<Stream> stdin)
+    {
+        var noWait = new Option<bool>("--nowait", "-n")
+        {
+            Description = "Fail at once with exit status 3, sending nothing, if the bus is busy " +
+                          "(another broadcaster, or a listener still busy with the previous message).",
+        };
+        var timeout = new Option<TimeSpan?>("--timeout", "-t")
+        {
+            Description = "Give up with exit status 4 if a message is not delivered to every listener within " +
+                          "DURATION: a number with an optional unit ms, s (default), m or h, as in 500ms, 2s, 1.5, 1m. " +
+                          "With MESSAGE '-' the limit applies to each message.",
+            HelpName = "DURATION",
+            CustomParser = arg =>
+            {
+                if (DurationParser.TryParse(arg.Tokens[0].Value, out TimeSpan value, out string error)) return value;
+                arg.AddError(error);
+                return null;
+            },
+        };
+        var path = new Argument<string>("PATH") { Description = "The bus's key file." };
+        var message = new Argument<string>("MESSAGE")
+        {
+            Description = "The message: at most 2047 bytes of UTF-8, no NUL. By convention it starts with the " +
+                          "sender's process id and a space. '-' reads messages from standard input, one per line, " +
+                          "and broadcasts each in order until end of file. Put '--' before a message that starts with '-'.",
+        };
+        var command = new Command("broadcast",
+            "Broadcast a message to every listener of a bus and wait until each has received it. " +
+            "Exit status: 0 delivered, 1 failure (including a refused message), 2 bad command line, " +
+            "3 busy (-n), 4 timeout (--timeout).")
+        {
+            noWait,
+            timeout,
+            path,
+            message,
+        };
+        command.SetAction(result => Run(stdout, stderr, stdin, result.GetValue(path)!, result.GetValue(message)!,
+            result.GetValue(noWait), result.GetValue(timeout)));
+        return command;
+    }
+
+    public static int Run(TextWriter stdout, TextWriter stderr, Func<Stream> stdin, string path, string message,
+        bool noWait, TimeSpan? timeout)
+    {
+        try
+        {
+            if (message == "-")
+                return RunLines(stderr, stdin(), path, noWait, timeout);
+            // Refuse a bad message before touching the bus.
+            var validated = new BusMessage(message);
+            using Bus bus = Bus.Open(path, BusAccess.Broadcast);
+            return Send(bus, validated.Bytes.Span, noWait, timeout)
+                ? ExitCodes.Success
+                : CliErrors.Report(stderr, path, Busy(path));
+        }
+        catch (Exception e)
+        {
+            return CliErrors.Report(stderr, path, e);
+        }
+    }
+
+    private static bool Send(Bus bus, ReadOnlySpan<byte> message, bool noWait, TimeSpan? timeout)
+    {
+        if (noWait) return bus.TryBroadcast(message, timeout);
+        bus.Broadcast(message, timeout);
+        return true;
+    }
+
+    private static BusBusyException Busy(string path) => new(
+        $"{path}: busy: another broadcaster holds the bus, or a listener is still busy with the previous message; nothing was sent",
+        path);
+
+    /// <summary>
+    /// Broadcasts each line of <paramref name="input"/> (without its newline) as soon as the
+    /// line is complete. A line that is not a valid message is reported and skipped (exit
+    /// status 1 at the end); busy, timeout and other errors stop at that line.
+    /// </summary>
+    private static int RunLines(TextWriter stderr, Stream input, string path, bool noWait, TimeSpan? timeout)
+    {
+        using Bus bus = Bus.Open(path, BusAccess.Broadcast);
+        int status = ExitCodes.Success;
+        byte[] buffer = new byte[64 * 1024];
+        byte[] line = new byte[BusMessage.MaxLength + 1];
+        int lineLength = 0;
+        long lineNumber = 0;
+        bool overlong = false;
+        bool containsNul = false;
+        bool pending = false;
+
+        int Emit()
+        {
+            lineNumber++;
+            pending = false;
+            try
+            {
+                if (overlong || containsNul)
+                {
+                    string why = overlong
+                        ? $"more than {BusMessage.MaxLength} bytes"
+                        : "contains a NUL byte; bus messages cannot contain NUL";
+                    CliErrors.Write(stderr, path, $"standard input line {lineNumber}: not sent: the message {why}");
+                    status = ExitCodes.Failure;
+                    return ExitCodes.Success;
+                }
+                return Send(bus, line.AsSpan(0, lineLength), noWait, timeout)
+                    ? ExitCodes.Success
+                    : CliErrors.Report(stderr, path, Busy(path));
+            }
+            finally
+            {
+                lineLength = 0;
+                overlong = false;
+                containsNul = false;
+            }
+        }
+
+        while (true)
+        {
+            int read = input.Read(buffer, 0, buffer.Length);
+            if (read == 0) break;
+            var chunk = buffer.AsSpan(0, read);
+            while (!chunk.IsEmpty)
+            {
+                pending = true;
+                int newline = chunk.IndexOf((byte)'\n');
+                var part = newline < 0 ? chunk : chunk[..newline];
+                if (part.Contains((byte)0)) containsNul = true;
+                if (!overlong)
+                {
+                    if (lineLength + part.Length > BusMessage.MaxLength) overlong = true;
+                    else
+                    {
+                        part.CopyTo(line.AsSpan(lineLength));
+                        lineLength += part.Length;
+                    }
+                }
+                if (newline < 0) break;
+                int result = Emit();
+                if (result != ExitCodes.Success) return result;
+                chunk = chunk[(newline + 1)..];
+            }
+        }
+        if (pending)
+        {
+            // A last line without a newline.
+            int result = Emit();
+            if (result != ExitCodes.Success) return result;
+        }
+        return status;
+    }
+}

@@ -1,0 +1,41 @@
+using System.CommandLine;
+using LibBus;
+
+namespace BusCli.Commands;
+
+/// <summary><c>bus chgrp GROUP PATH</c>.</summary>
+internal static class ChgrpCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var group = new Argument<string>("GROUP") { Description = "The new group, by name or number." };
+        var path = new Argument<string>("PATH") { Description = "The bus's key file." };
+        group.Validators.Add(arg =>
+        {
+            string value = arg.Tokens[0].Value;
+            if (value.Length == 0 || value.Contains(':')) arg.AddError($"'{value}': not a group name or number");
+        });
+        var command = new Command("chgrp",
+            "Change the group of a bus's key file, semaphore array and shared memory segment. " +
+            "Exit status: 0 changed, 1 failure (unknown group, not permitted), 2 bad command line.")
+        {
+            group,
+            path,
+        };
+        command.SetAction(result => Run(stdout, stderr, result.GetValue(group)!, result.GetValue(path)!));
+        return command;
+    }
+
+    public static int Run(TextWriter stdout, TextWriter stderr, string group, string path)
+    {
+        try
+        {
+            Bus.ChangeOwner(path, null, group);
+            return ExitCodes.Success;
+        }
+        catch (Exception e)
+        {
+            return CliErrors.Report(stderr, path, e);
+        }
+    }
+}

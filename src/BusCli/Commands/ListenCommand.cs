@@ -1,0 +1,40 @@
+using System.CommandLine;
+
+namespace BusCli.Commands;
+
+/// <summary><c>bus listen [-0] [--count N] [--ready] [--ready-file FILE] PATH [COMMAND]</c>.</summary>
+internal static class ListenCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var options = new ListenOptions();
+        var count = new Option<int?>("--count", "-c")
+        {
+            Description = "Stop after N messages.",
+            HelpName = "N",
+        };
+        count.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 1) result.AddError("--count: must be at least 1");
+        });
+        var command = new Command("listen",
+            "Listen on a bus until stopped. Without COMMAND, print each message followed by a newline, flushed per " +
+            "message; with COMMAND, run 'sh -c COMMAND' with $msg set to the message, without waiting for it. " +
+            "SIGINT, SIGTERM, SIGHUP and a closed stdout make it leave the bus cleanly. " +
+            "Exit status: 0 count reached or stdout closed, 1 failure (including a removed bus), " +
+            "2 bad command line, 128+N ended by signal N.");
+        options.AddTo(command);
+        command.Add(count);
+        command.SetAction(result => Run(stdout, stderr, new ListenSettings(
+            result.GetValue(options.Path)!,
+            result.GetValue(options.Command),
+            result.GetValue(options.Null),
+            result.GetValue(count),
+            result.GetValue(options.Ready),
+            result.GetValue(options.ReadyFile))));
+        return command;
+    }
+
+    public static int Run(TextWriter stdout, TextWriter stderr, ListenSettings settings)
+        => Listening.Run(stdout, stderr, settings, awaitCommand: false);
+}

@@ -1,0 +1,29 @@
+using System.CommandLine;
+
+namespace BusCli.Commands;
+
+/// <summary><c>bus wait [-0] [--ready] [--ready-file FILE] PATH [COMMAND]</c>.</summary>
+internal static class WaitCommand
+{
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var options = new ListenOptions();
+        var command = new Command("wait",
+            "Wait for one message on a bus. Without COMMAND, print it followed by a newline; with COMMAND, " +
+            "leave the bus, then run 'sh -c COMMAND' with $msg set to the message and exit with its status. " +
+            "Exit status: 0 received, 1 failure (including a removed bus), 2 bad command line, " +
+            "128+N ended by signal N; with COMMAND, the command's exit status.");
+        options.AddTo(command);
+        command.SetAction(result => Run(stdout, stderr, new ListenSettings(
+            result.GetValue(options.Path)!,
+            result.GetValue(options.Command),
+            result.GetValue(options.Null),
+            1,
+            result.GetValue(options.Ready),
+            result.GetValue(options.ReadyFile))));
+        return command;
+    }
+
+    public static int Run(TextWriter stdout, TextWriter stderr, ListenSettings settings)
+        => Listening.Run(stdout, stderr, settings, awaitCommand: true);
+}
