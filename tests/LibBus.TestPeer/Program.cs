@@ -5,7 +5,8 @@
 //   listen    PATH COUNT          callback loop; COUNT 0 = until killed
 //   subscribe PATH COUNT          IAsyncEnumerable with the Joined signal
 //   poll      PATH COUNT DELAY_MS poll API, sleeping DELAY_MS before each poll
-//   broadcast PATH PREFIX COUNT   broadcasts "PREFIX i" for i in [0, COUNT)
+//   broadcast PATH PREFIX COUNT [PAUSE_MS]
+//                                 broadcasts "PREFIX i" for i in [0, COUNT), pausing between
 //   broadcast-lines PATH          broadcasts each stdin line
 //
 // Exit: 0 done, 3 bus removed, 4 timeout, 1 other error, 2 usage.
@@ -62,12 +63,15 @@ try
             }
             return 0;
         }
-        case "broadcast" when args.Length == 4:
+        case "broadcast" when args.Length is 4 or 5:
         {
-            int count = int.Parse(args[3]);
+            int count = int.Parse(args[3]), pause = args.Length == 5 ? int.Parse(args[4]) : 0;
             using var bus = Bus.Open(path, BusAccess.Broadcast);
             for (int i = 0; i < count; i++)
+            {
                 bus.Broadcast($"{args[2]} {i}");
+                if (pause > 0) Thread.Sleep(pause);
+            }
             stdout.WriteLine("done");
             return 0;
         }

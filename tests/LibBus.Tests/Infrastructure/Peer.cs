@@ -94,6 +94,9 @@ public sealed class Peer : IDisposable
     /// <summary>All stdout lines so far (after exit: all of them).</summary>
     public IReadOnlyList<string> StdoutLines { get { lock (_allStdout) return _allStdout.ToList(); } }
 
+    /// <summary>How many stdout lines have come so far.</summary>
+    public int StdoutCount { get { lock (_allStdout) return _allStdout.Count; } }
+
     /// <summary>All stderr text so far.</summary>
     public string StderrText { get { lock (_allStderr) return string.Join('\n', _allStderr); } }
 
