@@ -1,0 +1,71 @@
+using LibBus.Tests.Infrastructure;
+
+namespace LibBus.Tests;
+
+/// <summary>
+/// PROTOCOL.md's budget: three semaphore system calls per message for the
+/// broadcaster and three per listener (the C library makes 7 and 8), and no
+/// allocation per message on the broadcast path.
+/// </summary>
+public sealed class BudgetTests : IDisposable
+{
+    private const int Messages = 100;
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
+    private readonly BusSandbox _sandbox = new();
+
+    public void Dispose() => _sandbox.Dispose();
+
+    private static Peer Traced(string trace, params string[] arguments) => new("strace",
+        ["-f", "-qq", "-e", "trace=semop,semtimedop,semctl", "-o", trace,
+         "dotnet", Path.Combine(AppContext.BaseDirectory, "LibBus.TestPeer.dll"), .. arguments]);
+
+    [Fact]
+    public void A_broadcast_makes_three_semaphore_calls_and_a_listener_three_per_message()
+    {
+        string path = _sandbox.CreateBus();
+        string listenerTrace = _sandbox.PathFor("listener.trace.txt");
+        string broadcasterTrace = _sandbox.PathFor("broadcaster.trace.txt");
+
+        Peer listener = _sandbox.Track(Traced(listenerTrace, "listen", path, $"{Messages}"));
+        listener.WaitReady(Wait);
+        Peer broadcaster = _sandbox.Track(Traced(broadcasterTrace, "broadcast", path, "0 m", $"{Messages}"));
+        Assert.Equal(0, broadcaster.WaitForExit(Wait));
+        Assert.Equal(0, listener.WaitForExit(Wait));
+        Assert.Equal(Messages, listener.StdoutCount);
+
+        string[] broadcasterCalls = File.ReadAllLines(broadcasterTrace);
+        string[] listenerCalls = File.ReadAllLines(listenerTrace);
+        // Broadcaster: take, publish, await, per message.
+        Assert.True(broadcasterCalls.Length == 3 * Messages, $"{broadcasterCalls.Length} calls:\n{string.Join('\n', broadcasterCalls.Take(12))}");
+        Assert.Equal(Messages, broadcasterCalls.Count(c => c.Contains("SETVAL")));
+        // Listener: join, then wait, acknowledge, re-queue per message, the last re-queue replaced by the leave.
+        Assert.True(listenerCalls.Length == 3 * Messages + 1, $"{listenerCalls.Length} calls:\n{string.Join('\n', listenerCalls.Take(12))}");
+    }
+
+    [Fact]
+    public void Broadcasting_allocates_nothing_per_message()
+    {
+        using Bus bus = Bus.Open(_sandbox.CreateBus(), BusAccess.Broadcast);
+        const string text = "0 no garbage";
+        byte[] bytes = "0 raw bytes"u8.ToArray();
+        TimeSpan timeout = TimeSpan.FromSeconds(5);
+        using var cts = new CancellationTokenSource();
+        for (int i = 0; i < 10; i++)
+        {
+            bus.Broadcast(text);
+            bus.Broadcast(bytes, timeout, cts.Token);
+            bus.TryBroadcast(text);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            bus.Broadcast(text);
+            bus.Broadcast(bytes, timeout, cts.Token);
+            bus.TryBroadcast(text, timeout);
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(0, allocated);
+    }
+}
