@@ -24,4 +24,20 @@ public sealed class SmokeTests : IDisposable
         Assert.Equal(["0 hello", "0 world"], listener.StdoutLines);
         BusAssert.Idle(bus);
     }
+
+    [Fact]
+    public void A_bus_created_used_and_removed_leaves_ipcs_as_it_found_it()
+    {
+        string before = Tools.Run("ipcs", ["-s"]) + Tools.Run("ipcs", ["-m"]);
+        string path = _sandbox.CreateBus("cycle");
+        string during = Tools.Run("ipcs", ["-s"]) + Tools.Run("ipcs", ["-m"]);
+        using (Bus bus = Bus.Open(path))
+        {
+            Assert.Contains($" {bus.SemaphoreId} ", during);
+            Assert.Contains($" {bus.SegmentId} ", during);
+            bus.Broadcast("0 cycle");
+        }
+        Bus.Remove(path);
+        Assert.Equal(before, Tools.Run("ipcs", ["-s"]) + Tools.Run("ipcs", ["-m"]));
+    }
 }
