@@ -1,0 +1,370 @@
+using System.Text.RegularExpressions;
+using LibBus.Tests.Infrastructure;
+using Mono.Unix.Native;
+
+namespace LibBus.Tests;
+
+/// <summary>Remove, ChangeMode, ChangeOwner, GetInfo, and what other users may do.</summary>
+public sealed class AdminTests : IDisposable
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+    private readonly BusSandbox _sandbox = new();
+
+    public void Dispose() => _sandbox.Dispose();
+
+    // ---- Remove ----
+
+    [Fact]
+    public void Remove_removes_and_reports_all_three_parts()
+    {
+        string path = _sandbox.CreateBus();
+        int semid, shmid;
+        using (Bus bus = Bus.Open(path)) (semid, shmid) = (bus.SemaphoreId, bus.SegmentId);
+
+        BusRemoval removal = Bus.Remove(path);
+
+        Assert.True(removal.Succeeded, removal.ToString());
+        Assert.Equal(path, removal.Path);
+        Assert.Equal(new BusPartRemoval(true, false, null), removal.SemaphoreArray);
+        Assert.Equal(new BusPartRemoval(true, false, null), removal.Segment);
+        Assert.Equal(new BusPartRemoval(true, false, null), removal.KeyFile);
+        Assert.Equal($"{path}: removed the semaphore array; removed the shared memory segment; removed the key file", removal.ToString());
+        Assert.False(File.Exists(path));
+        IpcSnapshot now = IpcSnapshot.Take();
+        Assert.DoesNotContain(semid, now.SemaphoreIds);
+        Assert.DoesNotContain(shmid, now.SegmentIds);
+        Assert.Throws<BusNotFoundException>(() => Bus.Remove(path));
+    }
+
+    [Fact]
+    public void Remove_of_a_bus_whose_semaphore_array_was_ipcrmed_removes_the_rest_and_says_it_was_already_gone()
+    {
+        string path = _sandbox.CreateBus();
+        int shmid;
+        using (Bus bus = Bus.Open(path))
+        {
+            shmid = bus.SegmentId;
+            Tools.Run("ipcrm", ["-s", bus.SemaphoreId.ToString()]);
+        }
+
+        BusRemoval removal = Bus.Remove(path);
+
+        Assert.True(removal.Succeeded, removal.ToString());
+        Assert.Equal(new BusPartRemoval(false, true, null), removal.SemaphoreArray);
+        Assert.Equal(new BusPartRemoval(true, false, null), removal.Segment);
+        Assert.Equal(new BusPartRemoval(true, false, null), removal.KeyFile);
+        Assert.Contains("the semaphore array was already gone", removal.ToString());
+        Assert.False(File.Exists(path));
+        Assert.DoesNotContain(shmid, IpcSnapshot.Take().SegmentIds);
+    }
+
+    [Fact]
+    public void Remove_of_a_bus_whose_segment_was_ipcrmed_removes_the_rest_and_says_it_was_already_gone()
+    {
+        string path = _sandbox.CreateBus();
+        int semid;
+        using (Bus bus = Bus.Open(path))
+        {
+            semid = bus.SemaphoreId;
+            Tools.Run("ipcrm", ["-m", bus.SegmentId.ToString()]);
+        }
+
+        BusRemoval removal = Bus.Remove(path);
+
+        Assert.True(removal.Succeeded, removal.ToString());
+        Assert.Equal(new BusPartRemoval(true, false, null), removal.SemaphoreArray);
+        Assert.Equal(new BusPartRemoval(false, true, null), removal.Segment);
+        Assert.True(removal.KeyFile.Removed);
+        Assert.Contains("the shared memory segment was already gone", removal.ToString());
+        Assert.DoesNotContain(semid, IpcSnapshot.Take().SemaphoreIds);
+    }
+
+    [Fact]
+    public void Remove_while_a_handle_is_attached_removes_the_segment_once_detached()
+    {
+        string path = _sandbox.CreateBus();
+        Bus bus = Bus.Open(path);
+        int shmid = bus.SegmentId;
+
+        Assert.True(Bus.Remove(path).Succeeded);
+        Assert.Throws<BusRemovedException>(() => bus.Broadcast("0 after removal", TimeSpan.FromSeconds(5)));
+        bus.Dispose();
+
+        Assert.DoesNotContain(shmid, IpcSnapshot.Take().SegmentIds);
+    }
+
+    // ---- ChangeMode ----
+
+    [Theory]
+    [InlineData("600", "600", "600")]
+    [InlineData("644", "666", "644")]
+    [InlineData("640", "660", "640")]
+    [InlineData("700", "600", "600")]
+    [InlineData("604", "606", "604")]
+    [InlineData("777", "666", "644")]
+    [InlineData("111", "666", "644")]
+    [InlineData("020", "060", "040")]
+    [InlineData("000", "000", "000")]
+    public void ChangeMode_gives_each_class_with_any_bit_read_and_write_on_IPC_and_read_on_the_key_file(
+        string mode, string ipcMode, string keyFileMode)
+    {
+        string path = _sandbox.CreateBus();
+        Bus.ChangeMode(path, Convert.ToInt32(mode, 8));
+
+        BusInfo info = Bus.GetInfo(path);
+        Assert.Equal(ipcMode, Convert.ToString(info.Mode, 8).PadLeft(3, '0'));
+        Assert.Equal(ipcMode, Convert.ToString(info.SegmentMode, 8).PadLeft(3, '0'));
+        Assert.Equal(keyFileMode, Convert.ToString(info.KeyFileMode, 8).PadLeft(3, '0'));
+        Assert.Equal((UnixFileMode)Convert.ToInt32(keyFileMode, 8), File.GetUnixFileMode(path));
+
+        (int semid, int shmid) = Ids(path);
+        Assert.Equal(ipcMode, IpcsField("-s", semid, "access_perms").TrimStart('0').PadLeft(3, '0'));
+        Assert.Equal(ipcMode, IpcsField("-m", shmid, "access_perms").TrimStart('0').PadLeft(3, '0'));
+    }
+
+    [Fact]
+    public void ChangeMode_leaves_keys_owner_and_semaphore_values_alone()
+    {
+        string path = _sandbox.CreateBus();
+        string text = File.ReadAllText(path);
+        BusInfo before = Bus.GetInfo(path);
+
+        Bus.ChangeMode(path, Convert.ToInt32("644", 8));
+
+        Assert.Equal(text, File.ReadAllText(path));
+        BusInfo after = Bus.GetInfo(path);
+        Assert.Equal((before.Keys, before.Uid, before.Gid), (after.Keys, after.Uid, after.Gid));
+        using Bus bus = Bus.Open(path);
+        Assert.Equal(new ushort[] { 0, 0, 1, 0, 0 }, bus.GetSemaphoreValues().ToArray());
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(512)] // 01000: not a permission bit
+    public void ChangeMode_refuses_a_mode_outside_0_to_0777_and_changes_nothing(int mode)
+    {
+        string path = _sandbox.CreateBus();
+        BusInfo before = Bus.GetInfo(path);
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => Bus.ChangeMode(path, mode));
+
+        Assert.Equal(before, Bus.GetInfo(path));
+    }
+
+    // ---- ChangeOwner ----
+
+    [RootTheory]
+    [InlineData("65534", "65534")]
+    [InlineData("nobody", "nogroup")]
+    public void ChangeOwner_gives_the_key_file_and_both_IPC_objects_to_another_user_and_group(string user, string group)
+    {
+        AssertNobodyExists();
+        string path = _sandbox.CreateBus();
+
+        Bus.ChangeOwner(path, user, group);
+
+        AssertOwner(path, OtherUser.NobodyUid, OtherUser.NobodyGid);
+        // The mode is unchanged.
+        BusInfo info = Bus.GetInfo(path);
+        Assert.Equal((0x180, 0x180, 0x180), (info.Mode, info.SegmentMode, info.KeyFileMode));
+    }
+
+    [RootFact]
+    public void ChangeOwner_with_only_a_user_or_only_a_group_changes_only_that()
+    {
+        AssertNobodyExists();
+        string path = _sandbox.CreateBus();
+
+        Bus.ChangeOwner(path, "nobody", null);
+        AssertOwner(path, OtherUser.NobodyUid, 0);
+
+        Bus.ChangeOwner(path, null, "nogroup");
+        AssertOwner(path, OtherUser.NobodyUid, OtherUser.NobodyGid);
+
+        Bus.ChangeOwner(path, "0", null);
+        AssertOwner(path, 0, OtherUser.NobodyGid);
+    }
+
+    [Theory]
+    [InlineData("no-such-user-libbus", null, "no-such-user-libbus")]
+    [InlineData(null, "no-such-group-libbus", "no-such-group-libbus")]
+    [InlineData("no-such-user-libbus", "0", "no-such-user-libbus")]
+    [InlineData("0", "no-such-group-libbus", "no-such-group-libbus")]
+    public void ChangeOwner_to_an_unknown_user_or_group_is_a_BusException_naming_it_and_changes_nothing(
+        string? user, string? group, string named)
+    {
+        string path = _sandbox.CreateBus();
+        BusInfo before = Bus.GetInfo(path);
+        Syscall.stat(path, out Stat stat);
+
+        var e = Assert.ThrowsAny<BusException>(() => Bus.ChangeOwner(path, user, group));
+
+        Assert.Contains(named, e.Message);
+        Assert.DoesNotContain("\n", e.Message);
+        Assert.Equal(before, Bus.GetInfo(path));
+        Syscall.stat(path, out Stat after);
+        Assert.Equal((stat.st_uid, stat.st_gid), (after.st_uid, after.st_gid));
+    }
+
+    [RootFact]
+    public void ChangeOwner_takes_a_numeric_id_that_names_no_user_as_it_is()
+    {
+        string path = _sandbox.CreateBus();
+
+        Bus.ChangeOwner(path, "12345", "23456");
+
+        AssertOwner(path, 12345, 23456);
+    }
+
+    [Theory(Skip = "library bug: IPC_SET with uid/gid (uid_t)-1 fails with EINVAL, which BusErrors.FromErrno reports as BusRemovedException 'the bus was removed' (Bus.Admin.cs ChangeIpcPermissions; ResolveUser/ResolveGroup accept 4294967295)")]
+    [InlineData("4294967295", null)]
+    [InlineData(null, "4294967295")]
+    public void ChangeOwner_to_the_invalid_id_minus_1_is_an_error_naming_it_and_changes_nothing(string? user, string? group)
+    {
+        string path = _sandbox.CreateBus();
+        BusInfo before = Bus.GetInfo(path);
+
+        var e = Assert.ThrowsAny<BusException>(() => Bus.ChangeOwner(path, user, group));
+
+        Assert.IsNotType<BusRemovedException>(e);
+        Assert.Contains("4294967295", e.Message);
+        Assert.Equal(before, Bus.GetInfo(path));
+    }
+
+    // ---- other users ----
+
+    [RootFact]
+    public void Another_user_cannot_read_a_0600_key_file()
+    {
+        string path = _sandbox.CreateBus();
+        OtherUser.MakeSearchable(_sandbox.Directory);
+
+        Peer listener = _sandbox.Track(OtherUser.Nobody("listen", path, "1"));
+
+        Assert.Equal(1, listener.WaitForExit(Wait));
+        Assert.Matches($"^error: {nameof(BusAccessDeniedException)}: {Regex.Escape(path)}: .*key file", listener.StderrText);
+    }
+
+    [RootFact]
+    public void Another_user_who_can_read_the_key_file_is_denied_by_0600_IPC_objects()
+    {
+        string path = _sandbox.CreateBus();
+        OtherUser.MakeSearchable(_sandbox.Directory);
+        File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32("644", 8)); // the key file only
+
+        Peer listener = _sandbox.Track(OtherUser.Nobody("listen", path, "1"));
+        Peer broadcaster = _sandbox.Track(OtherUser.Nobody("broadcast", path, "0", "1"));
+
+        Assert.Equal(1, listener.WaitForExit(Wait));
+        Assert.Equal(1, broadcaster.WaitForExit(Wait));
+        foreach (Peer peer in new[] { listener, broadcaster })
+        {
+            Assert.Matches($"^error: {nameof(BusAccessDeniedException)}: {Regex.Escape(path)}: permission denied on the bus's semaphore array",
+                peer.StderrText);
+            Assert.DoesNotContain("\n", peer.StderrText);
+        }
+        using Bus bus = Bus.Open(path);
+        Assert.Equal(new ushort[] { 0, 0, 1, 0, 0 }, bus.GetSemaphoreValues().ToArray());
+    }
+
+    [RootFact]
+    public void After_ChangeMode_0604_another_user_can_listen_and_broadcast()
+    {
+        string path = _sandbox.CreateBus();
+        OtherUser.MakeSearchable(_sandbox.Directory);
+        Bus.ChangeMode(path, Convert.ToInt32("604", 8));
+
+        Peer listener = _sandbox.Track(OtherUser.Nobody("listen", path, "2"));
+        listener.WaitReady(Wait);
+        Bus bus = _sandbox.Open(path, BusAccess.Broadcast);
+        bus.Broadcast("0 from root", Wait);
+        Peer broadcaster = _sandbox.Track(OtherUser.Nobody("broadcast", path, "nobody", "1"));
+
+        Assert.Equal(0, broadcaster.WaitForExit(Wait));
+        Assert.Equal(0, listener.WaitForExit(Wait));
+        Assert.Equal(["0 from root", "nobody 0"], listener.StdoutLines);
+    }
+
+    [RootFact]
+    public void After_ChangeOwner_to_nobody_a_0600_bus_is_usable_by_nobody()
+    {
+        string path = _sandbox.CreateBus();
+        OtherUser.MakeSearchable(_sandbox.Directory);
+        Bus.ChangeOwner(path, "nobody", "nogroup");
+
+        Peer listener = _sandbox.Track(OtherUser.Nobody("listen", path, "1"));
+        listener.WaitReady(Wait);
+        _sandbox.Open(path, BusAccess.Broadcast).Broadcast("0 yours now", Wait);
+
+        Assert.Equal(0, listener.WaitForExit(Wait));
+        Assert.Equal(["0 yours now"], listener.StdoutLines);
+    }
+
+    [RootFact]
+    public void A_group_member_can_use_a_bus_after_ChangeMode_0640_and_ChangeOwner_to_its_group()
+    {
+        AssertNobodyExists();
+        string path = _sandbox.CreateBus();
+        OtherUser.MakeSearchable(_sandbox.Directory);
+        Bus.ChangeMode(path, Convert.ToInt32("640", 8));
+        Bus.ChangeOwner(path, null, "nogroup");
+
+        // nobody is in nogroup (its primary group): group rights apply.
+        Peer listener = _sandbox.Track(OtherUser.Nobody("listen", path, "1"));
+        listener.WaitReady(Wait);
+        _sandbox.Open(path, BusAccess.Broadcast).Broadcast("0 for the group", Wait);
+
+        Assert.Equal(0, listener.WaitForExit(Wait));
+        Assert.Equal(["0 for the group"], listener.StdoutLines);
+    }
+
+    [RootFact]
+    public void Another_user_with_read_and_write_cannot_ipcrm_the_objects_of_a_0666_bus()
+    {
+        string path = _sandbox.CreateBus();
+        Bus.ChangeMode(path, Convert.ToInt32("666", 8));
+        (int semid, int shmid) = Ids(path);
+
+        Tools.Run("setpriv", [$"--reuid={OtherUser.NobodyUid}", $"--regid={OtherUser.NobodyGid}", "--clear-groups",
+            "ipcrm", "-s", semid.ToString(), "-m", shmid.ToString()], expectedExit: 1);
+
+        IpcSnapshot now = IpcSnapshot.Take();
+        Assert.Contains(semid, now.SemaphoreIds);
+        Assert.Contains(shmid, now.SegmentIds);
+        using Bus bus = Bus.Open(path);
+    }
+
+    // ---- helpers ----
+
+    private static (int SemaphoreId, int SegmentId) Ids(string path)
+    {
+        using Bus bus = Bus.Open(path);
+        return (bus.SemaphoreId, bus.SegmentId);
+    }
+
+    /// <summary>A field of <c>ipcs -s|-m -i ID</c>, such as access_perms, uid or gid.</summary>
+    private static string IpcsField(string kind, int id, string field)
+    {
+        string output = Tools.Run("ipcs", [kind, "-i", id.ToString()]);
+        Match m = Regex.Match(output, $@"(?<![a-z_]){field}=(\d+)");
+        Assert.True(m.Success, $"no {field}= in ipcs {kind} -i {id}:\n{output}");
+        return m.Groups[1].Value;
+    }
+
+    private static void AssertOwner(string path, uint uid, uint gid)
+    {
+        BusInfo info = Bus.GetInfo(path);
+        Assert.Equal((uid, gid), (info.Uid, info.Gid));
+        (int semid, int shmid) = Ids(path);
+        Assert.Equal((uid.ToString(), gid.ToString()), (IpcsField("-s", semid, "uid"), IpcsField("-s", semid, "gid")));
+        Assert.Equal((uid.ToString(), gid.ToString()), (IpcsField("-m", shmid, "uid"), IpcsField("-m", shmid, "gid")));
+        Assert.Equal(0, Syscall.stat(path, out Stat stat));
+        Assert.Equal((uid, gid), (stat.st_uid, stat.st_gid));
+    }
+
+    private static void AssertNobodyExists()
+    {
+        Assert.True(File.ReadLines("/etc/passwd").Any(l => l.StartsWith($"nobody:x:{OtherUser.NobodyUid}:")), "no user nobody (65534) in /etc/passwd");
+        Assert.True(File.ReadLines("/etc/group").Any(l => l.StartsWith($"nogroup:x:{OtherUser.NobodyGid}:")), "no group nogroup (65534) in /etc/group");
+    }
+}

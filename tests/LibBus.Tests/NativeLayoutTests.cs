@@ -1,0 +1,177 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+using LibBus.Tests.Infrastructure;
+using static LibBus.Interop.Libc;
+
+namespace LibBus.Tests;
+
+/// <summary>
+/// Checks every constant and struct layout declared in src/LibBus/Interop against
+/// the system headers, by compiling and running a C program that prints them.
+/// </summary>
+public sealed class NativeLayoutTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("libbus-layout-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    /// <summary>The constants of Interop.Libc and Interop.Errors, by name, as C# declares them.</summary>
+    private static Dictionary<string, long> DeclaredConstants()
+        => new[] { typeof(Interop.Libc), typeof(Interop.Errors) }
+            .SelectMany(t => t.GetFields(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic))
+            .Where(f => f.IsLiteral && !f.IsInitOnly)
+            .ToDictionary(f => f.Name, f => Convert.ToInt64(f.GetRawConstantValue()));
+
+    /// <summary>C expressions whose value must equal the C# layout, by a name for messages.</summary>
+    private static List<(string Name, string CExpression, long CSharp)> Layouts() =>
+    [
+        ("sizeof(struct sembuf)", "sizeof(struct sembuf)", Marshal.SizeOf<SemBuf>()),
+        ("Unsafe.SizeOf<SemBuf> = sizeof(struct sembuf)", "sizeof(struct sembuf)", Unsafe.SizeOf<SemBuf>()),
+        ("offsetof(struct sembuf, sem_num)", "offsetof(struct sembuf, sem_num)", Offset<SemBuf>(nameof(SemBuf.SemNum))),
+        ("offsetof(struct sembuf, sem_op)", "offsetof(struct sembuf, sem_op)", Offset<SemBuf>(nameof(SemBuf.SemOp))),
+        ("offsetof(struct sembuf, sem_flg)", "offsetof(struct sembuf, sem_flg)", Offset<SemBuf>(nameof(SemBuf.SemFlg))),
+        ("sizeof(sembuf.sem_num)", "sizeof(((struct sembuf *)0)->sem_num)", sizeof(ushort)),
+        ("sizeof(sembuf.sem_op)", "sizeof(((struct sembuf *)0)->sem_op)", sizeof(short)),
+        ("sizeof(sembuf.sem_flg)", "sizeof(((struct sembuf *)0)->sem_flg)", sizeof(short)),
+
+        ("sizeof(struct timespec)", "sizeof(struct timespec)", Marshal.SizeOf<TimeSpec>()),
+        ("Unsafe.SizeOf<TimeSpec> = sizeof(struct timespec)", "sizeof(struct timespec)", Unsafe.SizeOf<TimeSpec>()),
+        ("offsetof(struct timespec, tv_sec)", "offsetof(struct timespec, tv_sec)", Offset<TimeSpec>(nameof(TimeSpec.TvSec))),
+        ("offsetof(struct timespec, tv_nsec)", "offsetof(struct timespec, tv_nsec)", Offset<TimeSpec>(nameof(TimeSpec.TvNsec))),
+
+        ("sizeof(struct ipc_perm)", "sizeof(struct ipc_perm)", Marshal.SizeOf<IpcPerm>()),
+        ("Unsafe.SizeOf<IpcPerm> = sizeof(struct ipc_perm)", "sizeof(struct ipc_perm)", Unsafe.SizeOf<IpcPerm>()),
+        ("offsetof(struct ipc_perm, uid)", "offsetof(struct ipc_perm, uid)", Offset<IpcPerm>(nameof(IpcPerm.Uid))),
+        ("offsetof(struct ipc_perm, gid)", "offsetof(struct ipc_perm, gid)", Offset<IpcPerm>(nameof(IpcPerm.Gid))),
+        ("offsetof(struct ipc_perm, cuid)", "offsetof(struct ipc_perm, cuid)", Offset<IpcPerm>(nameof(IpcPerm.Cuid))),
+        ("offsetof(struct ipc_perm, cgid)", "offsetof(struct ipc_perm, cgid)", Offset<IpcPerm>(nameof(IpcPerm.Cgid))),
+        ("sizeof(ipc_perm.uid)", "sizeof(((struct ipc_perm *)0)->uid)", sizeof(uint)),
+        ("sizeof(ipc_perm.gid)", "sizeof(((struct ipc_perm *)0)->gid)", sizeof(uint)),
+        ("offsetof(struct ipc_perm, mode)", "offsetof(struct ipc_perm, mode)", Offset<IpcPerm>(nameof(IpcPerm.Mode))),
+        // glibc declares mode as a 4-byte mode_t where C# reads a ushort (and
+        // keeps the other two bytes as padding): what matters is where the low
+        // 16 bits (the permission bits) are. The C side finds them by storing a
+        // pattern; ModeLow16Offset prints the byte offset of its low byte.
+        ("offset of the low 16 bits of ipc_perm.mode", "ModeLow16Offset()", Offset<IpcPerm>(nameof(IpcPerm.Mode))),
+
+        ("sizeof(struct semid_ds)", "sizeof(struct semid_ds)", Marshal.SizeOf<SemidDs>()),
+        ("Unsafe.SizeOf<SemidDs> = sizeof(struct semid_ds)", "sizeof(struct semid_ds)", Unsafe.SizeOf<SemidDs>()),
+        ("offsetof(struct semid_ds, sem_perm)", "offsetof(struct semid_ds, sem_perm)", Offset<SemidDs>(nameof(SemidDs.Perm))),
+
+        ("sizeof(struct shmid_ds)", "sizeof(struct shmid_ds)", Marshal.SizeOf<ShmidDs>()),
+        ("Unsafe.SizeOf<ShmidDs> = sizeof(struct shmid_ds)", "sizeof(struct shmid_ds)", Unsafe.SizeOf<ShmidDs>()),
+        ("offsetof(struct shmid_ds, shm_perm)", "offsetof(struct shmid_ds, shm_perm)", Offset<ShmidDs>(nameof(ShmidDs.Perm))),
+        ("offsetof(struct shmid_ds, shm_segsz)", "offsetof(struct shmid_ds, shm_segsz)", Offset<ShmidDs>(nameof(ShmidDs.SegSz))),
+        ("sizeof(shmid_ds.shm_segsz)", "sizeof(((struct shmid_ds *)0)->shm_segsz)", Marshal.SizeOf<nuint>()),
+
+        ("sizeof(key_t)", "sizeof(key_t)", sizeof(int)),
+        ("sizeof(size_t) (shmget size, semop nsops)", "sizeof(size_t)", Marshal.SizeOf<nuint>()),
+        ("sizeof(void *) (shmat result)", "sizeof(void *)", Marshal.SizeOf<nint>()),
+    ];
+
+    private static long Offset<T>(string field) => Marshal.OffsetOf<T>(field).ToInt64();
+
+    [Fact]
+    public void The_constants_of_the_interop_layer_cover_everything_LibBus_calls_with()
+    {
+        string[] expected =
+        [
+            "IPC_CREAT", "IPC_EXCL", "IPC_NOWAIT", "IPC_RMID", "IPC_SET", "IPC_STAT",
+            "SEM_UNDO", "GETVAL", "GETALL", "SETVAL", "SETALL", "SHM_RDONLY",
+            "EPERM", "ENOENT", "EINTR", "EAGAIN", "EACCES", "EEXIST", "EINVAL", "ENOSPC", "EIDRM",
+        ];
+        Assert.Subset(DeclaredConstants().Keys.ToHashSet(), expected.ToHashSet());
+    }
+
+    [Fact]
+    public void Every_interop_constant_and_struct_layout_matches_the_system_headers()
+    {
+        Dictionary<string, long> constants = DeclaredConstants();
+        List<(string Name, string CExpression, long CSharp)> layouts = Layouts();
+
+        var c = new StringBuilder();
+        c.AppendLine("""
+            #define _GNU_SOURCE
+            #include <errno.h>
+            #include <stddef.h>
+            #include <stdio.h>
+            #include <string.h>
+            #include <time.h>
+            #include <sys/types.h>
+            #include <sys/ipc.h>
+            #include <sys/sem.h>
+            #include <sys/shm.h>
+
+            static long ModeLow16Offset(void)
+            {
+                struct ipc_perm p;
+                memset(&p, 0, sizeof p);
+                p.mode = 0x1234;
+                const unsigned char *b = (const unsigned char *)&p;
+                for (size_t i = 0; i + 1 < sizeof p; i++)
+                    if (b[i] == 0x34 && b[i + 1] == 0x12)
+                        return (long)i;
+                return -1;
+            }
+
+            int main(void)
+            {
+            """);
+        foreach (string name in constants.Keys)
+        {
+            c.AppendLine($"#ifdef {name}");
+            c.AppendLine($"    printf(\"const {name} %lld\\n\", (long long)({name}));");
+            c.AppendLine("#else");
+            c.AppendLine($"    printf(\"undefined {name}\\n\");");
+            c.AppendLine("#endif");
+        }
+        for (int i = 0; i < layouts.Count; i++)
+            c.AppendLine($"    printf(\"layout {i} %lld\\n\", (long long)({layouts[i].CExpression}));");
+        c.AppendLine("    return 0;\n}");
+
+        string source = Path.Combine(_directory, "layout.c");
+        string binary = Path.Combine(_directory, "layout");
+        File.WriteAllText(source, c.ToString());
+        Tools.Run("cc", ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-o", binary, source]);
+        string[] lines = Tools.Run(binary, []).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        var fromC = new Dictionary<string, long>();
+        var undefined = new List<string>();
+        var layoutFromC = new Dictionary<int, long>();
+        foreach (string line in lines)
+        {
+            string[] f = line.Split(' ');
+            switch (f[0])
+            {
+                case "const": fromC[f[1]] = long.Parse(f[2]); break;
+                case "undefined": undefined.Add(f[1]); break;
+                case "layout": layoutFromC[int.Parse(f[1])] = long.Parse(f[2]); break;
+                default: throw new Xunit.Sdk.XunitException($"unexpected output from the C program: '{line}'");
+            }
+        }
+
+        var checks = new List<Action>();
+        foreach ((string name, long value) in constants)
+        {
+            checks.Add(() =>
+            {
+                Assert.False(undefined.Contains(name), $"{name}: declared in Interop as {value} but not defined by the system headers");
+                Assert.True(fromC.TryGetValue(name, out long cValue), $"{name}: the C program printed nothing for it");
+                Assert.True(cValue == value, $"{name}: C# declares {value} (0x{value:x}), the system headers say {cValue} (0x{cValue:x})");
+            });
+        }
+        for (int i = 0; i < layouts.Count; i++)
+        {
+            (string name, string _, long csharp) = layouts[i];
+            int index = i;
+            checks.Add(() =>
+            {
+                Assert.True(layoutFromC.TryGetValue(index, out long cValue), $"{name}: the C program printed nothing for it");
+                Assert.True(cValue == csharp, $"{name}: C# layout gives {csharp}, the system headers give {cValue}");
+            });
+        }
+        Assert.Multiple([.. checks]);
+    }
+}
