@@ -20,12 +20,25 @@ public sealed partial class Bus
         ArgumentException.ThrowIfNullOrEmpty(path);
         BusKeys keys = BusFile.Read(path);
 
-        BusPartRemoval semaphores = RemovePart(SemGet(keys.SemaphoreKey, 0, 0),
-            id => SemCtl(id, 0, IPC_RMID));
+        // Look both objects up in the shape of a bus first: a key file naming
+        // someone else's objects is not a bus, and nothing of it is removed.
+        int semid = SemGet(keys.SemaphoreKey, Semaphores.Count, 0);
+        int semErrno = semid < 0 ? Interop.Errors.LastErrno : 0;
+        int shmid = ShmGet(keys.SegmentKey, SharedSegmentHandle.Size, 0);
+        int shmErrno = shmid < 0 ? Interop.Errors.LastErrno : 0;
+        if (semErrno == Interop.Errors.EINVAL || shmErrno == Interop.Errors.EINVAL)
+        {
+            string what = semErrno == Interop.Errors.EINVAL ? "semaphore array" : "shared memory segment";
+            int key = semErrno == Interop.Errors.EINVAL ? keys.SemaphoreKey : keys.SegmentKey;
+            throw new BusKeyFileCorruptException(
+                $"{path}: not a bus: key {key} names a {what} of another shape (not made by bus); nothing was removed", path, Interop.Errors.EINVAL);
+        }
+
+        BusPartRemoval semaphores = RemovePart(semid, semErrno, id => SemCtl(id, 0, IPC_RMID));
         BusPartRemoval segment;
         unsafe
         {
-            segment = RemovePart(ShmGet(keys.SegmentKey, 0, 0), id => ShmCtl(id, IPC_RMID, null));
+            segment = RemovePart(shmid, shmErrno, id => ShmCtl(id, IPC_RMID, null));
         }
         BusPartRemoval keyFile = Syscall.unlink(path) == 0
             ? new BusPartRemoval(true, false, null)
@@ -35,11 +48,10 @@ public sealed partial class Bus
         return removal.Succeeded ? removal : throw new BusRemovalException(removal);
     }
 
-    private static BusPartRemoval RemovePart(int id, Func<int, int> remove)
+    private static BusPartRemoval RemovePart(int id, int errno, Func<int, int> remove)
     {
         if (id < 0)
         {
-            int errno = Interop.Errors.LastErrno;
             return errno is Interop.Errors.ENOENT or Interop.Errors.EIDRM
                 ? new BusPartRemoval(false, true, null)
                 : FailedPart(errno, Interop.Errors.Text(errno));
@@ -119,7 +131,8 @@ public sealed partial class Bus
     public static uint ResolveUser(string user)
     {
         ArgumentException.ThrowIfNullOrEmpty(user);
-        if (uint.TryParse(user, System.Globalization.NumberStyles.None, null, out uint id)) return id;
+        if (uint.TryParse(user, System.Globalization.NumberStyles.None, null, out uint id))
+            return id != uint.MaxValue ? id : throw new BusException($"{user}: not a valid user id");
         return Syscall.getpwnam(user)?.pw_uid ?? throw new BusException($"{user}: no such user");
     }
 
@@ -128,7 +141,8 @@ public sealed partial class Bus
     public static uint ResolveGroup(string group)
     {
         ArgumentException.ThrowIfNullOrEmpty(group);
-        if (uint.TryParse(group, System.Globalization.NumberStyles.None, null, out uint id)) return id;
+        if (uint.TryParse(group, System.Globalization.NumberStyles.None, null, out uint id))
+            return id != uint.MaxValue ? id : throw new BusException($"{group}: not a valid group id");
         return Syscall.getgrnam(group)?.gr_gid ?? throw new BusException($"{group}: no such group");
     }
 

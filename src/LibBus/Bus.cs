@@ -148,7 +148,7 @@ public sealed partial class Bus : IDisposable
         }
         catch (IOException e)
         {
-            throw new BusException($"{directory}: cannot create the directory: {e.Message}", directory, e.HResult);
+            throw new BusException($"{directory}: cannot create the directory: {e.Message}", directory);
         }
         const string alphabet = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
         while (true)
