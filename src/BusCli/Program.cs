@@ -26,7 +26,14 @@ root.Directives.Clear(); // '[suggest]' and friends are valid messages, not dire
 // '@file' is a valid message or path, not a response file.
 ParseResult parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
 int status;
-if (parsed.Action is ParseErrorAction)
+string? dashed = StrayOption(parsed);
+if (dashed is not null && !args.Any(a => a is "--help" or "-h" or "-?" or "--version"))
+{
+    string verb = parsed.CommandResult.Command == root ? "bus" : "bus " + parsed.CommandResult.Command.Name;
+    CliErrors.Write(stderr, null, $"unrecognized option '{dashed}' (put '--' before an argument that starts with '-'; try '{verb} --help')");
+    status = ExitCodes.Usage;
+}
+else if (parsed.Action is ParseErrorAction)
 {
     // One line: the most telling error (an unknown token beats "missing command"), and where to look.
     System.CommandLine.Parsing.ParseError error = parsed.Errors
@@ -57,3 +64,16 @@ catch (IOException)
     // stdout's reader went away: nothing more to say.
 }
 return status;
+
+// System.CommandLine takes an unknown '-x' as a value for a free argument slot; a Unix
+// tool calls it an unknown option unless it comes after '--'. A lone '-' is stdin.
+static string? StrayOption(ParseResult parsed)
+{
+    foreach (System.CommandLine.Parsing.Token token in parsed.Tokens)
+    {
+        if (token.Type == System.CommandLine.Parsing.TokenType.DoubleDash) return null;
+        if (token.Type == System.CommandLine.Parsing.TokenType.Argument && token.Value.Length > 1 && token.Value[0] == '-')
+            return token.Value;
+    }
+    return null;
+}

@@ -12,11 +12,14 @@ internal static class ListenCommand
         {
             Description = "Stop after N messages.",
             HelpName = "N",
+            CustomParser = result =>
+            {
+                string text = result.Tokens[0].Value;
+                if (int.TryParse(text, System.Globalization.NumberStyles.None, null, out int n) && n >= 1) return n;
+                result.AddError($"--count: '{text}' is not a whole number of at least 1");
+                return null;
+            },
         };
-        count.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int?>() is < 1) result.AddError("--count: must be at least 1");
-        });
         var command = new Command("listen",
             "Listen on a bus until stopped. Without COMMAND, print each message followed by a newline, flushed per " +
             "message; with COMMAND, run 'sh -c COMMAND' with $msg set to the message, without waiting for it. " +

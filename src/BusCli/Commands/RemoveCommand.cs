@@ -27,9 +27,35 @@ internal static class RemoveCommand
             Bus.Remove(path);
             return ExitCodes.Success;
         }
+        catch (BusRemovalException e)
+        {
+            CliErrors.Write(stderr, path, Describe(e.Removal));
+            return ExitCodes.Failure;
+        }
         catch (Exception e)
         {
             return CliErrors.Report(stderr, path, e);
         }
+    }
+
+    /// <summary>What could not be removed and why, then what was.</summary>
+    internal static string Describe(BusRemoval removal)
+    {
+        var parts = new (string Name, BusPartRemoval Part)[]
+        {
+            ("semaphore array", removal.SemaphoreArray),
+            ("shared memory segment", removal.Segment),
+            ("key file", removal.KeyFile),
+        };
+        var lines = new List<string>();
+        foreach (var (name, part) in parts.Where(p => !p.Part.IsGone))
+        {
+            // From the errno: LibBus's text for the key file can read "Success" (errno read twice).
+            string? why = part.Errno != 0 ? System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(part.Errno) : part.Error;
+            lines.Add($"could not remove the {name}: {why}");
+        }
+        foreach (var (name, part) in parts.Where(p => p.Part.IsGone))
+            lines.Add(part.AlreadyGone ? $"the {name} was already gone" : $"removed the {name}");
+        return string.Join("; ", lines);
     }
 }

@@ -1,0 +1,138 @@
+namespace BusCli.Tests.Infrastructure;
+
+/// <summary>
+/// A test's temporary directory and the processes it started. Dispose kills the
+/// processes, removes every bus whose key file is in the directory, deletes it, and
+/// fails the test if an IPC object of a bus it made (or any object its processes
+/// created) is left in /proc/sysvipc.
+/// </summary>
+public sealed class CliSandbox : IDisposable
+{
+    private readonly List<IpcObject> _semaphoresBefore = IpcTable.Semaphores();
+    private readonly List<IpcObject> _segmentsBefore = IpcTable.Segments();
+    private readonly List<CliProcess> _processes = new();
+    private readonly HashSet<int> _keys = new();
+    private readonly HashSet<int> _pids = new() { Environment.ProcessId };
+
+    public CliSandbox()
+    {
+        Directory = System.IO.Directory.CreateTempSubdirectory("buscli-test-").FullName;
+    }
+
+    public string Directory { get; }
+
+    public string PathFor(string name) => System.IO.Path.Combine(Directory, name);
+
+    /// <summary>Runs <c>bus create -x</c> for a fresh bus in the sandbox and returns its path.</summary>
+    public string CreateBus(string name = "bus")
+    {
+        string path = PathFor(name);
+        RunResult result = Run("create", "-x", path);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        RememberKeys(path);
+        return path;
+    }
+
+    public void RememberKeys(string path)
+    {
+        string[] lines = File.ReadAllLines(path);
+        lock (_keys)
+        {
+            _keys.Add(int.Parse(lines[0]));
+            _keys.Add(int.Parse(lines[1]));
+        }
+    }
+
+    public CliProcess Start(params string[] arguments) => Track(CliProcess.Bus(arguments, Directory, null));
+
+    public CliProcess Start(IEnumerable<string> arguments, IDictionary<string, string>? environment)
+        => Track(CliProcess.Bus(arguments, Directory, environment));
+
+    public CliProcess Shell(string script) => Track(CliProcess.Shell(script, Directory));
+
+    /// <summary>Runs the bus command to completion (with a timeout) and returns the result.</summary>
+    public RunResult Run(params string[] arguments)
+    {
+        using CliProcess process = Start(arguments);
+        process.Stdin.Close();
+        return process.WaitForExit();
+    }
+
+    /// <summary>Runs the bus command with <paramref name="stdin"/> as its standard input.</summary>
+    public RunResult RunWithInput(string stdin, params string[] arguments)
+    {
+        using CliProcess process = Start(arguments);
+        process.Stdin.Write(stdin);
+        process.Stdin.Close();
+        return process.WaitForExit();
+    }
+
+    private CliProcess Track(CliProcess process)
+    {
+        lock (_processes)
+        {
+            _processes.Add(process);
+            _pids.Add(process.Id);
+        }
+        return process;
+    }
+
+    /// <summary>Reads S W X Q N of a bus (through LibBus).</summary>
+    public static IReadOnlyList<ushort> SemaphoreValues(string path)
+    {
+        using var bus = LibBus.Bus.Open(path, LibBus.BusAccess.Listen);
+        return bus.GetSemaphoreValues();
+    }
+
+    /// <summary>Waits until no listener is counted on the bus (S = 0, W = 0).</summary>
+    public static void WaitUntilNoListeners(string path)
+    {
+        var deadline = DateTime.UtcNow + CliProcess.DefaultTimeout;
+        while (true)
+        {
+            var values = SemaphoreValues(path);
+            if (values[0] == 0 && values[1] == 0) return;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"listeners still counted: S={values[0]} W={values[1]}");
+            Thread.Sleep(20);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (CliProcess process in _processes) process.Dispose();
+        foreach (string file in System.IO.Directory.EnumerateFiles(Directory, "*", SearchOption.AllDirectories))
+        {
+            if (Mono.Unix.Native.Syscall.lstat(file, out var stat) != 0
+                || (stat.st_mode & Mono.Unix.Native.FilePermissions.S_IFMT) != Mono.Unix.Native.FilePermissions.S_IFREG)
+                continue;
+            try
+            {
+                RememberKeys(file);
+                LibBus.Bus.Remove(file);
+            }
+            catch (Exception)
+            {
+                // Not a bus (a FIFO, an output file) or already gone.
+            }
+        }
+        System.IO.Directory.Delete(Directory, recursive: true);
+        string leaked = Leaked();
+        Assert.True(leaked.Length == 0, leaked);
+    }
+
+    /// <summary>
+    /// IPC objects that exist now and did not before, and belong to this test: a key of a
+    /// bus it made, or a segment created by one of its processes. (Objects made meanwhile
+    /// by other programs on the machine are not this test's.)
+    /// </summary>
+    private string Leaked()
+    {
+        var oldSems = _semaphoresBefore.Select(o => o.Id).ToHashSet();
+        var oldShms = _segmentsBefore.Select(o => o.Id).ToHashSet();
+        var sems = IpcTable.Semaphores().Where(o => !oldSems.Contains(o.Id) && _keys.Contains(o.Key)).ToList();
+        var shms = IpcTable.Segments().Where(o => !oldShms.Contains(o.Id)
+            && (_keys.Contains(o.Key) || _pids.Contains(o.CreatorPid))).ToList();
+        return sems.Count + shms.Count == 0 ? ""
+            : $"leaked semaphore arrays [{string.Join(", ", sems.Select(s => s.Id))}], segments [{string.Join(", ", shms.Select(s => s.Id))}]";
+    }
+}
