@@ -136,7 +136,7 @@ public sealed class CliProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public void Signal(int signal) => Native.Kill(_process.Id, signal);
+    public void Signal(int signal) => Proc.Kill(_process.Id, signal);
 
     public void Dispose()
     {
@@ -144,7 +144,7 @@ public sealed class CliProcess : IDisposable
         {
             if (!_process.HasExited)
             {
-                Native.Kill(_process.Id, Native.SIGCONT);
+                Proc.Kill(_process.Id, Proc.SIGCONT);
                 _process.Kill(entireProcessTree: true);
                 _process.WaitForExit(5000);
             }

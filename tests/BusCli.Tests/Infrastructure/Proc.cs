@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace BusCli.Tests.Infrastructure;
 
-public static partial class Native
+public static partial class Proc
 {
     public const int SIGHUP = 1, SIGINT = 2, SIGKILL = 9, SIGTERM = 15, SIGCONT = 18, SIGSTOP = 19, SIGTSTP = 20;
 
