@@ -66,13 +66,15 @@ catch (IOException)
 return status;
 
 // System.CommandLine takes an unknown '-x' as a value for a free argument slot; a Unix
-// tool calls it an unknown option unless it comes after '--'. A lone '-' is stdin.
+// tool calls it an unknown option unless it comes after '--'. A lone '-' is stdin;
+// a chmod MODE may start with '-' ('-g').
 static string? StrayOption(ParseResult parsed)
 {
     foreach (System.CommandLine.Parsing.Token token in parsed.Tokens)
     {
         if (token.Type == System.CommandLine.Parsing.TokenType.DoubleDash) return null;
-        if (token.Type == System.CommandLine.Parsing.TokenType.Argument && token.Value.Length > 1 && token.Value[0] == '-')
+        if (token.Type == System.CommandLine.Parsing.TokenType.Argument && token.Value.Length > 1 && token.Value[0] == '-'
+            && !(parsed.CommandResult.Command.Name == "chmod" && ModeChange.TryParse(token.Value, out _, out _)))
             return token.Value;
     }
     return null;
