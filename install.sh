@@ -1,0 +1,69 @@
+#!/bin/sh
+# Builds the bus command with Native AOT and installs it under PREFIX (default ~/.local):
+#   PREFIX/lib/bus/bus, PREFIX/lib/bus/libMonoPosixHelper.so (found beside the real binary),
+#   PREFIX/bin/bus -> ../lib/bus/bus, and the man pages under PREFIX/share/man/man{1,5,7}.
+# Usage: ./install.sh [--prefix DIR] [--demo]     (or PREFIX=DIR ./install.sh)
+# --demo then runs ./demo.sh with the installed bus.
+set -eu
+cd "$(dirname "$0")"
+
+prefix=${PREFIX:-$HOME/.local}
+demo=no
+while [ $# -gt 0 ]; do
+  case $1 in
+    --prefix) prefix=$2; shift 2 ;;
+    --prefix=*) prefix=${1#--prefix=}; shift ;;
+    --demo) demo=yes; shift ;;
+    -h|--help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "install.sh: unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+
+case $(uname -m) in
+  x86_64) rid=linux-x64 ;;
+  aarch64) rid=linux-arm64 ;;
+  *) echo "install.sh: unsupported machine $(uname -m)" >&2; exit 1 ;;
+esac
+
+# Native AOT on Linux needs the .NET SDK, clang (the linker driver) and zlib.
+missing=
+command -v clang >/dev/null 2>&1 || missing="$missing clang"
+[ -e /usr/include/zlib.h ] || missing="$missing zlib1g-dev"
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "install.sh: installing$missing" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq $missing >/dev/null
+  else
+    echo "install.sh: Native AOT needs:$missing; install them first, for example:" >&2
+    echo "  sudo apt-get install$missing" >&2
+    exit 1
+  fi
+fi
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "install.sh: the .NET 10 SDK (dotnet) is required: https://dot.net/download" >&2
+  exit 1
+fi
+
+out=artifacts/publish/bus-$rid
+dotnet publish src/BusCli/BusCli.csproj -c Release -r "$rid" -o "$out" -p:DebugType=none -p:GenerateDocumentationFile=false --nologo -v quiet
+
+mkdir -p "$prefix/bin" "$prefix/lib/bus" "$prefix/share/man/man1" "$prefix/share/man/man5" "$prefix/share/man/man7"
+install -m 755 "$out/bus" "$prefix/lib/bus/bus"
+install -m 644 "$out/libMonoPosixHelper.so" "$prefix/lib/bus/libMonoPosixHelper.so"
+ln -sf ../lib/bus/bus "$prefix/bin/bus"
+for page in man/*.[157]; do
+  if [ -f "$page" ]; then install -m 644 "$page" "$prefix/share/man/man${page##*.}/"; fi
+done
+
+echo "installed $prefix/bin/bus ($("$prefix/bin/bus" --version))"
+case ":$PATH:" in
+  *":$prefix/bin:"*) ;;
+  *) echo "note: $prefix/bin is not in PATH; add it: export PATH=\"$prefix/bin:\$PATH\"" ;;
+esac
+
+if [ $demo = yes ]; then
+  BUS="$prefix/bin/bus" ./demo.sh
+fi

@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using BusCli.Tests.Infrastructure;
+
+namespace BusCli.Tests;
+
+/// <summary>
+/// The Native AOT build, if it has been published
+/// (<c>dotnet publish src/BusCli -c Release -r linux-x64</c>): the real binary, with
+/// libMonoPosixHelper.so beside it, does a full round. To run every test against it
+/// instead, set <c>BUS_CLI</c> to its path.
+/// </summary>
+public sealed class AotTests : IDisposable
+{
+    private readonly CliSandbox _sandbox = new();
+
+    public void Dispose() => _sandbox.Dispose();
+
+    private static RunResult Aot(params string[] arguments)
+    {
+        var info = new ProcessStartInfo(BusCommand.AotPath) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in arguments) info.ArgumentList.Add(a);
+        using Process process = Process.Start(info)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(20_000), "the AOT binary did not exit");
+        return new RunResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    [Fact]
+    public async Task The_native_binary_creates_listens_broadcasts_changes_owner_and_removes()
+    {
+        if (!File.Exists(BusCommand.AotPath)) return; // not published: nothing to check
+        Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(BusCommand.AotPath)!, "libMonoPosixHelper.so")));
+
+        string bus = _sandbox.PathFor("aot");
+        Assert.Equal(0, Aot("create", "-x", bus).ExitCode);
+        _sandbox.RememberKeys(bus);
+
+        string ready = _sandbox.PathFor("ready");
+        var info = new ProcessStartInfo(BusCommand.AotPath) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in new[] { "listen", "--count", "1", "--ready-file", ready, bus }) info.ArgumentList.Add(a);
+        using Process listener = Process.Start(info)!;
+        Task<string> received = listener.StandardOutput.ReadToEndAsync();
+        var deadline = DateTime.UtcNow + CliProcess.DefaultTimeout;
+        while (!File.Exists(ready)) { Assert.True(DateTime.UtcNow < deadline, "never ready"); Thread.Sleep(10); }
+
+        Assert.Equal(0, Aot("broadcast", bus, "native hello").ExitCode);
+        Assert.True(listener.WaitForExit(20_000));
+        Assert.Equal(0, listener.ExitCode);
+        Assert.Equal("native hello\n", await received);
+
+        // By name: the user database goes through libMonoPosixHelper.so.
+        RunResult chown = Aot("chown", "nobody:nogroup", bus);
+        if (Environment.UserName == "root") Assert.True(chown.ExitCode == 0, chown.ToString());
+        Assert.Equal(0, Aot("chmod", "ug", bus).ExitCode);
+        Assert.Equal(2, Aot("broadcast", bus).ExitCode);
+        Assert.Equal(0, Aot("remove", bus).ExitCode);
+        Assert.False(File.Exists(bus));
+    }
+}
