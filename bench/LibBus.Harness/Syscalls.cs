@@ -75,8 +75,7 @@ internal static class Syscalls
             string[] t = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (t.Length < 4 || !char.IsDigit(t[0][0])) continue;
             string name = t[^1];
-            // "% time seconds usecs/call calls [errors] syscall"; the total row has no usecs/call.
-            string calls = name == "total" ? t[2] : t[3];
+            string calls = t[3]; // "% time, seconds, usecs/call, calls, [errors], syscall" (the total row too)
             if (long.TryParse(calls, out long n)) yield return (name, n);
         }
     }

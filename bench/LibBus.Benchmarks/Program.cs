@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(LibBus.Benchmarks.BroadcastBenchmarks).Assembly).Run(args);

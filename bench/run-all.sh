@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Re-runs the whole LibBus performance comparison and regenerates
+# docs/PERFORMANCE.md and docs/perf-throughput.png from it.
+#
+#   bench/run-all.sh            (from anywhere; about 10 minutes on 2 cores)
+#
+# Raw results go to bench/results/. Every multi-process run has a watchdog
+# (the harness's own deadline, and `timeout` around each step), every bus and
+# IPC object made is removed, and the private dbus-daemon is stopped by its pid.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+OUT=$ROOT/bench/out
+RES=$ROOT/bench/results
+TMP=$(mktemp -d /tmp/libbus-bench.XXXXXX)
+DBUS_PID=
+step() { printf '\n== %s\n' "$*" >&2; }
+
+cleanup() {
+    if [ -n "$DBUS_PID" ]; then kill "$DBUS_PID" 2>/dev/null || true; fi
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# ---- tools ---------------------------------------------------------------
+need=()
+command -v dbus-daemon >/dev/null || need+=(dbus-daemon)
+command -v dbus-send >/dev/null || need+=(dbus-bin)
+[ -e /usr/include/dbus-1.0/dbus/dbus.h ] || need+=(libdbus-1-dev)
+command -v pkg-config >/dev/null || need+=(pkg-config)
+command -v hyperfine >/dev/null || need+=(hyperfine)
+command -v gnuplot >/dev/null || need+=(gnuplot-nox)
+command -v strace >/dev/null || need+=(strace)
+command -v clang >/dev/null || need+=(clang)
+[ -e /usr/include/zlib.h ] || need+=(zlib1g-dev)
+if [ ${#need[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ]; then
+        step "installing ${need[*]}"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+    else
+        echo "run-all: missing ${need[*]}; install them (apt-get install ${need[*]}) or run as root" >&2
+        exit 1
+    fi
+fi
+
+# ---- build ---------------------------------------------------------------
+step "building (Release)"
+mkdir -p "$OUT" "$RES"
+rm -rf "$RES"/*
+ARTS=(--artifacts-path "$OUT/artifacts" --nologo -v quiet)
+cc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$OUT/cbaseline" bench/c/cbaseline.c
+# shellcheck disable=SC2046
+cc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$OUT/dbuspeer" bench/c/dbuspeer.c $(pkg-config --cflags --libs dbus-1)
+dotnet build bench/LibBus.Harness -c Release "${ARTS[@]}"
+dotnet build bench/LibBus.Benchmarks -c Release "${ARTS[@]}"
+dotnet publish src/BusCli/BusCli.csproj -c Release -r linux-x64 "${ARTS[@]}" -o "$OUT/bus-aot"
+dotnet publish bench/Hello -c Release -r linux-x64 -p:PublishAot=true "${ARTS[@]}" -o "$OUT/hello-aot"
+dotnet publish bench/Hello -c Release "${ARTS[@]}" -o "$OUT/hello-jit"
+H="$OUT/artifacts/bin/LibBus.Harness/release/harness"
+BUS="$OUT/bus-aot/bus"
+
+ipcs -s >"$TMP/ipcs-before-s"; ipcs -m >"$TMP/ipcs-before-m"
+
+# ---- machine -------------------------------------------------------------
+{
+    echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') x $(nproc)"
+    echo "memory: $(free -m | awk '/Mem:/{print $2}') MiB"
+    echo "kernel: $(uname -sr)"
+    echo "os: $(. /etc/os-release; echo "$PRETTY_NAME")"
+    echo "dotnet: $(dotnet --version)"
+    echo "cc: $(cc --version | head -1)"
+    echo "dbus-daemon: $(dbus-daemon --version | head -1)"
+    echo "hyperfine: $(hyperfine --version)"
+    echo "strace: $(strace -V | head -1)"
+    echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "commit: $(git rev-parse --short HEAD)"
+} >"$RES/machine.txt"
+cat "$RES/machine.txt" >&2
+
+# ---- private D-Bus daemon ------------------------------------------------
+step "starting a private dbus-daemon"
+dbus-daemon --session --fork --address "unix:path=$TMP/dbus-socket" --print-address=1 --print-pid=1 >"$TMP/dbus-info"
+DBUS_ADDRESS=$(sed -n 1p "$TMP/dbus-info")
+DBUS_PID=$(sed -n 2p "$TMP/dbus-info")
+
+# ---- the floor: semaphore ping-pong ----------------------------------------
+step "ping-pong floor"
+for _ in 1 2 3; do
+    timeout 120 "$H" pingpong --rounds 100000 --out "$RES/pingpong.txt"
+    timeout 120 "$OUT/cbaseline" pingpong 100000 | tee -a "$RES/pingpong.txt"
+done
+
+# ---- throughput: LibBus, the C baseline, D-Bus; L = 0..16 ------------------
+step "throughput"
+run() { # impl L B N W
+    timeout 600 "$H" run --impl "$1" --listeners "$2" --broadcasters "$3" --messages "$4" --warmup "$5" \
+        --repeat 3 --timeout 150 --csv "$RES/throughput.csv" --cbaseline "$OUT/cbaseline" --dbuspeer "$OUT/dbuspeer" \
+        --dbus-address "$DBUS_ADDRESS" || echo "run-all: $1 L=$2 B=$3 failed (recorded)" >&2
+}
+for L in 0 1 2 4 8 16; do
+    case $L in 0|1|2|4) N=20000 W=10000 ;; 8) N=10000 W=5000 ;; 16) N=5000 W=3000 ;; esac
+    for impl in libbus c dbus; do
+        run "$impl" "$L" 1 "$N" "$W"
+    done
+done
+run libbus 4 2 10000 5000   # two broadcaster processes at once
+run libbus 16 4 2500 1500   # four broadcaster processes at once
+
+# ---- syscall budget -------------------------------------------------------
+step "syscalls per message (strace -f -c)"
+for cfg in "libbus 1" "libbus 4" "c 1"; do
+    set -- $cfg
+    timeout 600 "$H" syscalls --impl "$1" --listeners "$2" --n1 1000 --n2 5000 --csv "$RES/syscalls.csv" \
+        --cbaseline "$OUT/cbaseline" || echo "run-all: syscalls $cfg failed" >&2
+done
+
+# ---- CLI start-up ----------------------------------------------------------
+step "CLI start-up (hyperfine)"
+"$BUS" create "$TMP/cli-bus"
+timeout 600 hyperfine -N --warmup 20 --runs 200 --export-json "$RES/cli.json" --export-markdown "$RES/cli.md" \
+    -n 'bus broadcast (Native AOT)' "$BUS broadcast $TMP/cli-bus '0 hello'" \
+    -n 'dbus-send --type=signal' "dbus-send --bus=$DBUS_ADDRESS --type=signal /org/libbus/Bench org.libbus.Bench.Ping" \
+    -n 'hello (Native AOT)' "$OUT/hello-aot/hello" \
+    -n 'hello (JIT)' "$OUT/hello-jit/hello" \
+    -n 'env hello (Native AOT)' "env $OUT/hello-aot/hello" \
+    -n 'env LD_PRELOAD=libMonoPosixHelper.so hello (Native AOT)' \
+       "env LD_PRELOAD=$OUT/bus-aot/libMonoPosixHelper.so $OUT/hello-aot/hello" \
+    >"$RES/cli.txt" 2>&1 || echo "run-all: hyperfine failed" >&2
+"$BUS" remove "$TMP/cli-bus"
+
+# ---- idle memory -----------------------------------------------------------
+step "bus listen idle resident memory"
+timeout 120 "$H" idle-rss --bus-exe "$BUS" --out "$RES/idle-rss.txt" || echo "run-all: idle-rss failed" >&2
+
+kill "$DBUS_PID"; DBUS_PID=
+
+# ---- micro-benchmarks ------------------------------------------------------
+step "BenchmarkDotNet (short job)"
+(cd bench/LibBus.Benchmarks && timeout 900 "$OUT/artifacts/bin/LibBus.Benchmarks/release/LibBus.Benchmarks" \
+    --filter '*' --job short --artifacts "$OUT/bdn" >"$RES/bdn.log" 2>&1) || echo "run-all: BenchmarkDotNet failed" >&2
+mkdir -p "$RES/bdn"
+cp "$OUT"/bdn/results/*-report-github.md "$RES/bdn/" 2>/dev/null || true
+
+# ---- IPC objects as we found them ------------------------------------------
+ipcs -s >"$TMP/ipcs-after-s"; ipcs -m >"$TMP/ipcs-after-m"
+if diff -q "$TMP/ipcs-before-s" "$TMP/ipcs-after-s" >/dev/null && diff -q "$TMP/ipcs-before-m" "$TMP/ipcs-after-m" >/dev/null; then
+    echo "ipcs: unchanged (no semaphore array or segment left behind)" >"$RES/ipcs-check.txt"
+else
+    { echo "ipcs: CHANGED"; diff "$TMP/ipcs-before-s" "$TMP/ipcs-after-s"; diff "$TMP/ipcs-before-m" "$TMP/ipcs-after-m"; } >"$RES/ipcs-check.txt" || true
+fi
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$RES/machine.txt"
+
+# ---- report ----------------------------------------------------------------
+step "report"
+"$H" report --results "$RES" --out docs/PERFORMANCE.md --plot-data "$RES/throughput.dat"
+gnuplot -e "datafile='$RES/throughput.dat'; outfile='docs/perf-throughput.png'" bench/plot.gp
+echo "run-all: wrote docs/PERFORMANCE.md and docs/perf-throughput.png" >&2
