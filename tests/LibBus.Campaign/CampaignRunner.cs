@@ -49,12 +49,13 @@ public static class CampaignRunner
 {
     /// <param name="options">What to run.</param>
     /// <param name="log">Progress lines, failures, and the table at the end.</param>
-    public static CampaignSummary Run(CampaignOptions options, TextWriter log)
+    /// <param name="cancellationToken">Stops between trials (the trial in progress ends first).</param>
+    public static CampaignSummary Run(CampaignOptions options, TextWriter log, CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
         var results = new List<TrialResult>();
         log.WriteLine($"LibBus campaign: {options.Trials} trial(s) from seed {options.Seed}, scenarios {string.Join(", ", options.Scenarios)}, bus command {options.BusCli}");
-        for (int i = 0; i < options.Trials; i++)
+        for (int i = 0; i < options.Trials && !cancellationToken.IsCancellationRequested; i++)
         {
             int seed = unchecked(options.Seed + i);
             string scenario = options.Scenarios[(int)((uint)seed % (uint)options.Scenarios.Count)];
