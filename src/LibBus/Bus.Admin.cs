@@ -40,9 +40,12 @@ public sealed partial class Bus
         {
             segment = RemovePart(shmid, shmErrno, id => ShmCtl(id, IPC_RMID, null));
         }
-        BusPartRemoval keyFile = Syscall.unlink(path) == 0
-            ? new BusPartRemoval(true, false, null)
-            : FailedPart((int)Stdlib.GetLastError(), Stdlib.strerror(Stdlib.GetLastError()));
+        BusPartRemoval keyFile = new(true, false, null);
+        if (Syscall.unlink(path) != 0)
+        {
+            Errno errno = Stdlib.GetLastError();
+            keyFile = FailedPart((int)errno, Stdlib.strerror(errno));
+        }
 
         var removal = new BusRemoval(path, semaphores, segment, keyFile);
         return removal.Succeeded ? removal : throw new BusRemovalException(removal);
@@ -77,7 +80,7 @@ public sealed partial class Bus
         SemidDs sem = StatSemaphores(path, semid);
         ShmidDs shm = StatSegment(path, shmid);
         if (Syscall.stat(path, out Stat stat) != 0)
-            throw new BusException($"{path}: {Stdlib.strerror(Stdlib.GetLastError())}", path, (int)Stdlib.GetLastError());
+            throw FileError(path, "cannot stat the key file");
         return new BusInfo(path, keys, sem.Perm.Mode & PermissionBits, shm.Perm.Mode & PermissionBits,
             (int)stat.st_mode & PermissionBits, sem.Perm.Uid, sem.Perm.Gid);
     }

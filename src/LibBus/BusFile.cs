@@ -31,7 +31,10 @@ internal static class BusFile
         try
         {
             if (Syscall.fstat(fd, out Stat stat) != 0)
-                throw new BusException($"{path}: {Stdlib.strerror(Stdlib.GetLastError())}", path, (int)Stdlib.GetLastError());
+            {
+                Errno errno = Stdlib.GetLastError();
+                throw new BusException($"{path}: {Stdlib.strerror(errno)}", path, (int)errno);
+            }
             if ((stat.st_mode & FilePermissions.S_IFMT) != FilePermissions.S_IFREG)
                 throw new BusKeyFileCorruptException($"{path}: not a bus key file: {Describe(stat.st_mode)}, not a regular file", path);
 
@@ -152,14 +155,12 @@ internal static class BusFile
                 fixed (byte* p = text)
                     n = Syscall.write(fd, p, (ulong)text.Length);
             }
-            if (n != text.Length)
-                throw new BusException($"{path}: cannot write the key file: {Stdlib.strerror(Stdlib.GetLastError())}", path);
-            if (Syscall.close(fd) != 0)
-            {
-                fd = -1;
-                throw new BusException($"{path}: cannot write the key file: {Stdlib.strerror(Stdlib.GetLastError())}", path);
-            }
+            string? writeError = n == text.Length ? null : n < 0 ? Stdlib.strerror(Stdlib.GetLastError()) : "short write";
+            int closed = Syscall.close(fd);
             fd = -1;
+            string? error = writeError ?? (closed != 0 ? Stdlib.strerror(Stdlib.GetLastError()) : null);
+            if (error is not null)
+                throw new BusException($"{path}: cannot write the key file: {error}", path);
             written = true;
             return true;
         }
