@@ -102,7 +102,11 @@ public sealed partial class Bus
         bool user = (mode & 0x1C0) != 0, group = (mode & 0x38) != 0, other = (mode & 0x7) != 0;
         int ipcMode = (user ? 0x180 : 0) | (group ? 0x30 : 0) | (other ? 0x6 : 0);
         int fileMode = (user ? 0x180 : 0) | (group ? 0x20 : 0) | (other ? 0x4 : 0);
-        ChangeIpcPermissions(path, perm => perm.Mode = (ushort)((perm.Mode & ~PermissionBits) | ipcMode));
+        ChangeIpcPermissions(path, perm =>
+        {
+            perm.Mode = (ushort)((perm.Mode & ~PermissionBits) | ipcMode);
+            return perm;
+        });
         if (Syscall.chmod(path, (FilePermissions)fileMode) != 0)
             throw FileError(path, "cannot change the key file's mode");
     }
@@ -124,6 +128,7 @@ public sealed partial class Bus
         {
             if (uid is { } u) perm.Uid = u;
             if (gid is { } g) perm.Gid = g;
+            return perm;
         });
         if (Syscall.chown(path, uid ?? unchecked((uint)-1), gid ?? unchecked((uint)-1)) != 0)
             throw FileError(path, "cannot change the key file's owner");
@@ -149,23 +154,20 @@ public sealed partial class Bus
         return Syscall.getgrnam(group)?.gr_gid ?? throw new BusException($"{group}: no such group");
     }
 
-    private static unsafe void ChangeIpcPermissions(string path, Action<PermissionBox> edit)
+    /// <summary>Applies <paramref name="edit"/> to the <c>ipc_perm</c> of both IPC objects (IPC_STAT, then IPC_SET).</summary>
+    private static unsafe void ChangeIpcPermissions(string path, Func<IpcPerm, IpcPerm> edit)
     {
         BusKeys keys = BusFile.Read(path);
         int semid = LookUp(path, keys.SemaphoreKey, "semaphore array", isSemaphore: true, 0);
         int shmid = LookUp(path, keys.SegmentKey, "shared memory segment", isSemaphore: false, 0);
 
         SemidDs sem = StatSemaphores(path, semid);
-        var box = new PermissionBox(sem.Perm);
-        edit(box);
-        sem.Perm = box.Perm;
+        sem.Perm = edit(sem.Perm);
         if (SemCtl(semid, 0, IPC_SET, &sem) != 0)
             BusErrors.Throw(Interop.Errors.LastErrno, path, "changing the semaphore array's permissions");
 
         ShmidDs shm = StatSegment(path, shmid);
-        box = new PermissionBox(shm.Perm);
-        edit(box);
-        shm.Perm = box.Perm;
+        shm.Perm = edit(shm.Perm);
         if (ShmCtl(shmid, IPC_SET, &shm) != 0)
             BusErrors.Throw(Interop.Errors.LastErrno, path, "changing the shared memory segment's permissions");
     }
@@ -192,15 +194,5 @@ public sealed partial class Bus
         return errno is Errno.EPERM or Errno.EACCES
             ? new BusAccessDeniedException($"{path}: {what}: {Stdlib.strerror(errno)}", path, (int)errno)
             : new BusException($"{path}: {what}: {Stdlib.strerror(errno)}", path, (int)errno);
-    }
-
-    /// <summary>A mutable view of the fields of <c>ipc_perm</c> that chmod/chown change.</summary>
-    private sealed class PermissionBox(IpcPerm perm)
-    {
-        private IpcPerm _perm = perm;
-        internal IpcPerm Perm => _perm;
-        internal ushort Mode { get => _perm.Mode; set => _perm.Mode = value; }
-        internal uint Uid { get => _perm.Uid; set => _perm.Uid = value; }
-        internal uint Gid { get => _perm.Gid; set => _perm.Gid = value; }
     }
 }
