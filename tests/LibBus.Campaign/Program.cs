@@ -20,5 +20,15 @@ if (!CampaignOptions.TryParse(args, out CampaignOptions? options, out string err
     Console.Error.WriteLine($"scenarios: {string.Join(", ", Scenarios.All)}");
     return 2;
 }
-CampaignSummary summary = CampaignRunner.Run(options!, Console.Out);
+// Ctrl-C or SIGTERM: finish the trial in progress (it cleans up its processes and bus), then print the table.
+using var stop = new CancellationTokenSource();
+void Stop(System.Runtime.InteropServices.PosixSignalContext context)
+{
+    context.Cancel = true;
+    stop.Cancel();
+}
+using var sigint = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Stop);
+using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Stop);
+CampaignSummary summary = CampaignRunner.Run(options!, Console.Out, stop.Token);
+if (summary.Trials.Count < options!.Trials) Console.Out.WriteLine($"stopped after {summary.Trials.Count} of {options.Trials} trials");
 return summary.Violations == 0 ? 0 : 1;
