@@ -75,6 +75,7 @@ internal static class Coordinator
         {
             dir = Directory.CreateTempSubdirectory("libbus-bench.").FullName;
             path = Bus.Create(Path.Combine(dir, "bus"));
+            KeyLog.Bus(path);
             target = path;
         }
 

@@ -11,6 +11,7 @@ internal static class IdleRss
         string busExe = o.Get("bus-exe");
         string dir = Directory.CreateTempSubdirectory("libbus-bench.").FullName;
         string path = Bus.Create(Path.Combine(dir, "bus"));
+        KeyLog.Bus(path);
         Process? listener = null;
         try
         {

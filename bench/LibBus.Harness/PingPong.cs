@@ -17,6 +17,7 @@ internal static class PingPong
         long rounds = o.GetInt("rounds");
         int semid = Native.SemGet(Native.IPC_PRIVATE, 2, Native.IPC_CREAT | 0x180);
         if (semid < 0) throw new InvalidOperationException("semget failed");
+        KeyLog.SemId(semid);
         Process? child = null;
         // Watchdog: removing the array fails every wait with EIDRM, so nothing can hang.
         using var watchdog = new Timer(_ =>

@@ -184,6 +184,12 @@ static int do_pingpong(long rounds)
 	semid = semget(IPC_PRIVATE, 2, IPC_CREAT | 0600);
 	if (semid < 0)
 		die("semget");
+	const char *log = getenv("LIBBUS_BENCH_KEYLOG"); /* run-all.sh checks nothing is left */
+	FILE *f = log && *log ? fopen(log, "a") : NULL;
+	if (f) {
+		fprintf(f, "semid %d\n", semid);
+		fclose(f);
+	}
 	pid_t child = fork();
 	if (child == 0) {
 		alarm(120);
