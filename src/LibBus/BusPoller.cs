@@ -42,7 +42,17 @@ public sealed class BusPoller : IDisposable
         ObjectDisposedException.ThrowIf(!_session.IsJoined, this);
         BusMessage? message = _session.Receive(noWait, deadline, cancellationToken);
         // Re-queue now if the delivery is over; otherwise leave it for the next poll.
-        if (message is not null) _session.Requeue(noWait: true, Deadline.Infinite, CancellationToken.None);
+        // A bus removed meanwhile is reported by the next poll: this message is whole.
+        if (message is not null)
+        {
+            try
+            {
+                _session.Requeue(noWait: true, Deadline.Infinite, CancellationToken.None);
+            }
+            catch (BusRemovedException)
+            {
+            }
+        }
         return message;
     }
 

@@ -52,7 +52,14 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
         BusMessage message = Copy();
 
         // 4. {P(S)u}
-        _semaphores.Acknowledge();
+        try
+        {
+            _semaphores.Acknowledge();
+        }
+        catch (BusRemovedException)
+        {
+            // The copy is whole: deliver it; the next step reports the removal.
+        }
         _position = Position.Acknowledged;
         return message;
     }

@@ -15,9 +15,7 @@ public sealed class CampaignFindingsTests : IDisposable
     /// poller's re-queue (the semaphore call after its copy and acknowledgement) by 3 s, and the bus
     /// is removed meanwhile.
     /// </summary>
-    [Fact(Skip = "bug: BusPoller.Poll loses a message it copied and acknowledged when the bus is removed before its " +
-                 "no-wait re-queue: src/LibBus/BusPoller.cs line 45 lets the BusRemovedException of Requeue escape, " +
-                 "dropping the message; it should return the message and report the removal on the next poll")]
+    [Fact]
     public void A_poller_returns_the_message_it_acknowledged_even_if_the_bus_is_removed_before_it_requeues()
     {
         if (!File.Exists("/usr/bin/strace")) return;
