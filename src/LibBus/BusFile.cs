@@ -22,46 +22,44 @@ internal static class BusFile
     /// Reads the keys from <paramref name="path"/>. Refuses anything that does not
     /// start with two lines of positive decimal, and never blocks on a FIFO.
     /// </summary>
-    internal static BusKeys Read(string path)
+    /// <remarks>Plain libc calls: this is on the path of every <c>bus broadcast</c>.</remarks>
+    internal static unsafe BusKeys Read(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        int fd = Syscall.open(path, OpenFlags.O_RDONLY | OpenFlags.O_NONBLOCK | OpenFlags.O_CLOEXEC | OpenFlags.O_NOCTTY);
+        int fd = Interop.Libc.Open(path, Interop.Libc.O_RDONLY | Interop.Libc.O_NONBLOCK | Interop.Libc.O_CLOEXEC | Interop.Libc.O_NOCTTY);
         if (fd < 0)
-            throw OpenError(path, Stdlib.GetLastError());
+            throw OpenError(path, Interop.Errors.LastErrno);
         try
         {
-            if (Syscall.fstat(fd, out Stat stat) != 0)
+            Interop.Libc.Statx status;
+            if (Interop.Libc.StatxCall(fd, "", Interop.Libc.AT_EMPTY_PATH, Interop.Libc.STATX_TYPE, &status) != 0)
             {
-                Errno errno = Stdlib.GetLastError();
-                throw new BusException($"{path}: {Stdlib.strerror(errno)}", path, (int)errno);
+                int errno = Interop.Errors.LastErrno;
+                throw new BusException($"{path}: {Interop.Errors.Text(errno)}", path, errno);
             }
-            if ((stat.st_mode & FilePermissions.S_IFMT) != FilePermissions.S_IFREG)
-                throw new BusKeyFileCorruptException($"{path}: not a bus key file: {Describe(stat.st_mode)}, not a regular file", path);
+            int type = status.Mode & Interop.Libc.S_IFMT;
+            if (type != Interop.Libc.S_IFREG)
+                throw new BusKeyFileCorruptException($"{path}: not a bus key file: {Describe(type)}, not a regular file", path);
 
-            byte[] buffer = new byte[ReadLimit];
+            byte* buffer = stackalloc byte[ReadLimit];
             int length = 0;
-            while (length < buffer.Length)
+            while (length < ReadLimit)
             {
-                long n;
-                unsafe
-                {
-                    fixed (byte* p = &buffer[length])
-                        n = Syscall.read(fd, p, (ulong)(buffer.Length - length));
-                }
+                nint n = Interop.Libc.Read(fd, buffer + length, (nuint)(ReadLimit - length));
                 if (n < 0)
                 {
-                    Errno errno = Stdlib.GetLastError();
-                    if (errno == Errno.EINTR) continue;
-                    throw new BusException($"{path}: cannot read: {Stdlib.strerror(errno)}", path, (int)errno);
+                    int errno = Interop.Errors.LastErrno;
+                    if (errno == Interop.Errors.EINTR) continue;
+                    throw new BusException($"{path}: cannot read: {Interop.Errors.Text(errno)}", path, errno);
                 }
                 if (n == 0) break;
                 length += (int)n;
             }
-            return Parse(path, buffer.AsSpan(0, length));
+            return Parse(path, new ReadOnlySpan<byte>(buffer, length));
         }
         finally
         {
-            Syscall.close(fd);
+            Interop.Libc.Close(fd);
         }
     }
 
@@ -108,22 +106,22 @@ internal static class BusFile
         return sb.ToString();
     }
 
-    private static string Describe(FilePermissions mode) => (mode & FilePermissions.S_IFMT) switch
+    private static string Describe(int type) => type switch
     {
-        FilePermissions.S_IFDIR => "a directory",
-        FilePermissions.S_IFIFO => "a FIFO",
-        FilePermissions.S_IFSOCK => "a socket",
-        FilePermissions.S_IFCHR => "a character device",
-        FilePermissions.S_IFBLK => "a block device",
+        Interop.Libc.S_IFDIR => "a directory",
+        Interop.Libc.S_IFIFO => "a FIFO",
+        Interop.Libc.S_IFSOCK => "a socket",
+        Interop.Libc.S_IFCHR => "a character device",
+        Interop.Libc.S_IFBLK => "a block device",
         _ => "a special file",
     };
 
-    private static BusException OpenError(string path, Errno errno) => errno switch
+    private static BusException OpenError(string path, int errno) => errno switch
     {
-        Errno.ENOENT => new BusNotFoundException($"{path}: no such bus (the key file does not exist)", path, (int)errno),
-        Errno.ENOTDIR => new BusNotFoundException($"{path}: no such bus (a parent is not a directory)", path, (int)errno),
-        Errno.EACCES or Errno.EPERM => new BusAccessDeniedException($"{path}: permission denied reading the key file", path, (int)errno),
-        _ => new BusException($"{path}: cannot open the key file: {Stdlib.strerror(errno)}", path, (int)errno),
+        Interop.Errors.ENOENT => new BusNotFoundException($"{path}: no such bus (the key file does not exist)", path, errno),
+        Interop.Errors.ENOTDIR => new BusNotFoundException($"{path}: no such bus (a parent is not a directory)", path, errno),
+        Interop.Errors.EACCES or Interop.Errors.EPERM => new BusAccessDeniedException($"{path}: permission denied reading the key file", path, errno),
+        _ => new BusException($"{path}: cannot open the key file: {Interop.Errors.Text(errno)}", path, errno),
     };
 
     /// <summary>

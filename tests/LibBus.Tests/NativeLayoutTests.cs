@@ -66,6 +66,10 @@ public sealed class NativeLayoutTests : IDisposable
         ("offsetof(struct shmid_ds, shm_segsz)", "offsetof(struct shmid_ds, shm_segsz)", Offset<ShmidDs>(nameof(ShmidDs.SegSz))),
         ("sizeof(shmid_ds.shm_segsz)", "sizeof(((struct shmid_ds *)0)->shm_segsz)", Marshal.SizeOf<nuint>()),
 
+        ("sizeof(struct statx)", "sizeof(struct statx)", Marshal.SizeOf<Statx>()),
+        ("offsetof(struct statx, stx_mode)", "offsetof(struct statx, stx_mode)", Offset<Statx>(nameof(Statx.Mode))),
+        ("sizeof(statx.stx_mode)", "sizeof(((struct statx *)0)->stx_mode)", sizeof(ushort)),
+
         ("sizeof(key_t)", "sizeof(key_t)", sizeof(int)),
         ("sizeof(size_t) (shmget size, semop nsops)", "sizeof(size_t)", Marshal.SizeOf<nuint>()),
         ("sizeof(void *) (shmat result)", "sizeof(void *)", Marshal.SizeOf<nint>()),
@@ -103,6 +107,9 @@ public sealed class NativeLayoutTests : IDisposable
             #include <sys/ipc.h>
             #include <sys/sem.h>
             #include <sys/shm.h>
+            #include <fcntl.h>
+            #include <unistd.h>
+            #include <sys/stat.h>
 
             static long ModeLow16Offset(void)
             {

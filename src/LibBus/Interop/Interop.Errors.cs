@@ -13,6 +13,7 @@ internal static partial class Interop
         internal const int EAGAIN = 11;
         internal const int EACCES = 13;
         internal const int EEXIST = 17;
+        internal const int ENOTDIR = 20;
         internal const int EINVAL = 22;
         internal const int ENOSPC = 28;
         internal const int EIDRM = 43;
