@@ -8,6 +8,13 @@ using BusCli.Commands;
 var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 4096) { AutoFlush = false };
 TextWriter stderr = Console.Error;
 
+// 'bus broadcast PATH MESSAGE' is what shell users run once per event: take it
+// straight to the verb's Run, the same one the parsed command calls, without
+// building the command tree (start-up time is part of the product). Anything
+// else, options and '-' included, goes through the parser below.
+if (args is ["broadcast", var fastPath, var fastMessage] && !fastPath.StartsWith('-') && !fastMessage.StartsWith('-'))
+    return BroadcastCommand.Run(stdout, stderr, Console.OpenStandardInput, fastPath, fastMessage, noWait: false, timeout: null);
+
 var root = new RootCommand(
     "bus - broadcast messages between processes over a bus named by a key file (System V semaphores and shared memory). " +
     "Options go after the verb; 'bus VERB --help' describes each verb. " + ExitCodes.Table)
