@@ -194,59 +194,50 @@ public sealed class KeyFileTests : IDisposable
     public void A_key_naming_a_semaphore_array_of_another_size_is_a_corrupt_key_file()
     {
         string path = _sandbox.PathFor("foreign");
-        int semid = -1;
-        try
-        {
-            int key = 0;
-            for (int i = 0; i < 100 && semid < 0; i++)
-            {
-                key = Random.Shared.Next(1, 1 << 30);
-                semid = SemGet(key, 3, IPC_CREAT | IPC_EXCL | Convert.ToInt32("600", 8));
-            }
-            Assert.True(semid >= 0, "could not create a foreign semaphore array");
-            File.WriteAllText(path, $"{key}\n{key}\n");
-            string before = Listing(_sandbox.Directory);
+        using var foreign = new ForeignSemaphoreArray(path);
+        string before = Listing(_sandbox.Directory);
 
-            var e = Assert.Throws<BusKeyFileCorruptException>(() => Bus.Open(path));
-            AssertOneLineNaming(path, e);
-            var e2 = Assert.Throws<BusKeyFileCorruptException>(() => Bus.Create(path));
-            AssertOneLineNaming(path, e2);
-            Assert.Equal(before, Listing(_sandbox.Directory));
-            Assert.Equal(semid, SemGet(key, 0, 0)); // not removed by anyone
-        }
-        finally
-        {
-            if (semid >= 0) SemCtl(semid, 0, IPC_RMID);
-        }
+        var e = Assert.Throws<BusKeyFileCorruptException>(() => Bus.Open(path));
+        AssertOneLineNaming(path, e);
+        var e2 = Assert.Throws<BusKeyFileCorruptException>(() => Bus.Create(path));
+        AssertOneLineNaming(path, e2);
+        Assert.Equal(before, Listing(_sandbox.Directory));
+        Assert.Equal(foreign.Id, SemGet(foreign.Key, 0, 0)); // not removed by anyone
     }
 
     [Fact]
     public void Remove_of_a_key_file_naming_a_foreign_semaphore_array_leaves_that_array_alone()
     {
         string path = _sandbox.PathFor("foreign");
-        int semid = -1;
-        try
+        using var foreign = new ForeignSemaphoreArray(path);
+        string before = Listing(_sandbox.Directory);
+
+        Exception? e = Record.Exception(() => Bus.Remove(path));
+
+        Assert.Equal(foreign.Id, SemGet(foreign.Key, 0, 0)); // Open calls it "not made by bus": Remove must not destroy it
+        Assert.IsType<BusKeyFileCorruptException>(e);
+        Assert.Equal(before, Listing(_sandbox.Directory));
+    }
+
+    /// <summary>Someone else's 3-semaphore array and a key file naming it; removed on Dispose.</summary>
+    private sealed class ForeignSemaphoreArray : IDisposable
+    {
+        public ForeignSemaphoreArray(string keyFile)
         {
-            int key = 0;
-            for (int i = 0; i < 100 && semid < 0; i++)
+            Id = -1;
+            for (int i = 0; i < 100 && Id < 0; i++)
             {
-                key = Random.Shared.Next(1, 1 << 30);
-                semid = SemGet(key, 3, IPC_CREAT | IPC_EXCL | Convert.ToInt32("600", 8));
+                Key = Random.Shared.Next(1, 1 << 30);
+                Id = SemGet(Key, 3, IPC_CREAT | IPC_EXCL | Convert.ToInt32("600", 8));
             }
-            Assert.True(semid >= 0, "could not create a foreign semaphore array");
-            File.WriteAllText(path, $"{key}\n{key}\n");
-            string before = Listing(_sandbox.Directory);
-
-            Exception? e = Record.Exception(() => Bus.Remove(path));
-
-            Assert.Equal(semid, SemGet(key, 0, 0)); // Open calls it "not made by bus": Remove must not destroy it
-            Assert.IsType<BusKeyFileCorruptException>(e);
-            Assert.Equal(before, Listing(_sandbox.Directory));
+            Assert.True(Id >= 0, "could not create a foreign semaphore array");
+            File.WriteAllText(keyFile, $"{Key}\n{Key}\n");
         }
-        finally
-        {
-            if (semid >= 0) SemCtl(semid, 0, IPC_RMID);
-        }
+
+        public int Key { get; }
+        public int Id { get; }
+
+        public void Dispose() => SemCtl(Id, 0, IPC_RMID);
     }
 
     [Fact]
