@@ -39,7 +39,8 @@ public sealed class SignalAndTimingTests : IDisposable
     public void A_stopped_and_continued_listener_keeps_listening()
     {
         string bus = _sandbox.CreateBus();
-        using CliProcess listener = Listen("listen", bus);
+        using CliProcess listener = _sandbox.StartAsJob("listen", "--ready", bus);
+        listener.WaitUntilListening();
         listener.Signal(Proc.SIGTSTP);
         WaitForState(listener, 'T');
         listener.Signal(Proc.SIGCONT);

@@ -80,6 +80,18 @@ public sealed class CliProcess : IDisposable
     public static CliProcess Bus(IEnumerable<string> arguments, string? workingDirectory, IDictionary<string, string>? environment)
         => new(BusCommand.Path, arguments, workingDirectory, environment);
 
+    /// <summary>
+    /// The bus command in a process group of its own, as an interactive shell runs a job, so
+    /// that job-control signals act on it as they do at a terminal. The kernel discards SIGTSTP
+    /// sent to an orphaned process group, which the test host's group is when the suite runs in
+    /// the background of a shell that has since exited; the new group's parent, the test host,
+    /// stays in the same session, so this group is never orphaned. The pid is the bus command's:
+    /// perl sets the group and execs it.
+    /// </summary>
+    public static CliProcess BusAsJob(IEnumerable<string> arguments, string? workingDirectory)
+        => new("/usr/bin/perl", ["-e", "setpgrp(0, 0); exec { $ARGV[0] } @ARGV or die \"exec $ARGV[0]: $!\\n\"", BusCommand.Path, .. arguments],
+            workingDirectory, null);
+
     /// <summary><c>sh -c SCRIPT</c> with <c>$BUS</c> set to the executable under test.</summary>
     public static CliProcess Shell(string script, string? workingDirectory = null)
         => new("/bin/sh", ["-c", script], workingDirectory, new Dictionary<string, string> { ["BUS"] = BusCommand.Path });

@@ -48,6 +48,9 @@ public sealed class CliSandbox : IDisposable
     public CliProcess Start(IEnumerable<string> arguments, IDictionary<string, string>? environment)
         => Track(CliProcess.Bus(arguments, Directory, environment));
 
+    /// <summary>Starts the bus command in a process group of its own (see <see cref="CliProcess.BusAsJob"/>).</summary>
+    public CliProcess StartAsJob(params string[] arguments) => Track(CliProcess.BusAsJob(arguments, Directory));
+
     public CliProcess Shell(string script) => Track(CliProcess.Shell(script, Directory));
 
     /// <summary>Runs the bus command to completion (with a timeout) and returns the result.</summary>
