@@ -67,7 +67,7 @@ public sealed class HostileInputTests : IDisposable
             File.CreateSymbolicLink(Path.Combine(d, "k"), Path.Combine(d, "target")), ["create", "-x", "{d}/k"], null, 1, "{d}/k: already exists"),
         new("unreadable key file", d =>
         {
-            Nobody.MakeSearchable(d);
+            AsNobody.MakeSearchable(d);
             Write(d, "k", "123\n456\n");
             File.SetUnixFileMode(Path.Combine(d, "k"), UnixFileMode.None);
         }, ["broadcast", "{d}/k", "m"], null, 1, "{d}/k: permission denied reading the key file", AsNobody: true),
@@ -112,7 +112,7 @@ public sealed class HostileInputTests : IDisposable
     public void Bad_input_fails_with_one_line_naming_the_culprit_and_changes_nothing(string name)
     {
         Case c = Cases.Single(x => x.Name == name);
-        if (c.AsNobody && !Nobody.CanRun) return; // as root only: root reads any file
+        if (c.AsNobody && !AsNobody.IsRoot) return; // as root only: root reads any file
         string bus = _sandbox.CreateBus();
         string d = _sandbox.Directory;
         c.Setup?.Invoke(d);

@@ -108,7 +108,7 @@ public sealed class SecurityTests : IDisposable
     [RootFact]
     public void Another_user_cannot_use_chmod_or_remove_a_0600_bus_and_is_told_permission_denied()
     {
-        Nobody.MakeSearchable(_sandbox.Directory);
+        AsNobody.MakeSearchable(_sandbox.Directory);
         string bus = _sandbox.CreateBus();
         AssertNobodyIsRefusedEveryVerb(bus, $"^bus: {Regex.Escape(bus)}: permission denied");
 
@@ -144,7 +144,7 @@ public sealed class SecurityTests : IDisposable
     [RootFact]
     public void After_bus_chmod_plus_o_another_user_can_listen_and_broadcast_but_not_chmod_or_remove()
     {
-        Nobody.MakeSearchable(_sandbox.Directory);
+        AsNobody.MakeSearchable(_sandbox.Directory);
         string bus = _sandbox.CreateBus();
         RunResult chmod = _sandbox.Run("chmod", "+o", bus);
         Assert.True(chmod.ExitCode == 0, chmod.ToString());

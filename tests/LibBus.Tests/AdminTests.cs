@@ -163,7 +163,7 @@ public sealed class AdminTests : IDisposable
 
         Bus.ChangeOwner(path, user, group);
 
-        AssertOwner(path, OtherUser.NobodyUid, OtherUser.NobodyGid);
+        AssertOwner(path, AsNobody.Uid, AsNobody.Gid);
         // The mode is unchanged.
         BusInfo info = Bus.GetInfo(path);
         Assert.Equal((0x180, 0x180, 0x180), (info.Mode, info.SegmentMode, info.KeyFileMode));
@@ -176,13 +176,13 @@ public sealed class AdminTests : IDisposable
         string path = _sandbox.CreateBus();
 
         Bus.ChangeOwner(path, "nobody", null);
-        AssertOwner(path, OtherUser.NobodyUid, 0);
+        AssertOwner(path, AsNobody.Uid, 0);
 
         Bus.ChangeOwner(path, null, "nogroup");
-        AssertOwner(path, OtherUser.NobodyUid, OtherUser.NobodyGid);
+        AssertOwner(path, AsNobody.Uid, AsNobody.Gid);
 
         Bus.ChangeOwner(path, "0", null);
-        AssertOwner(path, 0, OtherUser.NobodyGid);
+        AssertOwner(path, 0, AsNobody.Gid);
     }
 
     [Theory]
@@ -237,7 +237,7 @@ public sealed class AdminTests : IDisposable
     public void Another_user_cannot_read_a_0600_key_file()
     {
         string path = _sandbox.CreateBus();
-        OtherUser.MakeSearchable(_sandbox.Directory);
+        AsNobody.MakeSearchable(_sandbox.Directory);
 
         Peer listener = _sandbox.Track(OtherUser.Nobody("listen", path, "1"));
 
@@ -249,7 +249,7 @@ public sealed class AdminTests : IDisposable
     public void Another_user_who_can_read_the_key_file_is_denied_by_0600_IPC_objects()
     {
         string path = _sandbox.CreateBus();
-        OtherUser.MakeSearchable(_sandbox.Directory);
+        AsNobody.MakeSearchable(_sandbox.Directory);
         File.SetUnixFileMode(path, (UnixFileMode)Convert.ToInt32("644", 8)); // the key file only
 
         Peer listener = _sandbox.Track(OtherUser.Nobody("listen", path, "1"));
@@ -271,7 +271,7 @@ public sealed class AdminTests : IDisposable
     public void After_ChangeMode_0604_another_user_can_listen_and_broadcast()
     {
         string path = _sandbox.CreateBus();
-        OtherUser.MakeSearchable(_sandbox.Directory);
+        AsNobody.MakeSearchable(_sandbox.Directory);
         Bus.ChangeMode(path, Convert.ToInt32("604", 8));
 
         Peer listener = _sandbox.Track(OtherUser.Nobody("listen", path, "2"));
@@ -289,7 +289,7 @@ public sealed class AdminTests : IDisposable
     public void After_ChangeOwner_to_nobody_a_0600_bus_is_usable_by_nobody()
     {
         string path = _sandbox.CreateBus();
-        OtherUser.MakeSearchable(_sandbox.Directory);
+        AsNobody.MakeSearchable(_sandbox.Directory);
         Bus.ChangeOwner(path, "nobody", "nogroup");
 
         Peer listener = _sandbox.Track(OtherUser.Nobody("listen", path, "1"));
@@ -305,7 +305,7 @@ public sealed class AdminTests : IDisposable
     {
         AssertNobodyExists();
         string path = _sandbox.CreateBus();
-        OtherUser.MakeSearchable(_sandbox.Directory);
+        AsNobody.MakeSearchable(_sandbox.Directory);
         Bus.ChangeMode(path, Convert.ToInt32("640", 8));
         Bus.ChangeOwner(path, null, "nogroup");
 
@@ -325,8 +325,7 @@ public sealed class AdminTests : IDisposable
         Bus.ChangeMode(path, Convert.ToInt32("666", 8));
         (int semid, int shmid) = Ids(path);
 
-        Tools.Run("setpriv", [$"--reuid={OtherUser.NobodyUid}", $"--regid={OtherUser.NobodyGid}", "--clear-groups",
-            "ipcrm", "-s", semid.ToString(), "-m", shmid.ToString()], expectedExit: 1);
+        Tools.Run("setpriv", [.. AsNobody.SetprivOptions, "ipcrm", "-s", semid.ToString(), "-m", shmid.ToString()], expectedExit: 1);
 
         IpcSnapshot now = IpcSnapshot.Take();
         Assert.Contains(semid, now.SemaphoreIds);
@@ -364,7 +363,7 @@ public sealed class AdminTests : IDisposable
 
     private static void AssertNobodyExists()
     {
-        Assert.True(File.ReadLines("/etc/passwd").Any(l => l.StartsWith($"nobody:x:{OtherUser.NobodyUid}:")), "no user nobody (65534) in /etc/passwd");
-        Assert.True(File.ReadLines("/etc/group").Any(l => l.StartsWith($"nogroup:x:{OtherUser.NobodyGid}:")), "no group nogroup (65534) in /etc/group");
+        Assert.True(File.ReadLines("/etc/passwd").Any(l => l.StartsWith($"nobody:x:{AsNobody.Uid}:")), "no user nobody (65534) in /etc/passwd");
+        Assert.True(File.ReadLines("/etc/group").Any(l => l.StartsWith($"nogroup:x:{AsNobody.Gid}:")), "no group nogroup (65534) in /etc/group");
     }
 }

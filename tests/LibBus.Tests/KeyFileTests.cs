@@ -247,7 +247,7 @@ public sealed class KeyFileTests : IDisposable
         File.WriteAllText(path, "1027577188\n984348630\n");
         File.SetUnixFileMode(path, UnixFileMode.None);
 
-        if (!OtherUser.IsRoot)
+        if (!AsNobody.IsRoot)
         {
             var e = Assert.Throws<BusAccessDeniedException>(() => Bus.Open(path));
             AssertOneLineNaming(path, e);
@@ -256,7 +256,7 @@ public sealed class KeyFileTests : IDisposable
         }
 
         // Root reads anything: ask nobody instead.
-        OtherUser.MakeSearchable(_sandbox.Directory);
+        AsNobody.MakeSearchable(_sandbox.Directory);
         Peer peer = _sandbox.Track(OtherUser.Nobody("listen", path, "1"));
         Assert.Equal(1, peer.WaitForExit(TimeSpan.FromSeconds(30)));
         string error = peer.StderrText;
