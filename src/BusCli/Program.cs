@@ -4,16 +4,17 @@ using System.Text;
 using BusCli;
 using BusCli.Commands;
 
+// 'bus broadcast PATH MESSAGE' is what shell users run once per event: take it
+// straight to the verb's Run, the same one the parsed command calls, without
+// building the command tree or opening stdout and stderr (start-up time is part
+// of the product). Anything else, options and '-' included, goes through the
+// parser below.
+if (args is ["broadcast", var fastPath, var fastMessage] && !fastPath.StartsWith('-') && !fastMessage.StartsWith('-'))
+    return BroadcastCommand.Run(() => Console.Error, Console.OpenStandardInput, fastPath, fastMessage, noWait: false, timeout: null);
+
 // Assembles the root command; each verb lives in Commands/<Verb>Command.cs.
 var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 4096) { AutoFlush = false };
 TextWriter stderr = Console.Error;
-
-// 'bus broadcast PATH MESSAGE' is what shell users run once per event: take it
-// straight to the verb's Run, the same one the parsed command calls, without
-// building the command tree (start-up time is part of the product). Anything
-// else, options and '-' included, goes through the parser below.
-if (args is ["broadcast", var fastPath, var fastMessage] && !fastPath.StartsWith('-') && !fastMessage.StartsWith('-'))
-    return BroadcastCommand.Run(stdout, stderr, Console.OpenStandardInput, fastPath, fastMessage, noWait: false, timeout: null);
 
 var root = new RootCommand(
     "bus - broadcast messages between processes over a bus named by a key file (System V semaphores and shared memory). " +
@@ -21,7 +22,7 @@ var root = new RootCommand(
 {
     CreateCommand.Create(stdout, stderr),
     RemoveCommand.Create(stdout, stderr),
-    BroadcastCommand.Create(stdout, stderr, Console.OpenStandardInput),
+    BroadcastCommand.Create(stderr, Console.OpenStandardInput),
     ListenCommand.Create(stdout, stderr),
     WaitCommand.Create(stdout, stderr),
     ChmodCommand.Create(stdout, stderr),

@@ -6,7 +6,7 @@ namespace BusCli.Commands;
 /// <summary><c>bus broadcast [-n] [--timeout DURATION] PATH MESSAGE</c>.</summary>
 internal static class BroadcastCommand
 {
-    public static Command Create(TextWriter stdout, TextWriter stderr, Func<Stream> stdin)
+    public static Command Create(TextWriter stderr, Func<Stream> stdin)
     {
         var noWait = new Option<bool>("--nowait", "-n")
         {
@@ -43,28 +43,33 @@ internal static class BroadcastCommand
             path,
             message,
         };
-        command.SetAction(result => Run(stdout, stderr, stdin, result.GetValue(path)!, result.GetValue(message)!,
+        command.SetAction(result => Run(() => stderr, stdin, result.GetValue(path)!, result.GetValue(message)!,
             result.GetValue(noWait), result.GetValue(timeout)));
         return command;
     }
 
-    public static int Run(TextWriter stdout, TextWriter stderr, Func<Stream> stdin, string path, string message,
+    /// <summary>
+    /// Broadcasts <paramref name="message"/> (or, for <c>-</c>, each line of standard input).
+    /// stderr and stdin are opened only if needed: a successful broadcast touches neither,
+    /// and opening them costs a short-lived process a measurable part of its life.
+    /// </summary>
+    public static int Run(Func<TextWriter> stderr, Func<Stream> stdin, string path, string message,
         bool noWait, TimeSpan? timeout)
     {
         try
         {
             if (message == "-")
-                return RunLines(stderr, stdin(), path, noWait, timeout);
+                return RunLines(stderr(), stdin(), path, noWait, timeout);
             // Refuse a bad message before touching the bus.
             var validated = new BusMessage(message);
             using Bus bus = Bus.Open(path, BusAccess.Broadcast);
             return Send(bus, validated.Bytes.Span, noWait, timeout)
                 ? ExitCodes.Success
-                : CliErrors.Report(stderr, path, Busy(path));
+                : CliErrors.Report(stderr(), path, Busy(path));
         }
         catch (Exception e)
         {
-            return CliErrors.Report(stderr, path, e);
+            return CliErrors.Report(stderr(), path, e);
         }
     }
 
