@@ -31,6 +31,7 @@ command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v hyperfine >/dev/null || need+=(hyperfine)
 command -v gnuplot >/dev/null || need+=(gnuplot-nox)
 command -v strace >/dev/null || need+=(strace)
+[ -x /usr/bin/time ] || need+=(time)
 command -v clang >/dev/null || need+=(clang)
 [ -e /usr/include/zlib.h ] || need+=(zlib1g-dev)
 if [ ${#need[@]} -gt 0 ]; then
@@ -55,6 +56,12 @@ dotnet build bench/LibBus.Harness -c Release "${ARTS[@]}"
 dotnet build bench/LibBus.Benchmarks -c Release "${ARTS[@]}"
 dotnet publish src/BusCli/BusCli.csproj -c Release -r linux-x64 "${ARTS[@]}" -o "$OUT/bus-aot"
 dotnet publish bench/Hello -c Release -r linux-x64 -p:PublishAot=true "${ARTS[@]}" -o "$OUT/hello-aot"
+# The same two programs without build/NativeStartup.props' settings, to show what they are worth.
+STARTUP_DEFAULTS=(-p:NativeStartupDefaults=true)
+dotnet publish src/BusCli/BusCli.csproj -c Release -r linux-x64 "${STARTUP_DEFAULTS[@]}" --artifacts-path "$OUT/artifacts-startup-defaults" \
+    --nologo -v quiet -o "$OUT/bus-aot-defaults"
+dotnet publish bench/Hello -c Release -r linux-x64 -p:PublishAot=true "${STARTUP_DEFAULTS[@]}" --artifacts-path "$OUT/artifacts-startup-defaults" \
+    --nologo -v quiet -o "$OUT/hello-aot-defaults"
 dotnet publish bench/Hello -c Release "${ARTS[@]}" -o "$OUT/hello-jit"
 H="$OUT/artifacts/bin/LibBus.Harness/release/harness"
 BUS="$OUT/bus-aot/bus"
@@ -96,9 +103,11 @@ done
 
 # ---- throughput: LibBus, the C baseline, D-Bus; L = 0..16 ------------------
 step "throughput"
+CSV=$RES/throughput.csv
+ON=() # a command prefix for every process of a run: empty, or taskset for the one-CPU runs below
 run() { # impl L B N W
-    timeout 600 "$H" run --impl "$1" --listeners "$2" --broadcasters "$3" --messages "$4" --warmup "$5" \
-        --repeat 3 --timeout 150 --csv "$RES/throughput.csv" --cbaseline "$OUT/cbaseline" --dbuspeer "$OUT/dbuspeer" \
+    timeout 600 "${ON[@]}" "$H" run --impl "$1" --listeners "$2" --broadcasters "$3" --messages "$4" --warmup "$5" \
+        --repeat 3 --timeout 150 --csv "$CSV" --cbaseline "$OUT/cbaseline" --dbuspeer "$OUT/dbuspeer" \
         --dbus-address "$DBUS_ADDRESS" || echo "run-all: $1 L=$2 B=$3 failed (recorded)" >&2
 }
 for L in 0 1 2 4 8 16; do
@@ -109,6 +118,29 @@ for L in 0 1 2 4 8 16; do
 done
 run libbus 4 2 10000 5000   # two broadcaster processes at once
 run libbus 16 4 2500 1500   # four broadcaster processes at once
+
+# ---- the same with every process on one CPU --------------------------------
+# On a VM, waking a process blocked on another vCPU is most of what a synchronous round
+# trip costs. With every process (the dbus-daemon's threads included) on CPU 0, a wake-up
+# is a context switch on the same CPU instead.
+step "throughput, every process on CPU 0"
+dbus_mask=$(taskset -p "$DBUS_PID" | awk '{print $NF}')
+taskset -a -p -c 0 "$DBUS_PID" >/dev/null
+for _ in 1 2 3; do
+    timeout 120 taskset -c 0 "$H" pingpong --rounds 100000 --out "$RES/pingpong-one-cpu.txt"
+    timeout 120 taskset -c 0 "$OUT/cbaseline" pingpong 100000 | tee -a "$RES/pingpong-one-cpu.txt"
+done
+ON=(taskset -c 0)
+CSV=$RES/throughput-one-cpu.csv
+for L in 1 4 16; do
+    case $L in 1|4) N=20000 W=10000 ;; 16) N=5000 W=3000 ;; esac
+    for impl in libbus c dbus; do
+        run "$impl" "$L" 1 "$N" "$W"
+    done
+done
+ON=()
+CSV=$RES/throughput.csv
+taskset -a -p "$dbus_mask" "$DBUS_PID" >/dev/null
 
 # ---- syscall budget -------------------------------------------------------
 step "syscalls per message (strace -f -c)"
@@ -127,10 +159,21 @@ timeout 600 hyperfine -N --warmup 20 --runs 200 --export-json "$RES/cli.json" --
     -n 'dbus-send --type=signal' "dbus-send --bus=$DBUS_ADDRESS --type=signal /org/libbus/Bench org.libbus.Bench.Ping" \
     -n 'hello (Native AOT)' "$OUT/hello-aot/hello" \
     -n 'hello (JIT)' "$OUT/hello-jit/hello" \
-    -n 'env hello (Native AOT)' "env $OUT/hello-aot/hello" \
-    -n 'env LD_PRELOAD=libMonoPosixHelper.so hello (Native AOT)' \
-       "env LD_PRELOAD=$OUT/bus-aot/libMonoPosixHelper.so $OUT/hello-aot/hello" \
+    -n 'hello --silent (Native AOT): start and exit' "$OUT/hello-aot/hello --silent" \
+    -n 'bus broadcast (Native AOT, default settings)' "$OUT/bus-aot-defaults/bus broadcast $TMP/cli-bus '0 hello'" \
+    -n 'hello (Native AOT, default settings)' "$OUT/hello-aot-defaults/hello" \
     >"$RES/cli.txt" 2>&1 || echo "run-all: hyperfine failed" >&2
+# Minor page faults (GNU time's %R), the median of 21 runs of each, as "name<TAB>faults".
+faults() {
+    local name=$1; shift
+    for _ in $(seq 21); do /usr/bin/time -f %R "$@" 2>&1 >/dev/null | tail -1; done | sort -n | sed -n 11p | sed "s/^/$name\t/"
+}
+{
+    faults 'bus broadcast (Native AOT)' "$BUS" broadcast "$TMP/cli-bus" '0 hello'
+    faults 'bus broadcast (Native AOT, default settings)' "$OUT/bus-aot-defaults/bus" broadcast "$TMP/cli-bus" '0 hello'
+    faults 'hello (Native AOT)' "$OUT/hello-aot/hello"
+    faults 'hello (Native AOT, default settings)' "$OUT/hello-aot-defaults/hello"
+} >"$RES/page-faults.tsv"
 "$BUS" remove "$TMP/cli-bus"
 
 # ---- idle memory -----------------------------------------------------------
