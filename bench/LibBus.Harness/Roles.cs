@@ -13,14 +13,13 @@ internal static class Roles
         var next = new Dictionary<long, long>();
         long received = 0;
         string? failure = null;
-        bus.Listen(message =>
+        bus.ListenBytes(bytes =>
         {
-            ReadOnlySpan<byte> bytes = message.Bytes.Span;
             int space = bytes.IndexOf((byte)' ');
             if (space <= 0 || !Utf8Parser.TryParse(bytes[..space], out long pid, out _)
                 || !Utf8Parser.TryParse(bytes[(space + 1)..], out long seq, out int used) || used != bytes.Length - space - 1)
             {
-                failure = $"bad message '{message.Text}'";
+                failure = $"bad message '{System.Text.Encoding.UTF8.GetString(bytes)}'";
                 return false;
             }
             long expected = next.GetValueOrDefault(pid);

@@ -32,6 +32,37 @@ public sealed partial class Bus
     }
 
     /// <summary>
+    /// As <see cref="Listen(Func{BusMessage, bool}, Action?, CancellationToken)"/>, without
+    /// allocating per message: each message (its bytes as sent, without the NUL) is copied into
+    /// one buffer of this call, acknowledged, and passed to <paramref name="onMessage"/>, valid
+    /// only until it returns. For listeners that parse or forward the bytes themselves.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">Cancelled; the listener has left the bus.</exception>
+    /// <exception cref="BusRemovedException">The bus was removed.</exception>
+    public void ListenBytes(BusBytesHandler onMessage, Action? onListening = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(onMessage);
+        ThrowIfCannot(BusAccess.Listen);
+        byte[] buffer = new byte[SharedSegmentHandle.Size];
+        using var lease = new SegmentLease(_segment);
+        var session = new ListenerSession(this, _segment);
+        session.Join(Deadline.Infinite, cancellationToken);
+        try
+        {
+            onListening?.Invoke();
+            while (true)
+            {
+                int length = session.Receive(buffer, noWait: false, Deadline.Infinite, cancellationToken); // waits: never -1
+                if (!onMessage(buffer.AsSpan(0, length))) break;
+            }
+        }
+        finally
+        {
+            session.Leave();
+        }
+    }
+
+    /// <summary>
     /// Starts listening on a dedicated thread and returns the stream of messages.
     /// <see cref="BusSubscription.Joined"/> completes once this listener is counted.
     /// </summary>

@@ -38,18 +38,32 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
     /// next message (step 2), copies it (step 3) and acknowledges (step 4).
     /// Returns null if nothing came in time (or at once, with <paramref name="noWait"/>).
     /// </summary>
+    [System.Runtime.CompilerServices.SkipLocalsInit]
     internal BusMessage? Receive(bool noWait, Deadline deadline, CancellationToken cancellationToken)
     {
+        Span<byte> buffer = stackalloc byte[SharedSegmentHandle.Size];
+        int length = Receive(buffer, noWait, deadline, cancellationToken);
+        return length < 0 ? null : BusMessage.FromReceived(buffer[..length].ToArray());
+    }
+
+    /// <summary>
+    /// As <see cref="Receive(bool, Deadline, CancellationToken)"/>, copying the message (without
+    /// its NUL) into <paramref name="destination"/>, which holds at least
+    /// <see cref="SharedSegmentHandle.Size"/> bytes. Returns its length, or -1 if nothing came.
+    /// </summary>
+    internal int Receive(Span<byte> destination, bool noWait, Deadline deadline, CancellationToken cancellationToken)
+    {
+        if (destination.Length < SharedSegmentHandle.Size) throw new ArgumentException("too small for a message", nameof(destination));
         if (_position == Position.Acknowledged && !Requeue(noWait, deadline, cancellationToken))
-            return null;
+            return -1;
         if (_position != Position.Queued) throw new InvalidOperationException("not listening");
 
         // 2. {Z(Q), V(W)u}
-        if (!_semaphores.AwaitMessage(noWait, deadline, cancellationToken)) return null;
+        if (!_semaphores.AwaitMessage(noWait, deadline, cancellationToken)) return -1;
         _position = Position.Holding;
 
         // 3. copy, before acknowledging
-        BusMessage message = Copy();
+        int length = Copy(destination);
 
         // 4. {P(S)u}
         try
@@ -61,7 +75,7 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
             // The copy is whole: deliver it; the next step reports the removal.
         }
         _position = Position.Acknowledged;
-        return message;
+        return length;
     }
 
     /// <summary>Step 5, re-queue: <c>{Z(N), V(S)u, P(W)u, V(Q)}</c>. False if not done in time.</summary>
@@ -93,8 +107,8 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
         }
     }
 
-    /// <summary>Copies up to the first NUL, at most the whole segment, never past it.</summary>
-    private unsafe BusMessage Copy()
+    /// <summary>Copies up to the first NUL, at most the whole segment, never past it; returns the length.</summary>
+    private unsafe int Copy(Span<byte> destination)
     {
         bool added = false;
         try
@@ -103,7 +117,8 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
             var source = new ReadOnlySpan<byte>((void*)segment.DangerousGetHandle(), SharedSegmentHandle.Size);
             int length = source.IndexOf((byte)0);
             if (length < 0) length = source.Length;
-            return BusMessage.FromReceived(source[..length].ToArray());
+            source[..length].CopyTo(destination);
+            return length;
         }
         finally
         {

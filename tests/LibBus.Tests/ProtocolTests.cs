@@ -161,6 +161,69 @@ public sealed class ProtocolTests : IDisposable
     }
 
     [Fact]
+    public void ListenBytes_gets_each_message_byte_for_byte_in_order_and_stops_when_told()
+    {
+        byte[] longest = Enumerable.Repeat((byte)'x', BusMessage.MaxLength).ToArray();
+        byte[] notUtf8 = [(byte)'0', (byte)' ', 0xff, 0xfe, 0xc3];
+        var received = new List<byte[]>();
+        using var joined = new ManualResetEventSlim();
+        Task listening = Task.Factory.StartNew(() => _bus.ListenBytes(m =>
+        {
+            received.Add(m.ToArray());
+            return received.Count < 4;
+        }, joined.Set), TaskCreationOptions.LongRunning);
+        Assert.True(joined.Wait(Wait));
+
+        using Bus broadcaster = Bus.Open(_path, BusAccess.Broadcast);
+        broadcaster.Broadcast("0 first", TimeSpan.FromSeconds(10));
+        broadcaster.Broadcast(longest, TimeSpan.FromSeconds(10));
+        broadcaster.Broadcast(notUtf8, TimeSpan.FromSeconds(10));
+        broadcaster.Broadcast("0 short", TimeSpan.FromSeconds(10)); // shorter than the one before: no stale tail
+
+        Eventually.Done(listening, what: "listener");
+        Assert.Equal(["0 first"u8.ToArray(), longest, notUtf8, "0 short"u8.ToArray()], received);
+        BusAssert.Idle(_bus);
+    }
+
+    [Fact]
+    public void ListenBytes_allocates_nothing_per_message()
+    {
+        const int count = 200;
+        long first = 0, last = 0;
+        int received = 0;
+        using var joined = new ManualResetEventSlim();
+        Task listening = Task.Factory.StartNew(() => _bus.ListenBytes(_ =>
+        {
+            if (++received == 1) first = GC.GetAllocatedBytesForCurrentThread();
+            else if (received == count) last = GC.GetAllocatedBytesForCurrentThread();
+            return received < count;
+        }, joined.Set), TaskCreationOptions.LongRunning);
+        Assert.True(joined.Wait(Wait));
+
+        // From another process, so that nothing on the listener's thread but listening allocates.
+        Peer broadcaster = _sandbox.Dotnet("broadcast", _path, "0 n", $"{count}");
+        Eventually.Done(listening, what: "listener");
+        Assert.Equal(0, broadcaster.WaitForExit(Wait));
+        Assert.Equal(0, last - first);
+        BusAssert.Idle(_bus);
+    }
+
+    [Fact]
+    public void Cancelling_a_byte_listener_leaves_the_bus_with_nothing_counted()
+    {
+        using var cts = new CancellationTokenSource();
+        using var joined = new ManualResetEventSlim();
+        Task listening = Task.Factory.StartNew(
+            () => _bus.ListenBytes(_ => true, joined.Set, cts.Token), TaskCreationOptions.LongRunning);
+        Assert.True(joined.Wait(Wait));
+        Assert.Equal(1, Value(Semaphores.S));
+
+        cts.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => Eventually.Done(listening, what: "listener"));
+        BusAssert.Idle(_bus);
+    }
+
+    [Fact]
     public async Task A_subscription_joins_then_streams_messages_in_order()
     {
         await using (BusSubscription subscription = _bus.Subscribe())
