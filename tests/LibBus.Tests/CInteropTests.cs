@@ -66,10 +66,12 @@ public sealed class CInteropTests : IDisposable
         // last to acknowledge while another listener waits to re-queue, that
         // listener restores S before the C listener's separate Z(S), and the C
         // listener waits for S = 0 forever, holding W. A LibBus listener that is
-        // always the slower one (a poller that waits 50 ms before each poll) never
-        // triggers it, and broadcasts 20 ms apart stay clear of races 1 and 2.
+        // always the slower one (a poller that waits 250 ms before each poll) only
+        // triggers it if the C listener is kept off the CPU for that long between its
+        // P(S) and Z(S): 50 ms was once not enough for a loaded 2-core machine. Broadcasts
+        // 20 ms apart stay clear of races 1 and 2.
         Peer cListener = _sandbox.C("listen", path, "20");
-        Peer dotnetListener = _sandbox.Dotnet("poll", path, "20", "50");
+        Peer dotnetListener = _sandbox.Dotnet("poll", path, "20", "250");
         cListener.WaitReady();
         dotnetListener.WaitReady();
 
