@@ -103,7 +103,8 @@ internal static class Report
         Target("listener: 3 semop+semctl per message", $"{sysL:0.###}", Math.Round(sysL, 2) <= 3);
         Target("no allocation per message on the broadcast path", $"{allocMax:0.##} B/message (largest over all LibBus runs)", allocMax == 0);
         Target("`bus listen` idle resident memory ≤ 20 MiB", $"{rssMib:0.0} MiB", rssMib <= 20);
-        Target("zero hangs", $"{hangs} hang(s), {fails} failure(s) in {runs.Count} configurations (of {expectedRuns} planned), every one run 3×", hangs == 0 && fails == 0 && runs.Count >= expectedRuns);
+        Target("zero hangs", $"{hangs} hang(s), {fails} failure(s) in {runs.Count + oneCpu.Count} configurations (of {expectedRuns} planned), every one run 3×",
+            hangs == 0 && fails == 0 && runs.Count + oneCpu.Count >= expectedRuns);
         L();
         double floor = Math.Max(pingCs, pingC), ceil1 = floor / Rate("dbus", 1), ceil4 = floor / Rate("dbus", 4);
         L("\"Spread by the scheduler\" is how programs normally run; \"all on one CPU\" pins every process of a run, the");
@@ -172,14 +173,9 @@ internal static class Report
         L("divides LibBus's messages/s by the C# figure.");
         L();
         L("Both the ping-pong and a bus delivery are bound by how fast the kernel wakes a process blocked in a");
-        L("semaphore wait on the other core, and on this virtual machine that depends heavily on whether the other");
-        L("vCPU is idle (halted) or busy. In earlier runs the same day, with other jobs loading the machine (load");
-        L("average about 10), the ping-pong made about 200,000 round trips/s and L = 1 reached LibBus 86,000, C 96,000,");
-        L("D-Bus 10,000 msg/s (LibBus ÷ D-Bus 8.4×, ÷ C 0.90×); in a quiet run every semaphore figure drops to the");
-        L("wake-up floor while D-Bus changes less. Those earlier figures are quoted here by hand, are not regenerated,");
-        L("and are not used for the targets; only the ratios of one run are.");
+        L("semaphore wait on the other vCPU, which on this virtual machine is slow when that vCPU is idle. The next");
+        L("section repeats the runs with every process on one CPU, where that cost is gone.");
         L();
-
         L("## Every process on one CPU");
         L();
         L("The same runs with every process (harness, broadcaster, listeners, and the dbus-daemon's threads) pinned to");
