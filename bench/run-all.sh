@@ -53,6 +53,9 @@ cc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$OUT/cbaseline" bench/c/cbaseline.c
 # shellcheck disable=SC2046
 cc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$OUT/dbuspeer" bench/c/dbuspeer.c $(pkg-config --cflags --libs dbus-1)
 dotnet build bench/LibBus.Harness -c Release "${ARTS[@]}"
+# The LibBus roles also as Native AOT (harness run --impl libbus-aot), default publishing settings.
+dotnet publish bench/LibBus.Harness -c Release -r linux-x64 -p:PublishAot=true --artifacts-path "$OUT/artifacts-harness-aot" \
+    --nologo -v quiet -o "$OUT/harness-aot"
 dotnet build bench/LibBus.Benchmarks -c Release "${ARTS[@]}"
 dotnet publish src/BusCli/BusCli.csproj -c Release -r linux-x64 "${ARTS[@]}" -o "$OUT/bus-aot"
 dotnet publish bench/Hello -c Release -r linux-x64 -p:PublishAot=true "${ARTS[@]}" -o "$OUT/hello-aot"
@@ -108,13 +111,14 @@ ON=() # a command prefix for every process of a run: empty, or taskset for the o
 run() { # impl L B N W
     timeout 600 "${ON[@]}" "$H" run --impl "$1" --listeners "$2" --broadcasters "$3" --messages "$4" --warmup "$5" \
         --repeat 3 --timeout 150 --csv "$CSV" --cbaseline "$OUT/cbaseline" --dbuspeer "$OUT/dbuspeer" \
-        --dbus-address "$DBUS_ADDRESS" || echo "run-all: $1 L=$2 B=$3 failed (recorded)" >&2
+        --dbus-address "$DBUS_ADDRESS" --libbus-aot "$OUT/harness-aot/harness" || echo "run-all: $1 L=$2 B=$3 failed (recorded)" >&2
 }
 for L in 0 1 2 4 8 16; do
     case $L in 0|1|2|4) N=20000 W=10000 ;; 8) N=10000 W=5000 ;; 16) N=5000 W=3000 ;; esac
     for impl in libbus c dbus; do
         run "$impl" "$L" 1 "$N" "$W"
     done
+    case $L in 1|4|16) run libbus-aot "$L" 1 "$N" "$W" ;; esac
 done
 run libbus 4 2 10000 5000   # two broadcaster processes at once
 run libbus 16 4 2500 1500   # four broadcaster processes at once
@@ -134,7 +138,7 @@ ON=(taskset -c 0)
 CSV=$RES/throughput-one-cpu.csv
 for L in 1 4 16; do
     case $L in 1|4) N=20000 W=10000 ;; 16) N=5000 W=3000 ;; esac
-    for impl in libbus c dbus; do
+    for impl in libbus libbus-aot c dbus; do
         run "$impl" "$L" 1 "$N" "$W"
     done
 done

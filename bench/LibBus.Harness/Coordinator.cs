@@ -63,6 +63,8 @@ internal static class Coordinator
         long total = (long)broadcasters * (messages + warmup);
 
         string self = Environment.ProcessPath!;
+        // libbus-aot: the same listener and broadcaster roles, from a Native AOT publish of this harness.
+        string aot = o.Get("libbus-aot", "bench/out/harness-aot/harness");
         string cbaseline = o.Get("cbaseline", "bench/out/cbaseline");
         string dbuspeer = o.Get("dbuspeer", "bench/out/dbuspeer");
         string? dir = null, path = null;
@@ -82,6 +84,7 @@ internal static class Coordinator
         string[] ListenerCommand() => impl switch
         {
             "libbus" => [self, "listener", target, total.ToString(CultureInfo.InvariantCulture)],
+            "libbus-aot" => [aot, "listener", target, total.ToString(CultureInfo.InvariantCulture)],
             "c" => [cbaseline, "listen", target, total.ToString(CultureInfo.InvariantCulture)],
             "dbus" => [dbuspeer, "listen", target, total.ToString(CultureInfo.InvariantCulture)],
             _ => throw new ArgumentException($"unknown --impl {impl}"),
@@ -89,6 +92,7 @@ internal static class Coordinator
         string[] BroadcasterCommand() => impl switch
         {
             "libbus" => [self, "broadcaster", target, $"{messages}", $"{warmup}"],
+            "libbus-aot" => [aot, "broadcaster", target, $"{messages}", $"{warmup}"],
             "c" => [cbaseline, "broadcast", target, $"{messages}", $"{warmup}"],
             "dbus" => [dbuspeer, "broadcast", target, $"{messages}", $"{warmup}", $"{listeners}"],
             _ => throw new ArgumentException($"unknown --impl {impl}"),

@@ -55,11 +55,11 @@ internal static class Report
             is { } s ? D(s["sem_per_msg"]) : double.NaN;
         double sysB = Math.Max(Sys("libbus", 1, "broadcaster"), Sys("libbus", 4, "broadcaster"));
         double sysL = Math.Max(Sys("libbus", 1, "listener"), Sys("libbus", 4, "listener"));
-        double allocMax = runs.Where(r => r["impl"] == "libbus" && r["status"] == "ok").Select(r => D(r["alloc_bytes_per_msg"])).DefaultIfEmpty(double.NaN).Max();
+        double allocMax = runs.Where(r => r["impl"].StartsWith("libbus", StringComparison.Ordinal) && r["status"] == "ok").Select(r => D(r["alloc_bytes_per_msg"])).DefaultIfEmpty(double.NaN).Max();
         double rssMib = idle.TryGetValue("rss_kib", out string? rss) ? D(rss) / 1024 : double.NaN;
         int hangs = runs.Concat(oneCpu).Count(r => r["status"] == "hang"), fails = runs.Concat(oneCpu).Count(r => r["status"] == "fail");
         int[] oneCpuSizes = [1, 4, 16];
-        int expectedRuns = Sizes.Length * 3 + 2 + oneCpuSizes.Length * 3;
+        int expectedRuns = Sizes.Length * 3 + 2 + oneCpuSizes.Length + oneCpuSizes.Length * 4; // + libbus-aot at L = 1, 4, 16
 
         L("# LibBus performance");
         L();
@@ -82,10 +82,10 @@ internal static class Report
         L("| target | measured | |");
         L("|---|---|---|");
         // Each throughput target twice: processes where the scheduler puts them, and every process on one CPU.
-        void Ratio(string what, string impl, int l, double target, List<Dictionary<string, string>> table, string placement)
+        void Ratio(string what, string impl, int l, double target, List<Dictionary<string, string>> table, string placement, string us = "libbus")
         {
-            double ours = RateIn(table, "libbus", l), theirs = RateIn(table, impl, l);
-            Target($"LibBus ≥ {(target == 1 ? "" : $"{target:0}× ")}{what} at L = {l}, {placement}",
+            double ours = RateIn(table, us, l), theirs = RateIn(table, impl, l);
+            Target($"LibBus{(us == "libbus-aot" ? " (Native AOT)" : "")} ≥ {(target == 1 ? "" : $"{target:0}× ")}{what} at L = {l}, {placement}",
                 $"{X(ours / theirs)} ({N0(ours)} vs {N0(theirs)} msg/s)", ours / theirs >= target);
         }
         foreach ((List<Dictionary<string, string>> table, string placement) in new[] { (runs, "spread by the scheduler"), (oneCpu, "all on one CPU") })
@@ -94,6 +94,7 @@ internal static class Report
             Ratio("D-Bus signal+ack", "dbus", 4, 3, table, placement);
             Ratio("D-Bus signal+ack", "dbus", 16, 3, table, placement);
             Ratio("C doing the same semaphore steps", "c", 1, 1, table, placement);
+            Ratio("C doing the same semaphore steps", "c", 1, 1, table, placement, us: "libbus-aot");
         }
         Target("`bus broadcast` wall ≤ 1.3× Native AOT hello",
             $"{X(busCli / helloAot)} ({busCli:0.00} vs {helloAot:0.00} ms, medians, same start-up options); " +
@@ -199,6 +200,22 @@ internal static class Report
         L("|---|---:|---:|---|---:|---:|---:|---|");
         foreach (var r in oneCpu)
             L($"| {r["impl"]} | {r["listeners"]} | {r["messages"]} | {r["status"]} | {r["msgs_per_s"]} | {r["p50_us"]} | {r["p99_us"]} | {r["detail"]} |");
+        L();
+
+        L("## LibBus under the JIT and as Native AOT");
+        L();
+        L("The LibBus rows above run the harness's listener and broadcaster roles under the JIT (`dotnet build`, tiered");
+        L("compilation, after warm-up). `--impl libbus-aot` runs the same roles from a Native AOT publish of the harness with");
+        L("default settings, as a program using LibBus and published AOT would (the `bus` command is one).");
+        L();
+        L("| placement | L | LibBus JIT msg/s | LibBus Native AOT msg/s | C baseline msg/s | JIT ÷ C | AOT ÷ C |");
+        L("|---|---:|---:|---:|---:|---:|---:|");
+        foreach ((List<Dictionary<string, string>> table, string placement) in new[] { (runs, "spread"), (oneCpu, "one CPU") })
+            foreach (int l in oneCpuSizes)
+            {
+                double jit = RateIn(table, "libbus", l), aotRate = RateIn(table, "libbus-aot", l), c = RateIn(table, "c", l);
+                L($"| {placement} | {l} | {N0(jit)} | {N0(aotRate)} | {N0(c)} | {X(jit / c)} | {X(aotRate / c)} |");
+            }
         L();
 
         L("## Syscall budget");
