@@ -14,21 +14,7 @@ public sealed partial class Bus
     public void Listen(Func<BusMessage, bool> onMessage, Action? onListening = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(onMessage);
-        ThrowIfCannot(BusAccess.Listen);
-        using var lease = new SegmentLease(_segment);
-        var session = new ListenerSession(this, _segment);
-        session.Join(Deadline.Infinite, cancellationToken);
-        try
-        {
-            onListening?.Invoke();
-            while (onMessage(session.Receive(noWait: false, Deadline.Infinite, cancellationToken)!))
-            {
-            }
-        }
-        finally
-        {
-            session.Leave();
-        }
+        ListenBytes(message => onMessage(BusMessage.FromReceived(message.ToArray())), onListening, cancellationToken);
     }
 
     /// <summary>
