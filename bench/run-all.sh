@@ -113,8 +113,11 @@ run() { # impl L B N W
         --repeat 3 --timeout 150 --csv "$CSV" --cbaseline "$OUT/cbaseline" --dbuspeer "$OUT/dbuspeer" \
         --dbus-address "$DBUS_ADDRESS" --libbus-aot "$OUT/harness-aot/harness" || echo "run-all: $1 L=$2 B=$3 failed (recorded)" >&2
 }
+sizes() { # L: sets N (timed messages) and W (warm-up) for L listeners
+    case $1 in 0|1|2|4) N=20000 W=10000 ;; 8) N=10000 W=5000 ;; 16) N=5000 W=3000 ;; esac
+}
 for L in 0 1 2 4 8 16; do
-    case $L in 0|1|2|4) N=20000 W=10000 ;; 8) N=10000 W=5000 ;; 16) N=5000 W=3000 ;; esac
+    sizes "$L"
     for impl in libbus c dbus; do
         run "$impl" "$L" 1 "$N" "$W"
     done
@@ -137,7 +140,7 @@ done
 ON=(taskset -c 0)
 CSV=$RES/throughput-one-cpu.csv
 for L in 1 4 16; do
-    case $L in 1|4) N=20000 W=10000 ;; 16) N=5000 W=3000 ;; esac
+    sizes "$L"
     for impl in libbus libbus-aot c dbus; do
         run "$impl" "$L" 1 "$N" "$W"
     done
