@@ -76,9 +76,7 @@ public sealed class SignalAndTimingTests : IDisposable
     public void Timeout_against_a_stopped_listener_exits_4_twice_and_the_bus_recovers()
     {
         string bus = _sandbox.CreateBus();
-        using CliProcess listener = Listen("listen", bus);
-        listener.Signal(Proc.SIGSTOP);
-        WaitForState(listener, 'T');
+        using CliProcess listener = StoppedListener(bus);
 
         // The stopped listener is queued and counted in S: the publish releases it (the kernel
         // completes its wait even while it is stopped) but it never acknowledges.
@@ -111,9 +109,7 @@ public sealed class SignalAndTimingTests : IDisposable
     public void Nowait_against_a_busy_bus_exits_3_at_once_sending_nothing()
     {
         string bus = _sandbox.CreateBus();
-        using CliProcess listener = Listen("listen", bus);
-        listener.Signal(Proc.SIGSTOP);
-        WaitForState(listener, 'T');
+        using CliProcess listener = StoppedListener(bus);
         using CliProcess holder = _sandbox.Start("broadcast", "--timeout", "20s", bus, "held");
         // Wait until the holder has published (N = 1: a delivery is in progress).
         var deadline = DateTime.UtcNow + CliProcess.DefaultTimeout;
@@ -149,6 +145,15 @@ public sealed class SignalAndTimingTests : IDisposable
     {
         var values = CliSandbox.SemaphoreValues(bus);
         Assert.Equal((0, 0, 1, 0), (values[0], values[1], values[2], values[4]));
+    }
+
+    /// <summary>A joined <c>bus listen</c>, then stopped with SIGSTOP (state T).</summary>
+    private CliProcess StoppedListener(string bus)
+    {
+        CliProcess listener = Listen("listen", bus);
+        listener.Signal(Proc.SIGSTOP);
+        WaitForState(listener, 'T');
+        return listener;
     }
 
     private static void WaitForState(CliProcess process, char state)

@@ -20,14 +20,7 @@ public sealed partial class ChildProcess : IDisposable
     public ChildProcess(string name, string file, IEnumerable<string> arguments)
     {
         Name = name;
-        var info = new ProcessStartInfo(file)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string a in arguments) info.ArgumentList.Add(a);
+        ProcessStartInfo info = ToolResult.Redirected(file, arguments);
         CommandLine = $"{file} {string.Join(' ', info.ArgumentList)}";
         _process = new Process { StartInfo = info };
         _process.OutputDataReceived += (_, e) => Collect(e.Data, _stdout);
@@ -125,8 +118,8 @@ public sealed record ToolResult(int ExitCode, string Stdout, string Stderr, Time
     public string[] StderrLines => Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
     public override string ToString() => $"exit {ExitCode} after {Elapsed.TotalMilliseconds:0} ms; stderr [{Stderr.Trim()}]; stdout [{Stdout.Trim()}]";
 
-    /// <summary>Runs <paramref name="file"/> to completion, killing it after <paramref name="timeout"/> (exit -1 then).</summary>
-    public static ToolResult Run(string file, IEnumerable<string> arguments, TimeSpan timeout)
+    /// <summary>A start for <paramref name="file"/> with all three standard streams redirected.</summary>
+    internal static ProcessStartInfo Redirected(string file, IEnumerable<string> arguments)
     {
         var info = new ProcessStartInfo(file)
         {
@@ -136,6 +129,13 @@ public sealed record ToolResult(int ExitCode, string Stdout, string Stderr, Time
             UseShellExecute = false,
         };
         foreach (string a in arguments) info.ArgumentList.Add(a);
+        return info;
+    }
+
+    /// <summary>Runs <paramref name="file"/> to completion, killing it after <paramref name="timeout"/> (exit -1 then).</summary>
+    public static ToolResult Run(string file, IEnumerable<string> arguments, TimeSpan timeout)
+    {
+        ProcessStartInfo info = Redirected(file, arguments);
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(info)!;
         process.StandardInput.Close();
