@@ -30,6 +30,8 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
         if (_position != Position.Out) throw new InvalidOperationException("already listening");
         if (!_semaphores.Join(deadline, cancellationToken)) return false;
         _position = Position.Queued;
+        // LibBus note: keep Q bounded (only its being 0 matters); a separate no-wait call.
+        _semaphores.LowerQueue();
         return true;
     }
 

@@ -108,6 +108,24 @@ internal sealed unsafe class Semaphores(int id, string path)
         return Apply(ops, 4, noWait: false, deadline, cancellationToken, "joining");
     }
 
+    /// <summary>
+    /// LibBus note, after a join (a separate no-wait call, not part of any step):
+    /// <c>{Q -= <paramref name="take"/>, Q += 1}</c>, lowering Q by
+    /// <paramref name="take"/> - 1 if it is at least <paramref name="take"/> (never to 0), else
+    /// nothing. Only whether Q is 0 matters to anyone, and joins raise it while only a publish
+    /// resets it: without this, 32,767 joins between two broadcasts would leave every
+    /// V(Q) failing with ERANGE. True if lowered.
+    /// </summary>
+    internal bool LowerQueue(short take = 2)
+    {
+        SemBuf* ops = stackalloc SemBuf[2]
+        {
+            new(Q, (short)-take, NoWait),
+            new(Q, 1, 0),
+        };
+        return SemOp(id, ops, 2) == 0;
+    }
+
     /// <summary>Listen step 2, wait: <c>{Z(Q), V(W)u}</c>. False if no message (no-wait) or timed out.</summary>
     internal bool AwaitMessage(bool noWait, Deadline deadline, CancellationToken cancellationToken)
     {
@@ -182,6 +200,29 @@ internal sealed unsafe class Semaphores(int id, string path)
 
     // ----- The one place a semop is issued -----
 
+    /// <summary>How often one call re-bounds Q after ERANGE before giving up (others may raise it meanwhile).</summary>
+    private const int MaxQueueBounds = 8;
+
+    private static bool RaisesQueue(SemBuf* ops, int count)
+    {
+        for (int i = 0; i < count; i++)
+            if (ops[i].SemNum == Q && ops[i].SemOp > 0) return true;
+        return false;
+    }
+
+    /// <summary>
+    /// After ERANGE from a set that raises Q (Q at the kernel's maximum, SEMVMX, from a
+    /// bus of a LibBus before bounded Q or a C program): lowers Q to 1 in one no-wait call,
+    /// <c>{Q -= q, Q += 1}</c> with q its value just read, which fails harmlessly if Q
+    /// changed meanwhile. True if Q is now below the maximum, so the set may be retried.
+    /// </summary>
+    private bool BoundQueue()
+    {
+        int q = SemCtl(id, Q, GETVAL);
+        if (q < 2) return false; // ERANGE from another semaphore: report it
+        return LowerQueue((short)Math.Min(q, short.MaxValue)) || SemCtl(id, Q, GETVAL) < short.MaxValue;
+    }
+
     /// <summary>
     /// Applies one operation set. EINTR re-issues the same call (nothing was
     /// applied). With no deadline and no cancellation this is a single blocking
@@ -193,6 +234,7 @@ internal sealed unsafe class Semaphores(int id, string path)
     private bool Apply(SemBuf* ops, int count, bool noWait, Deadline deadline, CancellationToken cancellationToken, string operation)
     {
         bool sliced = !noWait && (cancellationToken.CanBeCanceled || !deadline.IsInfinite);
+        int bounded = 0;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -224,6 +266,9 @@ internal sealed unsafe class Semaphores(int id, string path)
                 case Interop.Errors.EAGAIN when sliced:
                     if (deadline.HasPassed) return false;
                     continue;
+                case Interop.Errors.ERANGE when RaisesQueue(ops, count) && ++bounded <= MaxQueueBounds && BoundQueue():
+                    continue; // nothing was applied; Q is back to 1
+
                 default:
                     BusErrors.Throw(errno, path, operation);
                     return false;

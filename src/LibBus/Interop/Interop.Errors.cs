@@ -16,6 +16,7 @@ internal static partial class Interop
         internal const int ENOTDIR = 20;
         internal const int EINVAL = 22;
         internal const int ENOSPC = 28;
+        internal const int ERANGE = 34;
         internal const int EIDRM = 43;
 
         /// <summary>The errno left by the last P/Invoke with <c>SetLastError = true</c>.</summary>
