@@ -31,12 +31,6 @@ internal sealed unsafe class Semaphores(int id, string path)
     /// <summary>Initial values, in index order: S W X Q N.</summary>
     internal static ReadOnlySpan<ushort> InitialValues => [0, 0, 1, 0, 0];
 
-    /// <summary>
-    /// Longest single kernel wait while a cancellation token is watched: the
-    /// latency of cancellation. Waits are sliced, and only the waiting call is re-issued.
-    /// </summary>
-    internal static readonly TimeSpan CancellationSlice = TimeSpan.FromMilliseconds(50);
-
     private const short Undo = SEM_UNDO;
     private const short NoWait = IPC_NOWAIT;
 
@@ -224,55 +218,62 @@ internal sealed unsafe class Semaphores(int id, string path)
     }
 
     /// <summary>
-    /// Applies one operation set. EINTR re-issues the same call (nothing was
-    /// applied). With no deadline and no cancellation this is a single blocking
-    /// <c>semop</c>; otherwise <c>semtimedop</c> in slices, re-issuing only this
-    /// waiting call. Returns false on EAGAIN from a no-wait set or on timeout.
+    /// Applies one operation set. EINTR re-issues the same call (nothing was applied). One
+    /// blocking <c>semop</c>, or <c>semtimedop</c> for the time left before a deadline: no
+    /// slices, so an idle wait makes no system call. A cancellable wait is interrupted by a
+    /// signal to this thread when the token is cancelled (<see cref="WaitInterruption"/>), and
+    /// only this waiting call is re-issued. Returns false on EAGAIN from a no-wait set or on timeout.
     /// </summary>
     /// <exception cref="OperationCanceledException">Cancelled; nothing was applied.</exception>
     /// <exception cref="BusRemovedException">The array was removed.</exception>
     private bool Apply(SemBuf* ops, int count, bool noWait, Deadline deadline, CancellationToken cancellationToken, string operation)
     {
-        bool sliced = !noWait && (cancellationToken.CanBeCanceled || !deadline.IsInfinite);
-        int bounded = 0;
-        while (true)
+        bool timed = !noWait && !deadline.IsInfinite;
+        WaitInterruption? interruption = !noWait && cancellationToken.CanBeCanceled ? WaitInterruption.Current : null;
+        CancellationTokenRegistration registration = interruption?.Arm(cancellationToken) ?? default;
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            int result;
-            if (!sliced)
+            int bounded = 0;
+            while (true)
             {
-                result = SemOp(id, ops, (nuint)count);
-            }
-            else
-            {
-                TimeSpan wait = deadline.Remaining;
-                if (cancellationToken.CanBeCanceled && wait > CancellationSlice) wait = CancellationSlice;
-                long ticks = wait.Ticks;
-                TimeSpec timeout = new()
+                cancellationToken.ThrowIfCancellationRequested();
+                int result;
+                if (!timed)
                 {
-                    TvSec = (nint)(ticks / TimeSpan.TicksPerSecond),
-                    TvNsec = (nint)(ticks % TimeSpan.TicksPerSecond * 100),
-                };
-                result = SemTimedOp(id, ops, (nuint)count, &timeout);
+                    result = SemOp(id, ops, (nuint)count);
+                }
+                else
+                {
+                    long ticks = deadline.Remaining.Ticks;
+                    TimeSpec timeout = new()
+                    {
+                        TvSec = (nint)(ticks / TimeSpan.TicksPerSecond),
+                        TvNsec = (nint)(ticks % TimeSpan.TicksPerSecond * 100),
+                    };
+                    result = SemTimedOp(id, ops, (nuint)count, &timeout);
+                }
+                if (result == 0) return true;
+                int errno = Interop.Errors.LastErrno;
+                switch (errno)
+                {
+                    case var _ when BusErrors.IsInterrupted(errno):
+                        continue; // cancellation is checked at the top
+                    case Interop.Errors.EAGAIN when noWait:
+                        return false;
+                    case Interop.Errors.EAGAIN when timed:
+                        if (deadline.HasPassed) return false;
+                        continue;
+                    case Interop.Errors.ERANGE when RaisesQueue(ops, count) && ++bounded <= MaxQueueBounds && BoundQueue():
+                        continue; // nothing was applied; Q is back to 1
+                    default:
+                        BusErrors.Throw(errno, path, operation);
+                        return false;
+                }
             }
-            if (result == 0) return true;
-            int errno = Interop.Errors.LastErrno;
-            switch (errno)
-            {
-                case Interop.Errors.EINTR:
-                    continue;
-                case Interop.Errors.EAGAIN when noWait:
-                    return false;
-                case Interop.Errors.EAGAIN when sliced:
-                    if (deadline.HasPassed) return false;
-                    continue;
-                case Interop.Errors.ERANGE when RaisesQueue(ops, count) && ++bounded <= MaxQueueBounds && BoundQueue():
-                    continue; // nothing was applied; Q is back to 1
-
-                default:
-                    BusErrors.Throw(errno, path, operation);
-                    return false;
-            }
+        }
+        finally
+        {
+            interruption?.Disarm(registration);
         }
     }
 }

@@ -110,6 +110,7 @@ public sealed class NativeLayoutTests : IDisposable
             #include <fcntl.h>
             #include <unistd.h>
             #include <sys/stat.h>
+            #include <signal.h>
 
             static long ModeLow16Offset(void)
             {
