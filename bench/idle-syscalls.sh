@@ -2,7 +2,7 @@
 # Idle wake-ups (issue 11, item 6): the system calls an idle `bus listen` makes, counted by
 # `strace -f -c` over every thread of the process for SECONDS once it is joined and settled.
 #
-#   bench/idle-syscalls.sh BUS_EXE [SECONDS] [OUT]     (default 10 s; OUT default stdout)
+#   bench/idle-syscalls.sh BUS_EXE [SECONDS] [OUT]     (default 10 s; OUT default -, stdout)
 #
 # Writes one line: "exe=... seconds=S calls=N per_second=R semaphore_calls=K" and then the
 # strace summary table. Needs strace and ptrace rights over one's own children (root, or
@@ -10,7 +10,7 @@
 set -euo pipefail
 exe=${1:?usage: idle-syscalls.sh BUS_EXE [SECONDS] [OUT]}
 seconds=${2:-10}
-out=${3:-/dev/stdout}
+out=${3:--}
 tmp=$(mktemp -d /tmp/libbus-idle.XXXXXX)
 pid=
 cleanup() {
@@ -35,4 +35,4 @@ kill -0 "$pid" || { echo "idle-syscalls: the listener died" >&2; exit 1; }
 {
     echo "exe=$exe seconds=$seconds calls=${calls:-0} per_second=$(awk -v c="${calls:-0}" -v s="$seconds" 'BEGIN {printf "%.1f", c / s}') semaphore_calls=$sem"
     cat "$tmp/summary"
-} >"$out"
+} | if [ "$out" = - ]; then cat; else cat >"$out"; fi

@@ -1,3 +1,4 @@
+using Xunit.Abstractions;
 using LibBus.Tests.Infrastructure;
 using static LibBus.Interop.Libc;
 
@@ -8,7 +9,7 @@ namespace LibBus.Tests;
 /// quiet bus with many short-lived listeners used to reach the kernel's maximum (32,767),
 /// after which every join and broadcast failed with ERANGE for good.
 /// </summary>
-public sealed class BoundedQueueTests : IDisposable
+public sealed class BoundedQueueTests(ITestOutputHelper output) : IDisposable
 {
     private const short SemaphoreMaximum = short.MaxValue; // SEMVMX
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
@@ -26,6 +27,7 @@ public sealed class BoundedQueueTests : IDisposable
             bus.StartPolling(Wait).Dispose();
 
         IReadOnlyList<ushort> values = bus.GetSemaphoreValues();
+        output.WriteLine($"S W X Q N after 100,000 joins and leaves: {string.Join(' ', values)}");
         Assert.True(values[Semaphores.Q] <= 2, $"Q = {values[Semaphores.Q]} after 100,000 joins");
         Assert.Equal(0, values[Semaphores.S]);
         AssertWorks(bus);
