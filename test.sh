@@ -18,7 +18,8 @@ tests/ipc-churn.sh & churn=$!
 trap 'kill "$churn" 2>/dev/null; wait "$churn"; rm -f "$log"' EXIT
 status=0
 
-# The test projects run side by side: the leak checks are scoped, so they do not disturb each other.
+# No -m:1: the leak checks are scoped, so test projects that MSBuild runs side by side
+# do not disturb each other.
 dotnet test LibBus.sln 2>&1 | tee -a "$log" || status=1
 
 rid=linux-x64
