@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The consumer checks (run by test.sh): pack LibBus, then build and run this app, which
-# is not in LibBus.sln, against the .nupkg from a local folder feed, the way a user would:
-#   1. the package carries its metadata (license, readme, repository commit, symbols);
-#   2. the app builds with the JIT, every warning an error (no CA1416), and runs;
+# The consumer checks (run by test.sh): pack LibBus and LibBus.Hosting, then build and run
+# this app, which is not in LibBus.sln, against the .nupkg files from a local folder feed,
+# the way a user would:
+#   1. the packages carry their metadata (license, readme, repository commit, symbols, docs);
+#   2. the app builds with the JIT, every warning an error (no CA1416), and runs, plainly
+#      and as a hosted service;
 #   3. it publishes with Native AOT, every warning an error (no trim/AOT warning);
-#   4. the AOT executable, copied alone into an empty directory, runs.
+#   4. the AOT executable, copied alone into an empty directory, runs, both ways.
 # Restores into a packages folder of its own (artifacts/consumer/packages) from which the
 # LibBus packages are deleted first, so a stale package of the same version is never used.
 # Prints one line per check and "Consumer checks - Failed: F, Passed: P" (test.sh sums it).
@@ -41,20 +43,26 @@ no_warnings() { # the command must succeed and print no warning at all
 
 pack() {
   rm -rf "$feed" && mkdir -p "$feed"
-  dotnet pack "$root/src/LibBus/LibBus.csproj" -c Release -o "$feed" --nologo
+  dotnet pack "$root/src/LibBus/LibBus.csproj" -c Release -o "$feed" --nologo &&
+    dotnet pack "$root/src/LibBus.Hosting/LibBus.Hosting.csproj" -c Release -o "$feed" --nologo
 }
 
 package_metadata() {
-  local nupkg=$feed/LibBus.1.0.0.nupkg nuspec
-  [ -f "$nupkg" ] || { echo "no $nupkg"; return 1; }
-  [ -f "${nupkg%.nupkg}.snupkg" ] || { echo "no symbols package beside $nupkg"; return 1; }
-  nuspec=$(unzip -p "$nupkg" LibBus.nuspec) || return 1
-  local want
-  for want in '<license type="expression">MIT</license>' '<readme>README.md</readme>' '<authors>' '<description>' 'commit="'; do
-    grep -qF "$want" <<<"$nuspec" || { echo "LibBus.nuspec lacks $want"; return 1; }
+  local id nupkg nuspec files want
+  for id in LibBus LibBus.Hosting; do
+    nupkg=$feed/$id.1.0.0.nupkg
+    [ -f "$nupkg" ] || { echo "no $nupkg"; return 1; }
+    [ -f "${nupkg%.nupkg}.snupkg" ] || { echo "no symbols package beside $nupkg"; return 1; }
+    nuspec=$(unzip -p "$nupkg" "$id.nuspec") || return 1
+    for want in '<license type="expression">MIT</license>' '<readme>README.md</readme>' '<authors>' '<description>' 'commit="'; do
+      grep -qF "$want" <<<"$nuspec" || { echo "$id.nuspec lacks $want"; return 1; }
+    done
+    files=$(unzip -Z1 "$nupkg") || return 1
+    grep -qx 'LICENSE' <<<"$files" || { echo "no LICENSE in $nupkg"; return 1; }
+    grep -qx 'README.md' <<<"$files" || { echo "no README.md in $nupkg"; return 1; }
+    grep -qxF "lib/net10.0/$id.xml" <<<"$files" || { echo "no XML docs in $nupkg"; return 1; }
   done
-  unzip -l "$nupkg" | grep -qE ' LICENSE$' || { echo "no LICENSE in $nupkg"; return 1; }
-  unzip -l "$nupkg" | grep -qE ' lib/net10.0/LibBus.xml$' || { echo "no XML docs in $nupkg"; return 1; }
+  grep -qF '<dependency id="LibBus" version="1.0.0"' <<<"$nuspec" || { echo "LibBus.Hosting does not depend on LibBus 1.0.0"; return 1; }
 }
 
 restore() {
@@ -69,7 +77,7 @@ restore() {
 
 run_jit() {
   no_warnings dotnet build "$here/Consumer.csproj" -c Release -r "$rid" --no-restore --nologo -o "$work/jit" || return 1
-  "$work/jit/Consumer"
+  "$work/jit/Consumer" && "$work/jit/Consumer" hosting
 }
 
 publish_aot() {
@@ -81,17 +89,18 @@ run_alone() {
   local lone rc
   lone=$(mktemp -d)
   cp "$work/aot/Consumer" "$lone/" || return 1
-  (cd "$lone" && ls -A && ./Consumer); rc=$?
+  (cd "$lone" && ls -A && ./Consumer && ./Consumer hosting); rc=$?
   rm -rf "$lone"
   return $rc
 }
 
-check "pack LibBus" pack
+check "pack LibBus and LibBus.Hosting" pack
 check "package metadata, symbols, XML docs" package_metadata
 check "restore from the local feed into its own packages folder" restore
 check "JIT build without warnings, run" run_jit
 check "Native AOT publish without warnings" publish_aot
 check "AOT executable alone in an empty directory" run_alone
 
+rm -rf "$here/obj" "$here/bin"
 echo "Consumer checks - Failed: $failed, Passed: $passed (log: $log)"
 [ "$failed" -eq 0 ]
