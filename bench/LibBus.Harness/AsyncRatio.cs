@@ -42,13 +42,15 @@ internal static class AsyncRatio
             Directory.Delete(directory, recursive: true);
         }
 
-        double sync = Median(rates["sync"]);
+        // The 1-minute load average at the end: on a shared machine the ratios move with it.
+        string load = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
+        double sync = Report.Median(rates["sync"]);
         var lines = new List<string>();
         foreach ((string mode, List<double> r) in rates)
         {
             lines.Add(string.Create(CultureInfo.InvariantCulture,
                 $"ASYNC mode={mode} listeners=1 messages={messages} window={(mode == "window" ? window : 1)} " +
-                $"msg_per_s={Median(r):0} vs_sync={Median(r) / sync:0.00} runs={string.Join(',', r.Select(x => x.ToString("0", CultureInfo.InvariantCulture)))}"));
+                $"msg_per_s={Report.Median(r):0} vs_sync={Report.Median(r) / sync:0.00} loadavg={load} runs={string.Join(',', r.Select(x => x.ToString("0", CultureInfo.InvariantCulture)))}"));
         }
         foreach (string line in lines) Console.WriteLine(line);
         if (o.GetOrNull("out") is { } file) File.AppendAllLines(file, lines);
@@ -131,11 +133,5 @@ internal static class AsyncRatio
             inFlight.Enqueue(bus.BroadcastAsync(payloads[i]));
         }
         while (inFlight.Count > 0) await inFlight.Dequeue().ConfigureAwait(false);
-    }
-
-    private static double Median(List<double> values)
-    {
-        double[] sorted = [.. values.Order()];
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }
