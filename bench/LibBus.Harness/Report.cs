@@ -205,7 +205,7 @@ internal static class Report
         }
         L();
         L("Every call goes through one broadcasting thread per `Bus`, whatever the number pending. A producer that keeps");
-        L("calls in flight gets the blocking rate. A caller that awaits each call before making the next pays two thread");
+        L("calls in flight gets close to the blocking rate. A caller that awaits each call before making the next pays two thread");
         L("hand-offs per message on top: the broadcasting thread completes the task, and the continuation runs on the");
         L("thread pool, never on the broadcasting thread, so no caller's code can stall the queue or deadlock it by");
         L("waiting there for a later call (running continuations inline measured about 1.1× `sync`, and was rejected");
