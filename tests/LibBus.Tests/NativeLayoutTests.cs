@@ -59,6 +59,10 @@ public sealed class NativeLayoutTests : IDisposable
         ("sizeof(struct semid_ds)", "sizeof(struct semid_ds)", Marshal.SizeOf<SemidDs>()),
         ("Unsafe.SizeOf<SemidDs> = sizeof(struct semid_ds)", "sizeof(struct semid_ds)", Unsafe.SizeOf<SemidDs>()),
         ("offsetof(struct semid_ds, sem_perm)", "offsetof(struct semid_ds, sem_perm)", Offset<SemidDs>(nameof(SemidDs.Perm))),
+        ("offsetof(struct semid_ds, sem_otime)", "offsetof(struct semid_ds, sem_otime)", Offset<SemidDs>(nameof(SemidDs.OTime))),
+        ("offsetof(struct semid_ds, sem_ctime)", "offsetof(struct semid_ds, sem_ctime)", Offset<SemidDs>(nameof(SemidDs.CTime))),
+        ("offsetof(struct semid_ds, sem_nsems)", "offsetof(struct semid_ds, sem_nsems)", Offset<SemidDs>(nameof(SemidDs.NSems))),
+        ("sizeof(semid_ds.sem_nsems)", "sizeof(((struct semid_ds *)0)->sem_nsems)", Marshal.SizeOf<nuint>()),
 
         ("sizeof(struct shmid_ds)", "sizeof(struct shmid_ds)", Marshal.SizeOf<ShmidDs>()),
         ("Unsafe.SizeOf<ShmidDs> = sizeof(struct shmid_ds)", "sizeof(struct shmid_ds)", Unsafe.SizeOf<ShmidDs>()),
@@ -69,6 +73,12 @@ public sealed class NativeLayoutTests : IDisposable
         ("sizeof(struct statx)", "sizeof(struct statx)", Marshal.SizeOf<Statx>()),
         ("offsetof(struct statx, stx_mode)", "offsetof(struct statx, stx_mode)", Offset<Statx>(nameof(Statx.Mode))),
         ("sizeof(statx.stx_mode)", "sizeof(((struct statx *)0)->stx_mode)", sizeof(ushort)),
+        ("offsetof(struct statx, stx_uid)", "offsetof(struct statx, stx_uid)", Offset<Statx>(nameof(Statx.Uid))),
+        ("offsetof(struct statx, stx_gid)", "offsetof(struct statx, stx_gid)", Offset<Statx>(nameof(Statx.Gid))),
+        ("offsetof(struct statx, stx_ino)", "offsetof(struct statx, stx_ino)", Offset<Statx>(nameof(Statx.Ino))),
+        ("offsetof(struct statx, stx_dev_major)", "offsetof(struct statx, stx_dev_major)", Offset<Statx>(nameof(Statx.DevMajor))),
+        ("offsetof(struct statx, stx_dev_minor)", "offsetof(struct statx, stx_dev_minor)", Offset<Statx>(nameof(Statx.DevMinor))),
+        ("sizeof(struct statx_timestamp)", "sizeof(struct statx_timestamp)", Marshal.SizeOf<StatxTimestamp>()),
 
         ("sizeof(key_t)", "sizeof(key_t)", sizeof(int)),
         ("sizeof(size_t) (shmget size, semop nsops)", "sizeof(size_t)", Marshal.SizeOf<nuint>()),

@@ -24,14 +24,16 @@ internal static class ChownCommand
             },
         };
         var path = new Argument<string>("PATH") { Description = "The bus's key file." };
+        var allowOwnerMismatch = AdminOptions.AllowOwnerMismatch();
         var command = new Command("chown",
             "Change the owner (and group) of a bus's key file, semaphore array and shared memory segment. " +
             "Exit status: 0 changed, 1 failure (unknown user or group, not permitted), 2 bad command line.")
         {
+            allowOwnerMismatch,
             owner,
             path,
         };
-        command.SetAction(result => Run(stdout, stderr, result.GetValue(owner)!, result.GetValue(path)!));
+        command.SetAction(result => Run(stdout, stderr, result.GetValue(owner)!, result.GetValue(path)!, result.GetValue(allowOwnerMismatch)));
         return command;
     }
 
@@ -51,14 +53,14 @@ internal static class ChownCommand
         return true;
     }
 
-    public static int Run(TextWriter stdout, TextWriter stderr, Ownership ownership, string path)
+    public static int Run(TextWriter stdout, TextWriter stderr, Ownership ownership, string path, bool allowOwnerMismatch = false)
     {
         try
         {
             string? group = ownership.Group;
             if (ownership.LoginGroup && ownership.User is { } user)
                 group = LoginGroupOf(user);
-            Bus.ChangeOwner(path, ownership.User, group);
+            Bus.ChangeOwner(path, ownership.User, group, allowOwnerMismatch);
             return ExitCodes.Success;
         }
         catch (Exception e)
