@@ -117,9 +117,7 @@ public sealed class HostingTests : IDisposable
     public async Task Stopping_the_host_leaves_the_bus_the_right_way()
     {
         string path = Bus.Create(_fixture.PathFor("bus"));
-        IHost host = _fixture.Build(path, services: s => s.AddBusHandler((_, _) => ValueTask.CompletedTask));
-        await host.StartAsync().WaitAsync(Wait);
-        await host.Services.GetRequiredService<BusListenerService>().Joined.WaitAsync(Wait);
+        IHost host = await StartListening(path);
         using Bus observer = Bus.Open(path);
         Assert.Equal(1, observer.GetSemaphoreValues()[0]); // S: one listener counted
 
@@ -135,9 +133,7 @@ public sealed class HostingTests : IDisposable
     public async Task A_bus_removed_under_the_host_is_logged_and_the_host_runs_on()
     {
         string path = Bus.Create(_fixture.PathFor("bus"));
-        IHost host = _fixture.Build(path, services: s => s.AddBusHandler((_, _) => ValueTask.CompletedTask));
-        await host.StartAsync().WaitAsync(Wait);
-        await host.Services.GetRequiredService<BusListenerService>().Joined.WaitAsync(Wait);
+        IHost host = await StartListening(path);
 
         Bus.Remove(path);
 
@@ -150,10 +146,7 @@ public sealed class HostingTests : IDisposable
     public async Task A_bus_removed_under_the_host_stops_it_when_asked_to()
     {
         string path = Bus.Create(_fixture.PathFor("bus"));
-        IHost host = _fixture.Build(path, o => o.StopApplicationWhenRemoved = true,
-            services: s => s.AddBusHandler((_, _) => ValueTask.CompletedTask));
-        await host.StartAsync().WaitAsync(Wait);
-        await host.Services.GetRequiredService<BusListenerService>().Joined.WaitAsync(Wait);
+        IHost host = await StartListening(path, o => o.StopApplicationWhenRemoved = true);
 
         Bus.Remove(path);
 
@@ -184,6 +177,15 @@ public sealed class HostingTests : IDisposable
         IHost host = _fixture.Build(path);
         IBusPublisher publisher = host.Services.GetRequiredService<IBusPublisher>();
         Assert.Throws<BusMessageInvalidException>(() => { _ = publisher.PublishAsync("0 nul\0"); });
+    }
+
+    /// <summary>A started host whose listener (with a handler that does nothing) has joined the bus.</summary>
+    private async Task<IHost> StartListening(string path, Action<BusOptions>? configure = null)
+    {
+        IHost host = _fixture.Build(path, configure, s => s.AddBusHandler((_, _) => ValueTask.CompletedTask));
+        await host.StartAsync().WaitAsync(Wait);
+        await host.Services.GetRequiredService<BusListenerService>().Joined.WaitAsync(Wait);
+        return host;
     }
 
     private sealed class ThrowingHandler : IBusMessageHandler

@@ -111,12 +111,9 @@ public sealed class BroadcastAsyncTests : IDisposable
     [Fact]
     public async Task A_broadcast_behind_its_own_full_unread_subscription_fails_with_BusDeadlockException()
     {
-        TimeSpan limit = SelfDeadlock.StallLimit;
-        SelfDeadlock.StallLimit = TimeSpan.FromSeconds(1);
-        try
+        using (ShortStallLimit())
         {
-            await using BusSubscription subscription = _bus.Subscribe(capacity: 1);
-            await subscription.Joined.WaitAsync(Wait);
+            await using BusSubscription subscription = await JoinedSubscription(capacity: 1);
             _bus.Broadcast("0 fills the buffer", Wait);
             _bus.Broadcast("0 held by the listener, which waits for room", Wait);
 
@@ -126,22 +123,15 @@ public sealed class BroadcastAsyncTests : IDisposable
             Assert.Equal(_path, e.Path);
             Assert.Throws<BusDeadlockException>(() => _bus.Broadcast("0 stuck too"));
         }
-        finally
-        {
-            SelfDeadlock.StallLimit = limit;
-        }
         BusAssert.Idle(_bus);
     }
 
     [Fact]
     public async Task A_subscription_read_on_another_task_never_counts_as_a_deadlock()
     {
-        TimeSpan limit = SelfDeadlock.StallLimit;
-        SelfDeadlock.StallLimit = TimeSpan.FromSeconds(1);
-        try
+        using (ShortStallLimit())
         {
-            await using BusSubscription subscription = _bus.Subscribe(capacity: 1);
-            await subscription.Joined.WaitAsync(Wait);
+            await using BusSubscription subscription = await JoinedSubscription(capacity: 1);
             Task<int> reader = Task.Run(async () =>
             {
                 int n = 0;
@@ -156,9 +146,24 @@ public sealed class BroadcastAsyncTests : IDisposable
                 await _bus.BroadcastAsync($"0 m{i}", Wait);
             Assert.Equal(50, await reader.WaitAsync(Wait));
         }
-        finally
-        {
-            SelfDeadlock.StallLimit = limit;
-        }
+    }
+
+    private async Task<BusSubscription> JoinedSubscription(int capacity)
+    {
+        BusSubscription subscription = _bus.Subscribe(capacity);
+        await subscription.Joined.WaitAsync(Wait);
+        return subscription;
+    }
+
+    /// <summary>A 1 s self-deadlock limit instead of 10 s, until disposed.</summary>
+    private static StallLimitScope ShortStallLimit() => new(TimeSpan.FromSeconds(1));
+
+    private sealed class StallLimitScope : IDisposable
+    {
+        private readonly TimeSpan _previous = SelfDeadlock.StallLimit;
+
+        public StallLimitScope(TimeSpan limit) => SelfDeadlock.StallLimit = limit;
+
+        public void Dispose() => SelfDeadlock.StallLimit = _previous;
     }
 }
