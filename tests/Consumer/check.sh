@@ -49,6 +49,7 @@ pack() {
 
 package_metadata() {
   local id nupkg nuspec files want
+  command -v unzip >/dev/null 2>&1 || { echo "check.sh: reading the packages needs unzip (apt-get install unzip)"; return 1; }
   for id in LibBus LibBus.Hosting; do
     nupkg=$feed/$id.1.0.0.nupkg
     [ -f "$nupkg" ] || { echo "no $nupkg"; return 1; }
