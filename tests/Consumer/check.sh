@@ -62,6 +62,8 @@ package_metadata() {
     grep -qx 'LICENSE' <<<"$files" || { echo "no LICENSE in $nupkg"; return 1; }
     grep -qx 'README.md' <<<"$files" || { echo "no README.md in $nupkg"; return 1; }
     grep -qxF "lib/net10.0/$id.xml" <<<"$files" || { echo "no XML docs in $nupkg"; return 1; }
+    files=$(unzip -Z1 "${nupkg%.nupkg}.snupkg") || return 1
+    grep -qxF "lib/net10.0/$id.pdb" <<<"$files" || { echo "no $id.pdb in the symbols package"; return 1; }
   done
   grep -qF '<dependency id="LibBus" version="1.0.0"' <<<"$nuspec" || { echo "LibBus.Hosting does not depend on LibBus 1.0.0"; return 1; }
 }
