@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: every test project against real kernel objects and real
 # processes, then the bus command's tests again against the Native AOT binary
-# that users install, then the consumer checks of the NuGet package. Ends with one summary line "N passed, N failed".
+# that users install, then the consumer checks of the NuGet packages.
+# Ends with one summary line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -23,7 +24,7 @@ else
   status=1
 fi
 
-# A user's app against the packed package, JIT and Native AOT (tests/Consumer/check.sh):
+# A user's app against the packed packages, JIT and Native AOT (tests/Consumer/check.sh):
 # prints "Consumer checks - Failed: F, Passed: P", summed below like dotnet test's lines.
 tests/Consumer/check.sh 2>&1 | tee -a "$log" || status=1
 
