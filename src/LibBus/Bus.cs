@@ -242,11 +242,13 @@ public sealed partial class Bus : IDisposable
     /// <summary>
     /// Detaches the segment (once no copy is in progress and every listener started from
     /// this handle has left). The bus itself stays. From then on this handle refuses to
-    /// broadcast or start listeners. Idempotent.
+    /// broadcast or start listeners; queued <c>BroadcastAsync</c> calls not yet sent fail with
+    /// <see cref="ObjectDisposedException"/>. Idempotent.
     /// </summary>
     public void Dispose()
     {
         _disposed = true;
+        _broadcastQueue?.Close();
         _segment.Dispose();
     }
 
