@@ -31,7 +31,7 @@ internal static class BusFile
         ArgumentException.ThrowIfNullOrEmpty(path);
         int fd = Interop.Libc.Open(path, Interop.Libc.O_RDONLY | Interop.Libc.O_NONBLOCK | Interop.Libc.O_CLOEXEC | Interop.Libc.O_NOCTTY);
         if (fd < 0)
-            throw OpenError(path, Interop.Errors.LastErrno);
+            throw BusErrors.FromKeyFile(Interop.Errors.LastErrno, path, KeyFileAction.Open);
         try
         {
             return ReadFrom(path, fd, out status);
@@ -53,8 +53,7 @@ internal static class BusFile
                           | Interop.Libc.STATX_GID | Interop.Libc.STATX_INO;
         if (Interop.Libc.StatxCall(fd, "", Interop.Libc.AT_EMPTY_PATH, mask, &result) != 0)
         {
-            int errno = Interop.Errors.LastErrno;
-            throw new BusException($"{path}: {Interop.Errors.Text(errno)}", path, errno);
+            throw BusErrors.FromKeyFile(Interop.Errors.LastErrno, path, KeyFileAction.Read);
         }
         status = result;
         int type = result.Mode & Interop.Libc.S_IFMT;
@@ -70,7 +69,7 @@ internal static class BusFile
             {
                 int errno = Interop.Errors.LastErrno;
                 if (errno == Interop.Errors.EINTR) continue;
-                throw new BusException($"{path}: cannot read: {Interop.Errors.Text(errno)}", path, errno);
+                throw BusErrors.FromKeyFile(errno, path, KeyFileAction.Read);
             }
             if (n == 0) break;
             length += (int)n;
@@ -131,14 +130,6 @@ internal static class BusFile
         _ => "a special file",
     };
 
-    internal static BusException OpenError(string path, int errno) => errno switch
-    {
-        Interop.Errors.ENOENT => new BusNotFoundException($"{path}: no such bus (the key file does not exist)", path, errno),
-        Interop.Errors.ENOTDIR => new BusNotFoundException($"{path}: no such bus (a parent is not a directory)", path, errno),
-        Interop.Errors.EACCES or Interop.Errors.EPERM => new BusAccessDeniedException($"{path}: permission denied reading the key file", path, errno),
-        _ => new BusException($"{path}: cannot open the key file: {Interop.Errors.Text(errno)}", path, errno),
-    };
-
     /// <summary>
     /// Publishes a key file holding <paramref name="keys"/> at <paramref name="path"/>, whole
     /// and at once: the text is written to a new file that has no name yet (<c>O_TMPFILE</c>) or a
@@ -152,7 +143,7 @@ internal static class BusFile
         (string directory, string name) = SplitPath(path);
         int dirFd = Interop.Libc.Open(directory, Interop.Libc.O_PATH | Interop.Libc.O_DIRECTORY | Interop.Libc.O_CLOEXEC);
         if (dirFd < 0)
-            throw CreateError(path, Interop.Errors.LastErrno);
+            throw BusErrors.FromKeyFile(Interop.Errors.LastErrno, path, KeyFileAction.Create);
         try
         {
             byte[] text = Encoding.ASCII.GetBytes(keys.ToString());
@@ -179,7 +170,7 @@ internal static class BusFile
                 int errno = Interop.Errors.LastErrno;
                 // The file system or the kernel has no O_TMPFILE: fall back.
                 if (errno is not (Interop.Errors.EOPNOTSUPP or Interop.Errors.EISDIR or Interop.Errors.EINVAL))
-                    throw CreateError(path, errno);
+                    throw BusErrors.FromKeyFile(errno, path, KeyFileAction.Create);
             }
             return TryCreateThroughTemporaryName(path, dirFd, name, text);
         }
@@ -202,7 +193,7 @@ internal static class BusFile
         }
         while (fd < 0 && Interop.Errors.LastErrno == Interop.Errors.EEXIST);
         if (fd < 0)
-            throw CreateError(path, Interop.Errors.LastErrno);
+            throw BusErrors.FromKeyFile(Interop.Errors.LastErrno, path, KeyFileAction.Create);
         try
         {
             try
@@ -216,7 +207,7 @@ internal static class BusFile
             if (Interop.Libc.LinkAt(dirFd, temporary, dirFd, name, 0) == 0)
                 return true;
             int errno = Interop.Errors.LastErrno;
-            return errno == Interop.Errors.EEXIST ? false : throw CreateError(path, errno);
+            return errno == Interop.Errors.EEXIST ? false : throw BusErrors.FromKeyFile(errno, path, KeyFileAction.Create);
         }
         finally
         {
@@ -238,19 +229,12 @@ internal static class BusFile
                 {
                     int errno = Interop.Errors.LastErrno;
                     if (errno == Interop.Errors.EINTR) continue;
-                    throw new BusException($"{path}: cannot write the key file: {Interop.Errors.Text(errno)}", path, errno);
+                    throw BusErrors.FromCall(errno, path, "cannot write the key file");
                 }
                 written += (int)n;
             }
         }
     }
-
-    private static BusException CreateError(string path, int errno) => errno switch
-    {
-        Interop.Errors.ENOENT or Interop.Errors.ENOTDIR => new BusNotFoundException($"{path}: cannot create the key file: the directory does not exist", path, errno),
-        Interop.Errors.EACCES or Interop.Errors.EPERM => new BusAccessDeniedException($"{path}: permission denied creating the key file", path, errno),
-        _ => new BusException($"{path}: cannot create the key file: {Interop.Errors.Text(errno)}", path, errno),
-    };
 
     /// <summary>
     /// The directory part and the last component of <paramref name="path"/>; the last
@@ -274,13 +258,6 @@ internal static class BusFile
     internal static int OpenDirectory(string path, string directory)
     {
         int fd = Interop.Libc.Open(directory, Interop.Libc.O_PATH | Interop.Libc.O_DIRECTORY | Interop.Libc.O_CLOEXEC);
-        if (fd >= 0) return fd;
-        int errno = Interop.Errors.LastErrno;
-        throw errno switch
-        {
-            Interop.Errors.ENOENT or Interop.Errors.ENOTDIR => new BusNotFoundException($"{path}: no such bus (the directory does not exist)", path, errno),
-            Interop.Errors.EACCES or Interop.Errors.EPERM => new BusAccessDeniedException($"{path}: permission denied reaching the directory", path, errno),
-            _ => new BusException($"{path}: cannot open the directory: {Interop.Errors.Text(errno)}", path, errno),
-        };
+        return fd >= 0 ? fd : throw BusErrors.FromKeyFile(Interop.Errors.LastErrno, path, KeyFileAction.Open);
     }
 }
