@@ -58,7 +58,7 @@ public sealed partial class Bus
 
     /// <summary>
     /// The broadcast of PROTOCOL.md's hardened algorithm: take, write, publish,
-    /// await the acknowledgements. Allocates nothing on success.
+    /// await the acknowledgements, end the delivery. Allocates nothing on success.
     /// </summary>
     private unsafe bool BroadcastCore(string? text, ReadOnlySpan<byte> bytes, bool noWait, TimeSpan? timeout, CancellationToken cancellationToken)
     {
@@ -100,7 +100,7 @@ public sealed partial class Bus
         // 3. Q := 0
         _semaphores.Publish();
 
-        // 4. {Z(S), P(N)u, V(X)u}
+        // 4. Z(S)
         bool delivered;
         try
         {
@@ -108,15 +108,21 @@ public sealed partial class Bus
         }
         catch (OperationCanceledException)
         {
-            _semaphores.GiveUpDelivery();
+            _semaphores.GiveUpDelivery(); // step 5 all the same
             throw;
         }
         if (!delivered)
         {
-            int unacknowledged = _semaphores.GiveUpDelivery();
+            int unacknowledged = _semaphores.GiveUpDelivery(); // step 5 all the same
             throw new BusTimeoutException(
                 $"{Path}: timed out: {unacknowledged} listener(s) had not received the message", Path, unacknowledged);
         }
+
+        // Bounded: until every listener holding W sleeps on N, so no C listener is still on its way to its Z(S).
+        _semaphores.AwaitListenersAsleep();
+
+        // 5. {P(N)u, V(X)u}
+        _semaphores.EndDelivery();
         return true;
     }
 }

@@ -21,6 +21,7 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
 
     private readonly Semaphores _semaphores = bus.Semaphores;
     private Position _position;
+    private Semaphores.Acknowledgement _acknowledgement = Semaphores.Acknowledgement.Settled;
 
     internal bool IsJoined => _position != Position.Out;
 
@@ -69,6 +70,7 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
         try
         {
             _semaphores.Acknowledge();
+            _acknowledgement = _semaphores.ObserveAcknowledgement();
         }
         catch (BusRemovedException)
         {
@@ -82,6 +84,9 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
     internal bool Requeue(bool noWait, Deadline deadline, CancellationToken cancellationToken)
     {
         if (_position != Position.Acknowledged) return true;
+        // Bounded, once per message: let a C listener that acknowledged reach its Z(S) first.
+        _semaphores.AwaitOthersAsleep(_acknowledgement);
+        _acknowledgement = Semaphores.Acknowledgement.Settled;
         if (!_semaphores.Requeue(noWait, deadline, cancellationToken)) return false;
         _position = Position.Queued;
         return true;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using static LibBus.Interop.Libc;
 
 namespace LibBus;
@@ -37,6 +38,12 @@ internal sealed unsafe class Semaphores(int id, string path)
     /// </summary>
     internal static readonly TimeSpan CancellationSlice = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>
+    /// Longest wait for listeners to fall asleep on N before a delivery ends (broadcaster) or
+    /// before a re-queue (listener): PROTOCOL.md's bounded waits that shield C listeners.
+    /// </summary>
+    internal static readonly TimeSpan SettleBound = TimeSpan.FromMilliseconds(5);
+
     private const short Undo = SEM_UNDO;
     private const short NoWait = IPC_NOWAIT;
 
@@ -65,31 +72,56 @@ internal sealed unsafe class Semaphores(int id, string path)
             BusErrors.Throw(Interop.Errors.LastErrno, path, "publishing");
     }
 
-    /// <summary>Broadcast step 4: <c>{Z(S), P(N)u, V(X)u}</c>. False on timeout.</summary>
+    /// <summary>Broadcast step 4: <c>Z(S)</c>, every counted listener has acknowledged. False on timeout.</summary>
     internal bool AwaitAcknowledgements(Deadline deadline, CancellationToken cancellationToken)
     {
-        SemBuf* ops = stackalloc SemBuf[3]
-        {
-            new(S, 0, 0),
-            new(N, -1, Undo),
-            new(X, 1, Undo),
-        };
-        return Apply(ops, 3, noWait: false, deadline, cancellationToken, "waiting for listeners");
+        SemBuf* ops = stackalloc SemBuf[1] { new(S, 0, 0) };
+        return Apply(ops, 1, noWait: false, deadline, cancellationToken, "waiting for listeners");
     }
 
     /// <summary>
-    /// Giving up broadcast step 4: <c>{P(N)u, V(X)u}</c>. Returns S just before, the
-    /// number of listeners that had not acknowledged.
+    /// Between broadcast steps 4 and 5: waits, at most <see cref="SettleBound"/>, until every
+    /// listener holding W sleeps on N (<c>GETZCNT</c> of N ≥ <c>GETVAL</c> of W). A C listener
+    /// that acknowledged reaches its own <c>Z(S)</c> before it sleeps in <c>Z(N)</c>; ending the
+    /// delivery before that lets a re-queue raise S under it (PROTOCOL.md, steps 4 and 5).
+    /// Changes no semaphore. A listener that defers its re-queue holds W without sleeping on N:
+    /// the bound is what it costs.
     /// </summary>
-    internal int GiveUpDelivery()
+    internal void AwaitListenersAsleep()
     {
-        int unacknowledged = SemCtl(id, S, GETVAL);
+        long start = 0;
+        SpinWait spin = default;
+        while (true)
+        {
+            int holding = SemCtl(id, W, GETVAL);
+            if (holding <= 0) return; // none, or the bus is gone: step 5 reports that
+            int asleep = SemCtl(id, N, GETZCNT);
+            if (asleep < 0 || asleep >= holding) return;
+            if (start == 0) start = Stopwatch.GetTimestamp();
+            else if (Stopwatch.GetElapsedTime(start) >= SettleBound) return;
+            spin.SpinOnce();
+        }
+    }
+
+    /// <summary>Broadcast step 5: <c>{P(N)u, V(X)u}</c>, ending the delivery and releasing the bus. Never waits.</summary>
+    internal void EndDelivery()
+    {
         SemBuf* ops = stackalloc SemBuf[2]
         {
             new(N, -1, (short)(Undo | NoWait)),
             new(X, 1, Undo),
         };
-        Apply(ops, 2, noWait: true, Deadline.Infinite, CancellationToken.None, "giving up the delivery");
+        Apply(ops, 2, noWait: true, Deadline.Infinite, CancellationToken.None, "ending the delivery");
+    }
+
+    /// <summary>
+    /// Giving up broadcast step 4: step 5 all the same. Returns S just before, the
+    /// number of listeners that had not acknowledged.
+    /// </summary>
+    internal int GiveUpDelivery()
+    {
+        int unacknowledged = SemCtl(id, S, GETVAL);
+        EndDelivery();
         return Math.Max(0, unacknowledged);
     }
 
@@ -125,6 +157,51 @@ internal sealed unsafe class Semaphores(int id, string path)
     {
         SemBuf* ops = stackalloc SemBuf[1] { new(S, -1, (short)(Undo | NoWait)) };
         Apply(ops, 1, noWait: true, Deadline.Infinite, CancellationToken.None, "acknowledging");
+    }
+
+    /// <summary>
+    /// Just after listen step 4 (<c>GETALL</c>): whether this listener was the last to
+    /// acknowledge (S = 0), and W, for <see cref="AwaitOthersAsleep"/>.
+    /// </summary>
+    internal Acknowledgement ObserveAcknowledgement()
+    {
+        ushort* values = stackalloc ushort[Count];
+        if (SemCtl(id, 0, GETALL, values) != 0) return Acknowledgement.Settled; // the re-queue reports a removed bus
+        return new(values[S] == 0, values[W]);
+    }
+
+    /// <summary>
+    /// Before listen step 5: waits, at most <see cref="SettleBound"/>, until no other
+    /// listener can still be on its way from its acknowledgement to its own <c>Z(S)</c>: every
+    /// counted listener has acknowledged (S = 0) and one sleeps on N, or one holding W has
+    /// re-queued or left since. Skipped by the last to acknowledge, so on a bus of LibBus
+    /// listeners the last one re-queues at once and the others follow it. A re-queue that
+    /// completed the instant a C broadcaster ended the delivery raised S before a C listener
+    /// that acknowledged last reached its <c>Z(S)</c> (PROTOCOL.md, Listen step 5). Changes no semaphore.
+    /// </summary>
+    internal void AwaitOthersAsleep(Acknowledgement acknowledgement)
+    {
+        if (acknowledgement.Last) return;
+        int most = acknowledgement.Holding;
+        long start = Stopwatch.GetTimestamp();
+        ushort* values = stackalloc ushort[Count];
+        SpinWait spin = default;
+        while (true)
+        {
+            if (SemCtl(id, 0, GETALL, values) != 0) return;
+            if (values[W] < most) return;
+            most = values[W];
+            if (values[S] == 0 && SemCtl(id, N, GETZCNT) != 0) return;
+            if (Stopwatch.GetElapsedTime(start) >= SettleBound) return;
+            spin.SpinOnce();
+        }
+    }
+
+    /// <summary>What a listener saw just after acknowledging.</summary>
+    internal readonly record struct Acknowledgement(bool Last, int Holding)
+    {
+        /// <summary>Nothing to wait for.</summary>
+        internal static Acknowledgement Settled => new(true, 0);
     }
 
     /// <summary>Listen step 5, re-queue: <c>{Z(N), V(S)u, P(W)u, V(Q)}</c>. False if the delivery is still on (no-wait) or timed out.</summary>
