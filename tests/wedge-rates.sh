@@ -16,15 +16,17 @@
 # docs/RELIABILITY.md. LISTENERS: c, c+c, libbus+libbus, c+libbus;
 # BROADCASTER: c, libbus, alt (C and LibBus broadcasters taking turns, one
 # process per message); SPACING: spaced (50 messages, 20 ms apart), b2b (200
-# messages back to back). Environment: STALL (seconds, default 5).
+# messages back to back). Environment: STALL (seconds, default 8),
+# LIBBUS_PEER (the LibBus.TestPeer.dll to run, e.g. one built from an older
+# commit, to compare).
 # Prints one table row per cell; exit 0 (the rates are the result).
 set -u
 cd "$(dirname "$0")/.."
 
 trials=${1:-20}
 shift || true
-stall=${STALL:-5}
-peer_dll=tests/LibBus.Tests/bin/Debug/net10.0/LibBus.TestPeer.dll
+stall=${STALL:-8}
+peer_dll=${LIBBUS_PEER:-tests/LibBus.Tests/bin/Debug/net10.0/LibBus.TestPeer.dll}
 [[ -f $peer_dll ]] || { echo "wedge-rates: $peer_dll missing: run dotnet build tests/LibBus.Tests" >&2; exit 2; }
 work=$(mktemp -d /tmp/wedge-rates.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -86,16 +88,23 @@ trial() {
         libbus) dotnet "$peer_dll" broadcast "$path" "0 m" "$count" "$pause" >/dev/null & ;;
         alt) alternate "$path" "$count" "$pause" & ;;
     esac
-    local bpid=$! result=ok
-    pids+=("$bpid")
-    # Everything must be over STALL seconds after the last message was due (one
-    # process start per message for alt, about 0.2 s each under load).
-    local budget=$(( stall + count * pause / 1000 ))
-    [[ $b == alt ]] && budget=$(( budget + count / 4 ))
-    local deadline=$(( $(date +%s) + budget )) p
-    for p in "${pids[@]}"; do
-        while kill -0 "$p" 2>/dev/null && (( $(date +%s) < deadline )); do sleep 0.02; done
-        if kill -0 "$p" 2>/dev/null; then result=wedged; break; fi
+    local result=ok progress last stalled_since p
+    pids+=($!)
+    trap 'kill -9 "${pids[@]}" 2>/dev/null' EXIT
+    # Wedged: nobody printed anything for STALL seconds and someone has not finished.
+    last=-1 stalled_since=$(date +%s)
+    while :; do
+        local running=0
+        for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && running=1; done
+        ((running)) || break
+        progress=$(cat "${outs[@]}" | wc -l)
+        if [[ $progress != "$last" ]]; then last=$progress stalled_since=$(date +%s)
+        elif (( $(date +%s) - stalled_since >= stall )); then
+            result=wedged
+            echo "$mix/$b: wedged after $progress lines: $("$cpeer" values "$path")" >>/tmp/wedge-rates.log
+            break
+        fi
+        sleep 0.05
     done
     kill -9 "${pids[@]}" 2>/dev/null
     wait "${pids[@]}" 2>/dev/null
