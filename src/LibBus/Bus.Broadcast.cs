@@ -97,8 +97,10 @@ public sealed partial class Bus
             if (added) _segment.DangerousRelease();
         }
 
-        // 3. Q := 0
+        // 3. Q := 0, reading S before and W after: were all counted listeners released at once?
+        int counted = _semaphores.CountedListeners();
         _semaphores.Publish();
+        bool shield = !_semaphores.ReleasedAtOnce(counted);
 
         // 4. Z(S)
         bool delivered;
@@ -118,8 +120,9 @@ public sealed partial class Bus
                 $"{Path}: timed out: {unacknowledged} listener(s) had not received the message", Path, unacknowledged);
         }
 
-        // Bounded: until every listener holding W sleeps on N, so no C listener is still on its way to its Z(S).
-        _semaphores.AwaitListenersAsleep();
+        // Bounded: until every listener holding W sleeps on N, so no C listener is still on its way
+        // to its Z(S). Skipped when the publish released every counted listener: none is a C one.
+        if (shield) _semaphores.AwaitListenersAsleep();
 
         // 5. {P(N)u, V(X)u}
         _semaphores.EndDelivery();

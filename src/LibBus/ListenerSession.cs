@@ -62,6 +62,7 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
         // 2. {Z(Q), V(W)u}
         if (!_semaphores.AwaitMessage(noWait, deadline, cancellationToken)) return -1;
         _position = Position.Holding;
+        bool shield = _semaphores.SomeoneCountedWithoutW(); // maybe a C listener, still in its callback
 
         // 3. copy, before acknowledging
         int length = Copy(destination);
@@ -70,7 +71,7 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
         try
         {
             _semaphores.Acknowledge();
-            _acknowledgement = _semaphores.ObserveAcknowledgement();
+            if (shield) _acknowledgement = _semaphores.ObserveAcknowledgement();
         }
         catch (BusRemovedException)
         {

@@ -44,6 +44,16 @@ internal sealed unsafe class Semaphores(int id, string path)
     /// </summary>
     internal static readonly TimeSpan SettleBound = TimeSpan.FromMilliseconds(5);
 
+    /// <summary>
+    /// Longest wait of a listener for the others to acknowledge before it re-queues
+    /// (<see cref="AwaitOthersAsleep"/>): a C listener acknowledges after its callback. Asleep
+    /// in the kernel, in <see cref="SettleSlice"/>s.
+    /// </summary>
+    internal static readonly TimeSpan AcknowledgementBound = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>One kernel wait of <see cref="AwaitOthersAsleep"/>, between looks at W.</summary>
+    internal static readonly TimeSpan SettleSlice = TimeSpan.FromMilliseconds(1);
+
     private const short Undo = SEM_UNDO;
     private const short NoWait = IPC_NOWAIT;
 
@@ -80,26 +90,40 @@ internal sealed unsafe class Semaphores(int id, string path)
     }
 
     /// <summary>
+    /// Before broadcast step 3: the number of listeners counted (<c>GETVAL</c> of S), to compare
+    /// with W just after the publish (<see cref="ReleasedAtOnce"/>).
+    /// </summary>
+    internal int CountedListeners() => Math.Max(0, SemCtl(id, S, GETVAL));
+
+    /// <summary>
+    /// Just after broadcast step 3: whether the publish itself released every listener counted
+    /// before it (W, raised in the same instant by each hardened listener waiting in Listen step 2,
+    /// has reached <paramref name="counted"/>). Then no listener can be a C one, which raises W
+    /// only after its callback, and <see cref="AwaitListenersAsleep"/> has nothing to shield.
+    /// A C listener whose callback ended before this read looks released: it loses the shield
+    /// for that message only.
+    /// </summary>
+    internal bool ReleasedAtOnce(int counted) => counted == 0 || SemCtl(id, W, GETVAL) >= counted;
+
+    /// <summary>
     /// Between broadcast steps 4 and 5: waits, at most <see cref="SettleBound"/>, until every
     /// listener holding W sleeps on N (<c>GETZCNT</c> of N ≥ <c>GETVAL</c> of W). A C listener
     /// that acknowledged reaches its own <c>Z(S)</c> before it sleeps in <c>Z(N)</c>; ending the
     /// delivery before that lets a re-queue raise S under it (PROTOCOL.md, steps 4 and 5).
-    /// Changes no semaphore. A listener that defers its re-queue holds W without sleeping on N:
-    /// the bound is what it costs.
+    /// Changes no semaphore; yields the CPU between reads, to the listeners it waits for. A
+    /// listener that defers its re-queue holds W without sleeping on N: the bound is what it costs.
     /// </summary>
     internal void AwaitListenersAsleep()
     {
-        long start = 0;
-        SpinWait spin = default;
+        long start = Stopwatch.GetTimestamp();
         while (true)
         {
             int holding = SemCtl(id, W, GETVAL);
             if (holding <= 0) return; // none, or the bus is gone: step 5 reports that
             int asleep = SemCtl(id, N, GETZCNT);
             if (asleep < 0 || asleep >= holding) return;
-            if (start == 0) start = Stopwatch.GetTimestamp();
-            else if (Stopwatch.GetElapsedTime(start) >= SettleBound) return;
-            spin.SpinOnce();
+            if (Stopwatch.GetElapsedTime(start) >= SettleBound) return;
+            Thread.Yield();
         }
     }
 
@@ -160,6 +184,20 @@ internal sealed unsafe class Semaphores(int id, string path)
     }
 
     /// <summary>
+    /// Just after listen step 2 (<c>GETALL</c>): whether a counted listener does not hold W
+    /// (S &gt; W). Each hardened listener waiting in step 2 holds W from the instant of the
+    /// publish; a C listener raises W only after its callback, just before it acknowledges.
+    /// Only then can a C listener be the last to acknowledge, and
+    /// <see cref="AwaitOthersAsleep"/> be worth its cost. (A hardened listener that was not yet
+    /// waiting at the publish looks the same, and costs a wait for its acknowledgement.)
+    /// </summary>
+    internal bool SomeoneCountedWithoutW()
+    {
+        ushort* values = stackalloc ushort[Count];
+        return SemCtl(id, 0, GETALL, values) == 0 && values[S] > values[W];
+    }
+
+    /// <summary>
     /// Just after listen step 4 (<c>GETALL</c>): whether this listener was the last to
     /// acknowledge (S = 0), and W, for <see cref="AwaitOthersAsleep"/>.
     /// </summary>
@@ -171,10 +209,13 @@ internal sealed unsafe class Semaphores(int id, string path)
     }
 
     /// <summary>
-    /// Before listen step 5: waits, at most <see cref="SettleBound"/>, until no other
-    /// listener can still be on its way from its acknowledgement to its own <c>Z(S)</c>: every
-    /// counted listener has acknowledged (S = 0) and one sleeps on N, or one holding W has
-    /// re-queued or left since. Skipped by the last to acknowledge, so on a bus of LibBus
+    /// Before listen step 5: waits until no other listener can still be on its way from its
+    /// acknowledgement to its own <c>Z(S)</c>. First, at most <see cref="AcknowledgementBound"/>
+    /// and asleep in the kernel (a timed <c>Z(S)</c>, in slices), until every counted listener has
+    /// acknowledged: a C listener acknowledges only after its callback. Then, at most
+    /// <see cref="SettleBound"/>, until one listener sleeps on N, which a C listener reaches only
+    /// past its <c>Z(S)</c>. Either ends as soon as W falls (a listener re-queued, restored or
+    /// left: its delivery is over). Skipped by the last to acknowledge, so on a bus of LibBus
     /// listeners the last one re-queues at once and the others follow it. A re-queue that
     /// completed the instant a C broadcaster ended the delivery raised S before a C listener
     /// that acknowledged last reached its <c>Z(S)</c> (PROTOCOL.md, Listen step 5). Changes no semaphore.
@@ -183,17 +224,25 @@ internal sealed unsafe class Semaphores(int id, string path)
     {
         if (acknowledgement.Last) return;
         int most = acknowledgement.Holding;
-        long start = Stopwatch.GetTimestamp();
+        long start = Stopwatch.GetTimestamp(), allAcknowledged = 0;
         ushort* values = stackalloc ushort[Count];
-        SpinWait spin = default;
+        SemBuf* zeroS = stackalloc SemBuf[1] { new(S, 0, 0) };
         while (true)
         {
             if (SemCtl(id, 0, GETALL, values) != 0) return;
             if (values[W] < most) return;
             most = values[W];
-            if (values[S] == 0 && SemCtl(id, N, GETZCNT) != 0) return;
-            if (Stopwatch.GetElapsedTime(start) >= SettleBound) return;
-            spin.SpinOnce();
+            if (values[S] != 0)
+            {
+                TimeSpan left = AcknowledgementBound - Stopwatch.GetElapsedTime(start);
+                if (left <= TimeSpan.Zero) return;
+                Apply(zeroS, 1, noWait: false, Deadline.After(left < SettleSlice ? left : SettleSlice), CancellationToken.None, "waiting for listeners");
+                continue;
+            }
+            if (SemCtl(id, N, GETZCNT) != 0) return;
+            if (allAcknowledged == 0) allAcknowledged = Stopwatch.GetTimestamp();
+            else if (Stopwatch.GetElapsedTime(allAcknowledged) >= SettleBound) return;
+            Thread.Yield();
         }
     }
 
