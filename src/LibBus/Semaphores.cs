@@ -7,7 +7,10 @@ namespace LibBus;
 /// The semaphore array of one bus and the steps of PROTOCOL.md's hardened
 /// algorithm, one method per step. Each step is exactly one <c>semop</c> (or
 /// <c>semctl</c>) call: the grouping of operations inside a step is what keeps
-/// the bus from wedging, so never split a step.
+/// the bus from wedging, so never split a step. Between steps, the bounded waits
+/// that shield C listeners (<see cref="AwaitListenersAsleep"/>,
+/// <see cref="AwaitOthersAsleep"/>) and the reads that decide whether they are
+/// needed change no semaphore.
 /// </summary>
 /// <remarks>
 /// Notation as in PROTOCOL.md: P(a) waits for a ≥ 1 and decrements, V(a)
