@@ -121,18 +121,33 @@ public sealed class CInteropTests : IDisposable
 
             Bus bus = _sandbox.Open(path, BusAccess.Broadcast);
             var expected = new List<string>();
+            // A wedge names the round, the message, the semaphores and how far each listener got.
+            string Wedged(string m) => $"round {round}: wedged at '{m}': S W X Q N = {string.Join(' ', bus.GetSemaphoreValues())}; " +
+                $"C listener got {cListener.StdoutCount}, LibBus listener {dotnetListener.StdoutCount} of {expected.Count}";
+            void FromLibBus(string m)
+            {
+                try { bus.Broadcast(m, timeout); }
+                catch (BusTimeoutException e) { throw new Xunit.Sdk.XunitException($"{Wedged(m)} ({e.Message})"); }
+            }
+            void FromC(string m)
+            {
+                int status;
+                try { status = _sandbox.C("broadcast", path, m).WaitForExit(timeout); }
+                catch (Xunit.Sdk.XunitException e) { throw new Xunit.Sdk.XunitException($"{Wedged(m)} ({e.Message})"); }
+                Assert.Equal(0, status);
+            }
             for (int i = 0; i < fromLibBus; i++)
             {
                 string m = $"0 libbus {i}";
-                bus.Broadcast(m, timeout);
+                FromLibBus(m);
                 expected.Add(m);
                 Thread.Sleep(5);
             }
             for (int i = 0; i < turns; i++)
             {
                 string m = $"0 turn {i}";
-                if (i % 2 == 0) Assert.Equal(0, _sandbox.C("broadcast", path, m).WaitForExit(timeout));
-                else bus.Broadcast(m, timeout);
+                if (i % 2 == 0) FromC(m);
+                else FromLibBus(m);
                 expected.Add(m);
                 Thread.Sleep(5);
             }
