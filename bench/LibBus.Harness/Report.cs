@@ -162,7 +162,7 @@ internal static class Report
         L();
         L("![messages/s against listener count, LibBus vs the C baseline vs D-Bus](perf-throughput.png)");
         L();
-        L("At L = 0 nobody acknowledges: LibBus and C still take and release the bus (3 semaphore calls), D-Bus only");
+        L("At L = 0 nobody acknowledges: LibBus and C still take and release the bus (4 semaphore calls), D-Bus only");
         L("writes the signal to the daemon's socket, with no flow control, so its L = 0 figure is not a delivery rate.");
         L();
         L("Several broadcaster processes at once (messages/s over all of them; latency: median p50 and worst p99):");
