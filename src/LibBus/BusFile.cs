@@ -77,37 +77,64 @@ internal static class BusFile
         return Parse(path, new ReadOnlySpan<byte>(buffer, length));
     }
 
-    /// <summary>Parses key file contents; <paramref name="path"/> is for messages only.</summary>
+    /// <summary>
+    /// Parses key file contents as PROTOCOL.md ("Objects", item 1) says: what the C
+    /// reader (<c>getline</c> + <c>atoll</c>) reads the same way, wherever that is
+    /// unambiguous. <paramref name="path"/> is for messages only.
+    /// </summary>
     internal static BusKeys Parse(string path, ReadOnlySpan<byte> text)
     {
-        int semaphoreKey = ParseLine(path, ref text, "line 1 (semaphore key)");
-        int segmentKey = ParseLine(path, ref text, "line 2 (shared memory key)");
+        if (text.IsEmpty)
+            throw new BusKeyFileCorruptException($"{path}: not a bus key file: line 1 (semaphore key) missing (found nothing)", path);
+        int semaphoreKey = ParseLine(path, ref text, "line 1 (semaphore key)", out bool ended);
+        if (!ended)
+            throw new BusKeyFileCorruptException($"{path}: not a bus key file: line 2 (shared memory key) missing (found only one line)", path);
+        if (text.IsEmpty)
+            throw new BusKeyFileCorruptException($"{path}: not a bus key file: line 2 (shared memory key) missing (found nothing)", path);
+        int segmentKey = ParseLine(path, ref text, "line 2 (shared memory key)", out _);
         return new BusKeys(semaphoreKey, segmentKey);
     }
 
-    private static int ParseLine(string path, ref ReadOnlySpan<byte> text, string what)
+    /// <summary>
+    /// Takes one line off <paramref name="text"/> (through its <c>\n</c>, or to the end:
+    /// <paramref name="ended"/> says which) and reads the key on it: blanks around it,
+    /// a <c>\r</c> before the <c>\n</c>, a sign and leading zeros are accepted; anything
+    /// else on the line, no digits, 0, -1 or a number outside <c>key_t</c> are refused.
+    /// </summary>
+    private static int ParseLine(string path, ref ReadOnlySpan<byte> text, string what, out bool ended)
     {
         int end = text.IndexOf((byte)'\n');
-        if (end < 0)
+        ended = end >= 0;
+        ReadOnlySpan<byte> line = ended ? text[..end] : text;
+        text = ended ? text[(end + 1)..] : default;
+        if (TryParseKey(line.Trim(" \t"u8).TrimEnd(" \t\r"u8), out int key) && key is not 0 and not -1)
+            return key;
+        throw new BusKeyFileCorruptException(
+            $"{path}: not a bus key file: {what} is '{Shorten(line)}', not a decimal key from {int.MinValue} to {int.MaxValue} other than 0 and -1", path);
+    }
+
+    /// <summary>An optional sign and one or more decimal digits, nothing else, within <c>int</c>.</summary>
+    private static bool TryParseKey(ReadOnlySpan<byte> number, out int key)
+    {
+        key = 0;
+        bool negative = false;
+        if (!number.IsEmpty && number[0] is (byte)'+' or (byte)'-')
         {
-            string found = text.IsEmpty ? "nothing" : $"'{Shorten(text)}' without a newline";
-            throw new BusKeyFileCorruptException($"{path}: not a bus key file: {what} missing (found {found})", path);
+            negative = number[0] == '-';
+            number = number[1..];
         }
-        ReadOnlySpan<byte> line = text[..end];
-        text = text[(end + 1)..];
+        if (number.IsEmpty) return false;
         long value = 0;
-        bool valid = line.Length is > 0 and <= 10;
-        foreach (byte b in line)
+        foreach (byte b in number)
         {
-            if (b is < (byte)'0' or > (byte)'9') { valid = false; break; }
+            if (b is < (byte)'0' or > (byte)'9') return false;
             value = value * 10 + (b - '0');
+            if (value > 1L << 31) return false; // leading zeros never get here
         }
-        if (!valid || value <= 0 || value > int.MaxValue)
-        {
-            throw new BusKeyFileCorruptException(
-                $"{path}: not a bus key file: {what} is '{Shorten(line)}', not a decimal key from 1 to {int.MaxValue}", path);
-        }
-        return (int)value;
+        if (negative) value = -value;
+        if (value is < int.MinValue or > int.MaxValue) return false;
+        key = (int)value;
+        return true;
     }
 
     private static string Shorten(ReadOnlySpan<byte> bytes)
