@@ -19,8 +19,9 @@ internal static class BusFile
     private const int ReadLimit = 4096;
 
     /// <summary>
-    /// Reads the keys from <paramref name="path"/>. Refuses anything that does not
-    /// start with two lines of positive decimal, and never blocks on a FIFO.
+    /// Reads the keys from <paramref name="path"/> (a symlink is followed: reading is harmless).
+    /// Refuses, as a corrupt key file, anything that is not two key lines as PROTOCOL.md reads
+    /// them, and never blocks on a FIFO.
     /// </summary>
     /// <remarks>Plain libc calls: this is on the path of every <c>bus broadcast</c>.</remarks>
     internal static BusKeys Read(string path) => Read(path, out _);
@@ -35,6 +36,13 @@ internal static class BusFile
         try
         {
             return ReadFrom(path, fd, out status);
+        }
+        catch (BusKeyFileCorruptException e) when (e.Errno == 0 && IsSymlink(path))
+        {
+            // Reached through a link someone else may have planted (to /etc/shadow, say): say
+            // what is wrong without quoting a byte of the file it points to.
+            throw new BusKeyFileCorruptException(
+                $"{path}: not a bus key file: a symbolic link to a file that is not one (its contents are not shown)", path);
         }
         finally
         {
@@ -145,6 +153,13 @@ internal static class BusFile
             sb.Append(char.IsControl(c) ? $"\\x{(int)c:x2}" : c);
         if (bytes.Length > 40) sb.Append("...");
         return sb.ToString();
+    }
+
+    private static unsafe bool IsSymlink(string path)
+    {
+        Interop.Libc.Statx status;
+        return Interop.Libc.StatxCall(Interop.Libc.AT_FDCWD, path, Interop.Libc.AT_SYMLINK_NOFOLLOW, Interop.Libc.STATX_TYPE, &status) == 0
+               && (status.Mode & Interop.Libc.S_IFMT) == Interop.Libc.S_IFLNK;
     }
 
     private static string Describe(int type) => type switch
