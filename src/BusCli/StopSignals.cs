@@ -3,14 +3,21 @@ using System.Runtime.InteropServices;
 namespace BusCli;
 
 /// <summary>
-/// Turns SIGINT, SIGTERM and SIGHUP (and a closed stdout) into cancellation, so that a
-/// listener leaves the bus cleanly instead of dying in the middle of a step.
+/// SIGINT, SIGTERM and SIGHUP end <c>listen</c> and <c>wait</c> at once with status 128+N,
+/// wherever the process is: waiting for a message, blocked writing to a full stdout pipe, or
+/// starting a command. Every step a listener takes on the bus is marked SEM_UNDO, and the
+/// kernel's undo on exit is exactly the leave for where the listener is (PROTOCOL.md,
+/// "Leaving"), so exiting is leaving cleanly. The command <c>wait</c> runs after leaving
+/// gets the same signal first. A closed stdout is reported by cancellation instead.
 /// </summary>
 internal sealed class StopSignals : IDisposable
 {
+    private const int NoCommand = 0, Starting = -1, Stopping = -2;
+
     private readonly CancellationTokenSource _source = new();
     private readonly PosixSignalRegistration[] _registrations;
     private int _signal;
+    private int _command = NoCommand;
     private volatile bool _stdoutClosed;
 
     public StopSignals()
@@ -23,10 +30,8 @@ internal sealed class StopSignals : IDisposable
         ];
     }
 
+    /// <summary>Cancelled when stdout's reader goes away.</summary>
     public CancellationToken Token => _source.Token;
-
-    /// <summary>The number of the signal that stopped us (2 for SIGINT), or 0.</summary>
-    public int Signal => Volatile.Read(ref _signal);
 
     /// <summary>True if stdout's reader went away.</summary>
     public bool StdoutClosed => _stdoutClosed;
@@ -41,17 +46,31 @@ internal sealed class StopSignals : IDisposable
             _ => 15,
         };
         Interlocked.CompareExchange(ref _signal, number, 0);
-        Cancel();
+        int command = Interlocked.Exchange(ref _command, Stopping);
+        if (command == Starting) return; // CommandStarted forwards the signal and exits.
+        if (command > 0) LibBus.Interop.Libc.Kill(command, Volatile.Read(ref _signal));
+        Exit();
+    }
+
+    private void Exit() => Environment.Exit(ExitCodes.Signal(Volatile.Read(ref _signal)));
+
+    /// <summary>Call before starting the command that a stop signal is to be passed on to.</summary>
+    public void StartingCommand() => Interlocked.CompareExchange(ref _command, Starting, NoCommand);
+
+    /// <summary>
+    /// Call once the command is started (<paramref name="pid"/>) or failed to start (0): a stop
+    /// signal from now on goes to it; one that came meanwhile is passed on now, and exits.
+    /// </summary>
+    public void CommandStarted(int pid)
+    {
+        if (Interlocked.CompareExchange(ref _command, pid > 0 ? pid : NoCommand, Starting) != Stopping) return;
+        if (pid > 0) LibBus.Interop.Libc.Kill(pid, Volatile.Read(ref _signal));
+        Exit();
     }
 
     public void OnStdoutClosed()
     {
         _stdoutClosed = true;
-        Cancel();
-    }
-
-    private void Cancel()
-    {
         try
         {
             _source.Cancel();

@@ -70,6 +70,11 @@ public sealed class NativeLayoutTests : IDisposable
         ("offsetof(struct statx, stx_mode)", "offsetof(struct statx, stx_mode)", Offset<Statx>(nameof(Statx.Mode))),
         ("sizeof(statx.stx_mode)", "sizeof(((struct statx *)0)->stx_mode)", sizeof(ushort)),
 
+        ("sizeof(posix_spawnattr_t)", "sizeof(posix_spawnattr_t)", Marshal.SizeOf<PosixSpawnAttr>()),
+        ("Unsafe.SizeOf<PosixSpawnAttr> = sizeof(posix_spawnattr_t)", "sizeof(posix_spawnattr_t)", Unsafe.SizeOf<PosixSpawnAttr>()),
+        ("sizeof(sigset_t)", "sizeof(sigset_t)", Marshal.SizeOf<SigSet>()),
+        ("Unsafe.SizeOf<SigSet> = sizeof(sigset_t)", "sizeof(sigset_t)", Unsafe.SizeOf<SigSet>()),
+
         ("sizeof(key_t)", "sizeof(key_t)", sizeof(int)),
         ("sizeof(size_t) (shmget size, semop nsops)", "sizeof(size_t)", Marshal.SizeOf<nuint>()),
         ("sizeof(void *) (shmat result)", "sizeof(void *)", Marshal.SizeOf<nint>()),
@@ -110,6 +115,10 @@ public sealed class NativeLayoutTests : IDisposable
             #include <fcntl.h>
             #include <unistd.h>
             #include <sys/stat.h>
+            #include <sys/wait.h>
+            #include <signal.h>
+            #include <spawn.h>
+            #include <fcntl.h>
 
             static long ModeLow16Offset(void)
             {

@@ -7,6 +7,7 @@ internal static partial class Interop
     internal static partial class Libc
     {
         internal const int O_RDONLY = 0;
+        internal const int O_WRONLY = 1;
         internal const int O_NOCTTY = 0x100;     // 0400
         internal const int O_NONBLOCK = 0x800;   // 04000
         internal const int O_CLOEXEC = 0x80000;  // 02000000
