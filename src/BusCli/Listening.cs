@@ -53,7 +53,11 @@ internal static class Listening
                     }
                     return settings.Count is not { } count || received < count;
                 },
-                () => AnnounceReady(stderr, settings),
+                () =>
+                {
+                    AnnounceReady(stderr, settings);
+                    stop.LeaveToKernel();
+                },
                 stop.Token);
 
             if (outputClosed) return ExitCodes.Success;
@@ -110,6 +114,7 @@ internal static class Listening
     private static int RunAndWait(TextWriter stderr, string path, CommandRunner runner, StopSignals stop, byte[] message)
     {
         int pid = 0;
+        stop.TakeBack();
         stop.StartingCommand();
         try
         {

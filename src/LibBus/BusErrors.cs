@@ -11,6 +11,9 @@ internal static class BusErrors
         Interop.Errors.EACCES or Interop.Errors.EPERM => new BusAccessDeniedException(
             $"{path}: permission denied ({operation}); see 'bus chmod' and 'bus chown'", path, errno),
         Interop.Errors.EIDRM or Interop.Errors.EINVAL => Removed(path, errno),
+        Interop.Errors.E2BIG => new BusException(
+            $"{path}: {operation}: the kernel allows too few operations per semop call (SEMOPM, the third " +
+            "number in /proc/sys/kernel/sem, is below 4, the most bus takes in one step)", path, errno),
         _ => new BusException($"{path}: {operation}: {Interop.Errors.Text(errno)}", path, errno),
     };
 

@@ -73,6 +73,8 @@ public sealed class NativeLayoutTests : IDisposable
         ("sizeof(posix_spawnattr_t)", "sizeof(posix_spawnattr_t)", Marshal.SizeOf<PosixSpawnAttr>()),
         ("Unsafe.SizeOf<PosixSpawnAttr> = sizeof(posix_spawnattr_t)", "sizeof(posix_spawnattr_t)", Unsafe.SizeOf<PosixSpawnAttr>()),
         ("sizeof(sigset_t)", "sizeof(sigset_t)", Marshal.SizeOf<SigSet>()),
+        ("sizeof(struct sigaction)", "sizeof(struct sigaction)", Marshal.SizeOf<SigAction>()),
+        ("Unsafe.SizeOf<SigAction> = sizeof(struct sigaction)", "sizeof(struct sigaction)", Unsafe.SizeOf<SigAction>()),
         ("Unsafe.SizeOf<SigSet> = sizeof(sigset_t)", "sizeof(sigset_t)", Unsafe.SizeOf<SigSet>()),
 
         ("sizeof(key_t)", "sizeof(key_t)", sizeof(int)),
