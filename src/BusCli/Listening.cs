@@ -57,8 +57,9 @@ internal static class Listening
                 },
                 () =>
                 {
-                    AnnounceReady(stderr, settings);
+                    // First, so that readiness is announced right before the first wait, as before.
                     stop.LeaveToKernel();
+                    AnnounceReady(stderr, settings);
                 },
                 stop.Token);
 
