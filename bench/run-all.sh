@@ -156,7 +156,7 @@ taskset -a -p "$dbus_mask" "$DBUS_PID" >/dev/null
 
 # ---- syscall budget -------------------------------------------------------
 step "syscalls per message (strace -f -c)"
-for cfg in "libbus 1" "libbus 4" "c 1"; do
+for cfg in "libbus 1" "libbus 4" "libbus 16" "c 1"; do
     set -- $cfg
     timeout 600 "$H" syscalls --impl "$1" --listeners "$2" --n1 1000 --n2 5000 --csv "$RES/syscalls.csv" \
         --cbaseline "$OUT/cbaseline" || echo "run-all: syscalls $cfg failed" >&2
@@ -191,6 +191,10 @@ faults() {
 # ---- idle memory -----------------------------------------------------------
 step "bus listen idle resident memory"
 timeout 120 "$H" idle-rss --bus-exe "$BUS" --out "$RES/idle-rss.txt" || echo "run-all: idle-rss failed" >&2
+
+# ---- idle system calls -------------------------------------------------------
+step "bus listen idle system calls (strace -f -c, 10 s)"
+timeout 120 bench/idle-syscalls.sh "$BUS" 10 "$RES/idle-syscalls.txt" || echo "run-all: idle-syscalls failed" >&2
 
 kill "$DBUS_PID"; DBUS_PID=
 

@@ -4,6 +4,10 @@ using System.Text;
 using BusCli;
 using BusCli.Commands;
 
+// The C bus's options before the verb ('bus -n broadcast PATH MESSAGE') move after it.
+string[] given = args;
+args = LeadingOptions.MoveAfterVerb(args);
+
 // 'bus broadcast PATH MESSAGE' is what shell users run once per event: take it
 // straight to the verb's Run, the same one the parsed command calls, without
 // building the command tree or opening stdout and stderr (start-up time is part
@@ -22,7 +26,7 @@ AppDomain.CurrentDomain.UnhandledException += (_, e) =>
 };
 try
 {
-    return Run(args);
+    return Run(given);
 }
 catch (Exception e)
 {
@@ -35,7 +39,8 @@ static int Run(string[] args)
 {
     try
     {
-        args = RawArguments.Recover(args);
+        // Recovered in the order given, which is the order of /proc/self/cmdline.
+        args = LeadingOptions.MoveAfterVerb(RawArguments.Recover(args));
     }
     catch (LibBus.BusException e)
     {
@@ -48,7 +53,7 @@ static int Run(string[] args)
 
     var root = new RootCommand(
         "bus - broadcast messages between processes over a bus named by a key file (System V semaphores and shared memory). " +
-        "Options go after the verb; 'bus VERB --help' describes each verb. " + ExitCodes.Table)
+        "Options go after the verb (the C bus's -x and -n are also taken before it); 'bus VERB --help' describes each verb. " + ExitCodes.Table)
     {
         CreateCommand.Create(stdout, stderr),
         RemoveCommand.Create(stdout, stderr),

@@ -21,6 +21,7 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
 
     private readonly Semaphores _semaphores = bus.Semaphores;
     private Position _position;
+    private Semaphores.Acknowledgement _acknowledgement = Semaphores.Acknowledgement.Settled;
 
     internal bool IsJoined => _position != Position.Out;
 
@@ -30,6 +31,8 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
         if (_position != Position.Out) throw new InvalidOperationException("already listening");
         if (!_semaphores.Join(deadline, cancellationToken)) return false;
         _position = Position.Queued;
+        // LibBus note: keep Q bounded (only its being 0 matters); a separate no-wait call.
+        _semaphores.LowerQueue();
         return true;
     }
 
@@ -61,6 +64,7 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
         // 2. {Z(Q), V(W)u}
         if (!_semaphores.AwaitMessage(noWait, deadline, cancellationToken)) return -1;
         _position = Position.Holding;
+        bool shield = _semaphores.SomeoneCountedWithoutW(); // maybe a C listener, still in its callback
 
         // 3. copy, before acknowledging
         int length = Copy(destination);
@@ -69,6 +73,7 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
         try
         {
             _semaphores.Acknowledge();
+            if (shield) _acknowledgement = _semaphores.ObserveAcknowledgement();
         }
         catch (BusRemovedException)
         {
@@ -82,13 +87,22 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
     internal bool Requeue(bool noWait, Deadline deadline, CancellationToken cancellationToken)
     {
         if (_position != Position.Acknowledged) return true;
+        // Bounded, once per message: let a C listener that acknowledged reach its Z(S) first.
+        _semaphores.AwaitOthersAsleep(_acknowledgement);
+        _acknowledgement = Semaphores.Acknowledgement.Settled;
         if (!_semaphores.Requeue(noWait, deadline, cancellationToken)) return false;
         _position = Position.Queued;
         return true;
     }
 
-    /// <summary>Leaves the bus the way that matches where this listener is. Never throws for a removed bus.</summary>
-    internal void Leave()
+    /// <summary>
+    /// Leaves the bus the way that matches where this listener is. Never throws: returns null
+    /// once left (or if the bus was removed: nothing left to leave), else the error, for the
+    /// caller to report. After an error (say, the owner's <c>bus chmod</c> took this user's
+    /// rights away) the kernel still undoes this listener's counts when the process exits.
+    /// Idempotent.
+    /// </summary>
+    internal BusException? Leave()
     {
         Position position = _position;
         _position = Position.Out;
@@ -100,10 +114,15 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
                 case Position.Holding: _semaphores.LeaveHolding(); break;
                 case Position.Acknowledged: _semaphores.LeaveAcknowledged(); break;
             }
+            return null;
         }
         catch (BusRemovedException)
         {
-            // Nothing left to leave.
+            return null;
+        }
+        catch (BusException e)
+        {
+            return e;
         }
     }
 

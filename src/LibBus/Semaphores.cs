@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using static LibBus.Interop.Libc;
 
 namespace LibBus;
@@ -6,7 +7,10 @@ namespace LibBus;
 /// The semaphore array of one bus and the steps of PROTOCOL.md's hardened
 /// algorithm, one method per step. Each step is exactly one <c>semop</c> (or
 /// <c>semctl</c>) call: the grouping of operations inside a step is what keeps
-/// the bus from wedging, so never split a step.
+/// the bus from wedging, so never split a step. Between steps, the bounded waits
+/// that shield C listeners (<see cref="AwaitListenersAsleep"/>,
+/// <see cref="AwaitOthersAsleep"/>) and the reads that decide whether they are
+/// needed change no semaphore.
 /// </summary>
 /// <remarks>
 /// Notation as in PROTOCOL.md: P(a) waits for a ≥ 1 and decrements, V(a)
@@ -32,10 +36,20 @@ internal sealed unsafe class Semaphores(int id, string path)
     internal static ReadOnlySpan<ushort> InitialValues => [0, 0, 1, 0, 0];
 
     /// <summary>
-    /// Longest single kernel wait while a cancellation token is watched: the
-    /// latency of cancellation. Waits are sliced, and only the waiting call is re-issued.
+    /// Longest wait for listeners to fall asleep on N before a delivery ends (broadcaster) or
+    /// before a re-queue (listener): PROTOCOL.md's bounded waits that shield C listeners.
     /// </summary>
-    internal static readonly TimeSpan CancellationSlice = TimeSpan.FromMilliseconds(50);
+    internal static readonly TimeSpan SettleBound = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>
+    /// Longest wait of a listener for the others to acknowledge before it re-queues
+    /// (<see cref="AwaitOthersAsleep"/>): a C listener acknowledges after its callback. Asleep
+    /// in the kernel, in <see cref="SettleSlice"/>s.
+    /// </summary>
+    internal static readonly TimeSpan AcknowledgementBound = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>One kernel wait of <see cref="AwaitOthersAsleep"/>, between looks at W.</summary>
+    internal static readonly TimeSpan SettleSlice = TimeSpan.FromMilliseconds(1);
 
     private const short Undo = SEM_UNDO;
     private const short NoWait = IPC_NOWAIT;
@@ -65,31 +79,70 @@ internal sealed unsafe class Semaphores(int id, string path)
             BusErrors.Throw(Interop.Errors.LastErrno, path, "publishing");
     }
 
-    /// <summary>Broadcast step 4: <c>{Z(S), P(N)u, V(X)u}</c>. False on timeout.</summary>
+    /// <summary>Broadcast step 4: <c>Z(S)</c>, every counted listener has acknowledged. False on timeout.</summary>
     internal bool AwaitAcknowledgements(Deadline deadline, CancellationToken cancellationToken)
     {
-        SemBuf* ops = stackalloc SemBuf[3]
-        {
-            new(S, 0, 0),
-            new(N, -1, Undo),
-            new(X, 1, Undo),
-        };
-        return Apply(ops, 3, noWait: false, deadline, cancellationToken, "waiting for listeners");
+        SemBuf* ops = stackalloc SemBuf[1] { new(S, 0, 0) };
+        return Apply(ops, 1, noWait: false, deadline, cancellationToken, "waiting for listeners");
     }
 
     /// <summary>
-    /// Giving up broadcast step 4: <c>{P(N)u, V(X)u}</c>. Returns S just before, the
-    /// number of listeners that had not acknowledged.
+    /// Before broadcast step 3: the number of listeners counted (<c>GETVAL</c> of S), to compare
+    /// with W just after the publish (<see cref="ReleasedAtOnce"/>).
     /// </summary>
-    internal int GiveUpDelivery()
+    internal int CountedListeners() => Math.Max(0, SemCtl(id, S, GETVAL));
+
+    /// <summary>
+    /// Just after broadcast step 3: whether the publish itself released every listener counted
+    /// before it (W, raised in the same instant by each hardened listener waiting in Listen step 2,
+    /// has reached <paramref name="counted"/>). Then no listener can be a C one, which raises W
+    /// only after its callback, and <see cref="AwaitListenersAsleep"/> has nothing to shield.
+    /// A C listener whose callback ended before this read looks released: it loses the shield
+    /// for that message only.
+    /// </summary>
+    internal bool ReleasedAtOnce(int counted) => counted == 0 || SemCtl(id, W, GETVAL) >= counted;
+
+    /// <summary>
+    /// Between broadcast steps 4 and 5: waits, at most <see cref="SettleBound"/>, until every
+    /// listener holding W sleeps on N (<c>GETZCNT</c> of N ≥ <c>GETVAL</c> of W). A C listener
+    /// that acknowledged reaches its own <c>Z(S)</c> before it sleeps in <c>Z(N)</c>; ending the
+    /// delivery before that lets a re-queue raise S under it (PROTOCOL.md, steps 4 and 5).
+    /// Changes no semaphore; yields the CPU between reads, to the listeners it waits for. A
+    /// listener that defers its re-queue holds W without sleeping on N: the bound is what it costs.
+    /// </summary>
+    internal void AwaitListenersAsleep()
     {
-        int unacknowledged = SemCtl(id, S, GETVAL);
+        long start = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            int holding = SemCtl(id, W, GETVAL);
+            if (holding <= 0) return; // none, or the bus is gone: step 5 reports that
+            int asleep = SemCtl(id, N, GETZCNT);
+            if (asleep < 0 || asleep >= holding) return;
+            if (Stopwatch.GetElapsedTime(start) >= SettleBound) return;
+            Thread.Yield();
+        }
+    }
+
+    /// <summary>Broadcast step 5: <c>{P(N)u, V(X)u}</c>, ending the delivery and releasing the bus. Never waits.</summary>
+    internal void EndDelivery()
+    {
         SemBuf* ops = stackalloc SemBuf[2]
         {
             new(N, -1, (short)(Undo | NoWait)),
             new(X, 1, Undo),
         };
-        Apply(ops, 2, noWait: true, Deadline.Infinite, CancellationToken.None, "giving up the delivery");
+        Apply(ops, 2, noWait: true, Deadline.Infinite, CancellationToken.None, "ending the delivery");
+    }
+
+    /// <summary>
+    /// Giving up broadcast step 4: step 5 all the same. Returns S just before, the
+    /// number of listeners that had not acknowledged.
+    /// </summary>
+    internal int GiveUpDelivery()
+    {
+        int unacknowledged = SemCtl(id, S, GETVAL);
+        EndDelivery();
         return Math.Max(0, unacknowledged);
     }
 
@@ -106,6 +159,24 @@ internal sealed unsafe class Semaphores(int id, string path)
             new(Q, 1, 0),
         };
         return Apply(ops, 4, noWait: false, deadline, cancellationToken, "joining");
+    }
+
+    /// <summary>
+    /// LibBus note, after a join (a separate no-wait call, not part of any step):
+    /// <c>{Q -= <paramref name="take"/>, Q += 1}</c>, lowering Q by
+    /// <paramref name="take"/> - 1 if it is at least <paramref name="take"/> (never to 0), else
+    /// nothing. Only whether Q is 0 matters to anyone, and joins raise it while only a publish
+    /// resets it: without this, 32,767 joins between two broadcasts would leave every
+    /// V(Q) failing with ERANGE. True if lowered.
+    /// </summary>
+    internal bool LowerQueue(short take = 2)
+    {
+        SemBuf* ops = stackalloc SemBuf[2]
+        {
+            new(Q, (short)-take, NoWait),
+            new(Q, 1, 0),
+        };
+        return SemOp(id, ops, 2) == 0;
     }
 
     /// <summary>Listen step 2, wait: <c>{Z(Q), V(W)u}</c>. False if no message (no-wait) or timed out.</summary>
@@ -125,6 +196,76 @@ internal sealed unsafe class Semaphores(int id, string path)
     {
         SemBuf* ops = stackalloc SemBuf[1] { new(S, -1, (short)(Undo | NoWait)) };
         Apply(ops, 1, noWait: true, Deadline.Infinite, CancellationToken.None, "acknowledging");
+    }
+
+    /// <summary>
+    /// Just after listen step 2 (<c>GETALL</c>): whether a counted listener does not hold W
+    /// (S &gt; W). Each hardened listener waiting in step 2 holds W from the instant of the
+    /// publish; a C listener raises W only after its callback, just before it acknowledges.
+    /// Only then can a C listener be the last to acknowledge, and
+    /// <see cref="AwaitOthersAsleep"/> be worth its cost. (A hardened listener that was not yet
+    /// waiting at the publish looks the same, and costs a wait for its acknowledgement.)
+    /// </summary>
+    internal bool SomeoneCountedWithoutW()
+    {
+        ushort* values = stackalloc ushort[Count];
+        return SemCtl(id, 0, GETALL, values) == 0 && values[S] > values[W];
+    }
+
+    /// <summary>
+    /// Just after listen step 4 (<c>GETALL</c>): whether this listener was the last to
+    /// acknowledge (S = 0), and W, for <see cref="AwaitOthersAsleep"/>.
+    /// </summary>
+    internal Acknowledgement ObserveAcknowledgement()
+    {
+        ushort* values = stackalloc ushort[Count];
+        if (SemCtl(id, 0, GETALL, values) != 0) return Acknowledgement.Settled; // the re-queue reports a removed bus
+        return new(values[S] == 0, values[W]);
+    }
+
+    /// <summary>
+    /// Before listen step 5: waits until no other listener can still be on its way from its
+    /// acknowledgement to its own <c>Z(S)</c>. First, at most <see cref="AcknowledgementBound"/>
+    /// and asleep in the kernel (a timed <c>Z(S)</c>, in slices), until every counted listener has
+    /// acknowledged: a C listener acknowledges only after its callback. Then, at most
+    /// <see cref="SettleBound"/>, until one listener sleeps on N, which a C listener reaches only
+    /// past its <c>Z(S)</c>. Either ends as soon as W falls (a listener re-queued, restored or
+    /// left: its delivery is over). Skipped by the last to acknowledge, so on a bus of LibBus
+    /// listeners the last one re-queues at once and the others follow it. A re-queue that
+    /// completed the instant a C broadcaster ended the delivery raised S before a C listener
+    /// that acknowledged last reached its <c>Z(S)</c> (PROTOCOL.md, Listen step 5). Changes no semaphore.
+    /// </summary>
+    internal void AwaitOthersAsleep(Acknowledgement acknowledgement)
+    {
+        if (acknowledgement.Last) return;
+        int most = acknowledgement.Holding;
+        long start = Stopwatch.GetTimestamp(), allAcknowledged = 0;
+        ushort* values = stackalloc ushort[Count];
+        SemBuf* zeroS = stackalloc SemBuf[1] { new(S, 0, 0) };
+        while (true)
+        {
+            if (SemCtl(id, 0, GETALL, values) != 0) return;
+            if (values[W] < most) return;
+            most = values[W];
+            if (values[S] != 0)
+            {
+                TimeSpan left = AcknowledgementBound - Stopwatch.GetElapsedTime(start);
+                if (left <= TimeSpan.Zero) return;
+                Apply(zeroS, 1, noWait: false, Deadline.After(left < SettleSlice ? left : SettleSlice), CancellationToken.None, "waiting for listeners");
+                continue;
+            }
+            if (SemCtl(id, N, GETZCNT) != 0) return;
+            if (allAcknowledged == 0) allAcknowledged = Stopwatch.GetTimestamp();
+            else if (Stopwatch.GetElapsedTime(allAcknowledged) >= SettleBound) return;
+            Thread.Yield();
+        }
+    }
+
+    /// <summary>What a listener saw just after acknowledging.</summary>
+    internal readonly record struct Acknowledgement(bool Last, int Holding)
+    {
+        /// <summary>Nothing to wait for.</summary>
+        internal static Acknowledgement Settled => new(true, 0);
     }
 
     /// <summary>Listen step 5, re-queue: <c>{Z(N), V(S)u, P(W)u, V(Q)}</c>. False if the delivery is still on (no-wait) or timed out.</summary>
@@ -182,52 +323,86 @@ internal sealed unsafe class Semaphores(int id, string path)
 
     // ----- The one place a semop is issued -----
 
+    /// <summary>How often one call re-bounds Q after ERANGE before giving up (others may raise it meanwhile).</summary>
+    private const int MaxQueueBounds = 8;
+
+    private static bool RaisesQueue(SemBuf* ops, int count)
+    {
+        for (int i = 0; i < count; i++)
+            if (ops[i].SemNum == Q && ops[i].SemOp > 0) return true;
+        return false;
+    }
+
     /// <summary>
-    /// Applies one operation set. EINTR re-issues the same call (nothing was
-    /// applied). With no deadline and no cancellation this is a single blocking
-    /// <c>semop</c>; otherwise <c>semtimedop</c> in slices, re-issuing only this
-    /// waiting call. Returns false on EAGAIN from a no-wait set or on timeout.
+    /// After ERANGE from a set that raises Q (Q at the kernel's maximum, SEMVMX, from a
+    /// bus of a LibBus before bounded Q or a C program): lowers Q to 1 in one no-wait call,
+    /// <c>{Q -= q, Q += 1}</c> with q its value just read, which fails harmlessly if Q
+    /// changed meanwhile. True if Q is now below the maximum, so the set may be retried.
+    /// </summary>
+    private bool BoundQueue()
+    {
+        int q = SemCtl(id, Q, GETVAL);
+        if (q < 2) return false; // ERANGE from another semaphore: report it
+        return LowerQueue((short)Math.Min(q, short.MaxValue)) || SemCtl(id, Q, GETVAL) < short.MaxValue;
+    }
+
+    /// <summary>
+    /// Applies one operation set. EINTR re-issues the same call (nothing was applied). One
+    /// blocking <c>semop</c>, or <c>semtimedop</c> for the time left before a deadline: no
+    /// slices, so an idle wait makes no system call. A cancellable wait is interrupted by a
+    /// signal to this thread when the token is cancelled (<see cref="WaitInterruption"/>), and
+    /// only this waiting call is re-issued. Returns false on EAGAIN from a no-wait set or on timeout.
     /// </summary>
     /// <exception cref="OperationCanceledException">Cancelled; nothing was applied.</exception>
     /// <exception cref="BusRemovedException">The array was removed.</exception>
     private bool Apply(SemBuf* ops, int count, bool noWait, Deadline deadline, CancellationToken cancellationToken, string operation)
     {
-        bool sliced = !noWait && (cancellationToken.CanBeCanceled || !deadline.IsInfinite);
-        while (true)
+        bool timed = !noWait && !deadline.IsInfinite;
+        WaitInterruption? interruption = !noWait && cancellationToken.CanBeCanceled ? WaitInterruption.Current : null;
+        CancellationTokenRegistration registration = interruption?.Arm(cancellationToken) ?? default;
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            int result;
-            if (!sliced)
+            int bounded = 0;
+            while (true)
             {
-                result = SemOp(id, ops, (nuint)count);
-            }
-            else
-            {
-                TimeSpan wait = deadline.Remaining;
-                if (cancellationToken.CanBeCanceled && wait > CancellationSlice) wait = CancellationSlice;
-                long ticks = wait.Ticks;
-                TimeSpec timeout = new()
+                cancellationToken.ThrowIfCancellationRequested();
+                int result;
+                if (!timed)
                 {
-                    TvSec = (nint)(ticks / TimeSpan.TicksPerSecond),
-                    TvNsec = (nint)(ticks % TimeSpan.TicksPerSecond * 100),
-                };
-                result = SemTimedOp(id, ops, (nuint)count, &timeout);
+                    result = SemOp(id, ops, (nuint)count);
+                }
+                else
+                {
+                    long ticks = deadline.Remaining.Ticks;
+                    TimeSpec timeout = new()
+                    {
+                        TvSec = (nint)(ticks / TimeSpan.TicksPerSecond),
+                        TvNsec = (nint)(ticks % TimeSpan.TicksPerSecond * 100),
+                    };
+                    result = SemTimedOp(id, ops, (nuint)count, &timeout);
+                }
+                if (result == 0) return true;
+                int errno = Interop.Errors.LastErrno;
+                switch (errno)
+                {
+                    case var _ when BusErrors.IsInterrupted(errno):
+                        continue; // cancellation is checked at the top
+                    case Interop.Errors.EAGAIN when noWait:
+                        return false;
+                    case Interop.Errors.EAGAIN when timed:
+                        if (deadline.HasPassed) return false;
+                        continue;
+                    case Interop.Errors.ERANGE when RaisesQueue(ops, count) && ++bounded <= MaxQueueBounds && BoundQueue():
+                        continue; // nothing was applied; Q is back to 1
+                    default:
+                        BusErrors.Throw(errno, path, operation);
+                        return false;
+                }
             }
-            if (result == 0) return true;
-            int errno = Interop.Errors.LastErrno;
-            switch (errno)
-            {
-                case Interop.Errors.EINTR:
-                    continue;
-                case Interop.Errors.EAGAIN when noWait:
-                    return false;
-                case Interop.Errors.EAGAIN when sliced:
-                    if (deadline.HasPassed) return false;
-                    continue;
-                default:
-                    BusErrors.Throw(errno, path, operation);
-                    return false;
-            }
+        }
+        finally
+        {
+            interruption?.Disarm(registration);
         }
     }
 }
