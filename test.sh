@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: every test project against real kernel objects and real
 # processes, then the bus command's tests again against the Native AOT binary
-# that users install. Ends with one summary line "N passed, N failed".
+# that users install, then the protocol's model check (SPIN). Ends with one
+# summary line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -20,6 +21,18 @@ if dotnet publish src/BusCli/BusCli.csproj -c Release -r "$rid" -o "$aot" --nolo
   BUS_CLI="$PWD/$aot/bus" dotnet test tests/BusCli.Tests 2>&1 | tee -a "$log" || status=1
 else
   echo "test.sh: the Native AOT publish of src/BusCli failed" >&2
+  status=1
+fi
+
+# The model check of the protocol (model/, docs/MODEL.md): the small configurations
+# and the mutants. Its last line "model: Passed: P, Failed: F" counts below.
+if ! command -v spin >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq spin >/dev/null
+fi
+if command -v spin >/dev/null 2>&1; then
+  model/check.sh --ci 2>&1 | tee -a "$log" || status=1
+else
+  echo "test.sh: the model check did not run: spin is not installed (sudo apt-get install spin). model: Failed: 1" | tee -a "$log" >&2
   status=1
 fi
 

@@ -12,7 +12,7 @@
 #define NB 1            /* broadcasters (1-2) */
 #endif
 #ifndef NL
-#define NL 2            /* listeners (2-3) */
+#define NL 2            /* listeners (1-3) */
 #endif
 #ifndef M
 #define M 2             /* messages each broadcaster sends (2-3) */
@@ -31,6 +31,9 @@
 #endif
 #ifndef GIVEUP
 #define GIVEUP 0        /* 1: one hardened broadcaster may give up its final wait (step 4) */
+#endif
+#ifndef GIVEUP_VQ
+#define GIVEUP_VQ 0     /* 1: a broadcaster that gave up step 4 raises Q in its step 5, {P(N)u, V(X)u, V(Q)} */
 #endif
 #ifndef FUSED45
 #define FUSED45 0       /* 1: hardened broadcast steps 4 and 5 as one call {Z(S), P(N)u, V(X)u} */
@@ -255,10 +258,9 @@ proctype HB(byte me) {
 #else
             semop(Z_(S));                               /* 4 Z(S) */
             if
-            :: DONE
-            :: GIVINGUP
+            :: DONE; semop(B_END); DONE                 /* 5 {P(N)u, V(X)u} */
+            :: GIVINGUP; semop(B_END | GIVEUP_VQ * V_(Q)); DONE
             fi;
-            semop(B_END); DONE;                         /* 5 {P(N)u, V(X)u} */
 #endif
             atomic { cur[me] = 0; k++ }
         :: else -> break
@@ -437,7 +439,8 @@ init {
         if :: NB > 1 && ISC(1) -> run CB(1) :: NB > 1 && !ISC(1) -> run HB(1)
            :: else -> skip fi;
         if :: ISC(NB) -> run CL(NB) :: else -> run HL(NB) fi;
-        if :: ISC(NB + 1) -> run CL(NB + 1) :: else -> run HL(NB + 1) fi;
+        if :: NL > 1 && ISC(NB + 1) -> run CL(NB + 1) :: NL > 1 && !ISC(NB + 1) -> run HL(NB + 1)
+           :: else -> skip fi;
         if :: NL > 2 && ISC(NB + 2) -> run CL(NB + 2) :: NL > 2 && !ISC(NB + 2) -> run HL(NB + 2)
            :: else -> skip fi
     }

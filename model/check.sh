@@ -29,8 +29,10 @@ doc=$here/../docs/MODEL.md
 # be killed (one SIGKILL per run, at any step); LEAVE_MASK: which listeners may
 # leave (once per run, at any of the three points); LATE_MASK: which listeners
 # join only after the first publication; GIVEUP=1: one hardened broadcaster may
-# give up its final wait; FUSED45=1: broadcast steps 4 and 5 as one call;
-# MUTANT=k: one-step mutant k of the hardened algorithm (see bus.pml).
+# give up its final wait; GIVEUP_VQ=1: it then raises Q in its step 5,
+# {P(N)u, V(X)u, V(Q)} (a proposal); FUSED45=1: broadcast steps 4 and 5 as one call;
+# MUTANT=k: one-step mutant k of the hardened algorithm (see bus.pml);
+# CYCLES=1: look for cycles (a run that never ends) instead of the properties.
 # expect: ok (no property violated), or the properties (comma-separated) the
 # model must find violated; the result column lists every property violated.
 #
@@ -65,6 +67,11 @@ h-1b3l3m-giveup         all      ok               NB=1 NL=3 M=3 GIVEUP=1
 h-2b2l2m-giveup         ci,all   ok               NB=2 NL=2 M=2 GIVEUP=1
 h-2b3l2m-giveup         all      ok               NB=2 NL=3 M=2 GIVEUP=1
 h-2b2l2m-giveup-kill    all      ok               NB=2 NL=2 M=2 GIVEUP=1 KILL_MASK=15
+h-2b2l2m-giveup-vq      ci,all   ok               NB=2 NL=2 M=2 GIVEUP=1 GIVEUP_VQ=1
+h-2b3l2m-giveup-vq      all      ok               NB=2 NL=3 M=2 GIVEUP=1 GIVEUP_VQ=1
+h-1b2l2m-faults         ci,all   ok               NB=1 NL=2 M=2 KILL_MASK=7 LEAVE_MASK=6 GIVEUP=1 LATE_MASK=4
+h-1b2l2m-faults-cycles  ci,all   ok               NB=1 NL=2 M=2 KILL_MASK=7 LEAVE_MASK=6 GIVEUP=1 CYCLES=1
+h-2b2l2m-cycles         all      ok               NB=2 NL=2 M=2 CYCLES=1
 f-1b2l2m                ci,all   ok               NB=1 NL=2 M=2 FUSED45=1
 f-2b2l2m                all      ok               NB=2 NL=2 M=2 FUSED45=1
 f-2b3l2m                all      ok               NB=2 NL=3 M=2 FUSED45=1
@@ -82,10 +89,16 @@ cb-1b2l2m-lkill         ci,all   ok               NB=1 NL=2 M=2 C_MASK=1 KILL_MA
 cb-2b2l2m-bkill         all      torn_copy        NB=2 NL=2 M=2 C_MASK=3 KILL_MASK=3
 mixb-2b2l2m             ci,all   ok               NB=2 NL=2 M=2 C_MASK=1
 mixb-2b3l2m             all      ok               NB=2 NL=3 M=2 C_MASK=1
-mixb-2b2l2m-kill        all      ok               NB=2 NL=2 M=2 C_MASK=1 KILL_MASK=15
+mixb-2b2l2m-kill        all      torn_copy        NB=2 NL=2 M=2 C_MASK=1 KILL_MASK=15
+mixb-2b2l2m-giveup      ci,all   torn_copy        NB=2 NL=2 M=2 C_MASK=1 GIVEUP=1
+mixb-2b2l2m-giveup-vq   ci,all   ok               NB=2 NL=2 M=2 C_MASK=1 GIVEUP=1 GIVEUP_VQ=1
+mixb-2b3l2m-giveup-vq   all      ok               NB=2 NL=3 M=2 C_MASK=1 GIVEUP=1 GIVEUP_VQ=1
+cl-1b1c-2m              ci,all   deadlock         NB=1 NL=1 M=2 C_MASK=2
 cl-1b1c1h-2m            ci,all   deadlock         NB=1 NL=2 M=2 C_MASK=2
 cl-1b2c-2m              ci,all   deadlock         NB=1 NL=2 M=2 C_MASK=6
 cl-2b1c1h-2m            all      deadlock         NB=2 NL=2 M=2 C_MASK=4
+cl-1b1c2h-2m            all      deadlock         NB=1 NL=3 M=2 C_MASK=2
+fcl-1b1c1h-2m           all      deadlock         NB=1 NL=2 M=2 C_MASK=2 FUSED45=1
 c-1b2l2m                ci,all   deadlock         NB=1 NL=2 M=2 C_MASK=7
 c-2b2l2m                all      deadlock         NB=2 NL=2 M=2 C_MASK=15
 mut1-join-split         ci,all   deadlock         NB=1 NL=2 M=2 MUTANT=1
@@ -136,7 +149,7 @@ build() {
   mkdir -p "$dir" && cp "$model" "$dir/" && cd "$dir" || return 1
   # shellcheck disable=SC2046
   spin $(dflags "$name") ${ignore:+-DIGNORE=$ignore} -a bus.pml >spin.log 2>&1 || { cat spin.log; return 1; }
-  gcc -O"$opt" -w -DSAFETY -DMEMLIM="$mem" "$@" -o pan pan.c >gcc.log 2>&1 || { cat gcc.log; return 1; }
+  gcc -O"$opt" -w -DMEMLIM="$mem" "$@" -o pan pan.c >gcc.log 2>&1 || { cat gcc.log; return 1; }
 }
 
 # The properties, in the order of their bits in bus.pml's IGNORE.
@@ -149,18 +162,23 @@ run_one() {
   local name=$1 dir expect result states depth secs verdict p
   dir=$(mktemp -d "${TMPDIR:-/tmp}/busmodel.$name.XXXXXX")
   expect=$(row "$name" | awk '{print $3}')
-  if ! build "$name" "$dir" -DCOLLAPSE >"$dir/build.log" 2>&1; then
+  # CYCLES=1: look for any cycle instead (no progress labels: every cycle is
+  # a non-progress cycle), which shows every run of the model is finite.
+  local mode=-DSAFETY run=""
+  if row "$name" | grep -qw 'CYCLES=1'; then mode=-DNP run=-l; fi
+  if ! build "$name" "$dir" "$mode" -DCOLLAPSE >"$dir/build.log" 2>&1; then
     result=build-error
     sed 's/^/  /' "$dir/build.log" >&2
   else
     # -m: depth limit (every run is finite; a limit too small is reported below)
-    (cd "$dir" && ./pan -m1000000 -n -c0 -w24 >pan.log 2>&1)
+    (cd "$dir" && ./pan $run -m1000000 -n -c0 -w24 >pan.log 2>&1)
     states=$(awk '/states, stored/ {print $1; exit}' "$dir/pan.log")
     depth=$(sed -nE 's/.*depth reached ([0-9]+).*/\1/p' "$dir/pan.log" | head -1)
     secs=$(sed -nE 's/^pan: elapsed time ([0-9.e+-]+).*/\1/p' "$dir/pan.log" | head -1)
     if grep -q 'max search depth too small' "$dir/pan.log"; then result=depth-limit
     elif grep -qE 'out of memory|reached -DMEMLIM' "$dir/pan.log"; then result=out-of-memory
     elif grep -q 'errors: 0' "$dir/pan.log"; then result=ok
+    elif grep -q 'non-progress cycle' "$dir/pan.log" && ! grep -q 'assertion violated' "$dir/pan.log"; then result=cycle
     else
       result=$(sed -nE 's/.*\|\|([a-z_]+)\) \(at depth.*/\1/p' "$dir/pan.log" | sort -u | paste -sd, -)
       # (after a violated property of the final state, pan also reports that
@@ -191,7 +209,7 @@ if [ -n "$trail" ]; then
   fi
   dir=$(mktemp -d "${TMPDIR:-/tmp}/busmodel.trail.XXXXXX")
   trap 'rm -rf "$dir"' EXIT
-  build "$trail" "$dir" -DBFS || exit 1
+  build "$trail" "$dir" -DSAFETY -DBFS || exit 1
   ./pan -n >pan.log 2>&1
   if [ ! -e bus.pml.trail ]; then echo "$trail: no property violated (nothing to show)"; exit 0; fi
   echo "$trail: $(row "$trail" | awk '{for (i = 4; i <= NF; i++) printf "%s ", $i}')"
@@ -223,12 +241,22 @@ if [ ${#names[@]} -eq 0 ]; then
 fi
 
 results=$(mktemp); trap 'rm -f "$results"' EXIT
+# The model must be able to fail: every mutant of bus.pml is in the CI set and
+# expected to be caught.
+mutants_missing=0
+if [ "$set_" = ci ]; then
+  for k in 1 2 3 4 5; do
+    if ! matrix | awk -v k="MUTANT=$k" '$2 ~ /(^|,)ci(,|$)/ && $3 != "ok" { for (i = 4; i <= NF; i++) if ($i == k) f = 1 } END { exit !f }'; then
+      echo "FAIL  mutant $k is in no CI configuration that expects it caught"; mutants_missing=$((mutants_missing + 1))
+    fi
+  done
+fi
 start=$(date +%s)
 printf '%s\n' "${names[@]}" | xargs -P "$jobs" -I{} "$0" --mem "$mem" -O "$opt" --one {} | tee "$results" |
   awk -F'\t' '{printf "%s  %-24s expected %-10s got %-14s %10s states  %8ss\n", $7, $1, $2, $3, $4, $6}'
 total=$(( $(date +%s) - start ))
 passed=$(awk -F'\t' '$7 == "PASS"' "$results" | wc -l)
-failed=$(( ${#names[@]} - passed ))
+failed=$(( ${#names[@]} - passed + mutants_missing ))
 echo "model: ${#names[@]} configurations in ${total}s"
 
 if [ "$set_" = all ]; then
