@@ -53,7 +53,7 @@ h-2b2l2m-late           all      ok               NB=2 NL=2 M=2 LATE_MASK=8
 h-2b3l2m-late           all      ok               NB=2 NL=3 M=2 LATE_MASK=16
 h-1b2l2m-leave          ci,all   ok               NB=1 NL=2 M=2 LEAVE_MASK=6
 h-1b3l3m-leave          all      ok               NB=1 NL=3 M=3 LEAVE_MASK=14
-h-2b2l2m-leave          ci,all   ok               NB=2 NL=2 M=2 LEAVE_MASK=12
+h-2b2l2m-leave          all      ok               NB=2 NL=2 M=2 LEAVE_MASK=12
 h-2b3l2m-leave          all      ok               NB=2 NL=3 M=2 LEAVE_MASK=28
 h-1b2l2m-kill           ci,all   ok               NB=1 NL=2 M=2 KILL_MASK=7
 h-1b2l3m-kill           ci,all   ok               NB=1 NL=2 M=3 KILL_MASK=7
@@ -67,10 +67,11 @@ h-1b3l3m-giveup         all      ok               NB=1 NL=3 M=3 GIVEUP=1
 h-2b2l2m-giveup         ci,all   ok               NB=2 NL=2 M=2 GIVEUP=1
 h-2b3l2m-giveup         all      ok               NB=2 NL=3 M=2 GIVEUP=1
 h-2b2l2m-giveup-kill    all      ok               NB=2 NL=2 M=2 GIVEUP=1 KILL_MASK=15
-h-2b2l2m-giveup-vq      ci,all   ok               NB=2 NL=2 M=2 GIVEUP=1 GIVEUP_VQ=1
+h-2b2l2m-giveup-vq      all      ok               NB=2 NL=2 M=2 GIVEUP=1 GIVEUP_VQ=1
 h-2b3l2m-giveup-vq      all      ok               NB=2 NL=3 M=2 GIVEUP=1 GIVEUP_VQ=1
 h-1b2l2m-faults         ci,all   ok               NB=1 NL=2 M=2 KILL_MASK=7 LEAVE_MASK=6 GIVEUP=1 LATE_MASK=4
-h-1b2l2m-faults-cycles  ci,all   ok               NB=1 NL=2 M=2 KILL_MASK=7 LEAVE_MASK=6 GIVEUP=1 CYCLES=1
+h-1b2l2m-cycles         ci,all   ok               NB=1 NL=2 M=2 CYCLES=1
+h-1b2l2m-faults-cycles  all      ok               NB=1 NL=2 M=2 KILL_MASK=7 LEAVE_MASK=6 GIVEUP=1 CYCLES=1
 h-2b2l2m-cycles         all      ok               NB=2 NL=2 M=2 CYCLES=1
 f-1b2l2m                ci,all   ok               NB=1 NL=2 M=2 FUSED45=1
 f-2b2l2m                all      ok               NB=2 NL=2 M=2 FUSED45=1
@@ -78,7 +79,8 @@ f-2b3l2m                all      ok               NB=2 NL=3 M=2 FUSED45=1
 f-2b2l2m-leave          all      ok               NB=2 NL=2 M=2 FUSED45=1 LEAVE_MASK=12
 f-1b2l2m-kill           ci,all   ok               NB=1 NL=2 M=2 FUSED45=1 KILL_MASK=7
 f-2b2l2m-kill           all      ok               NB=2 NL=2 M=2 FUSED45=1 KILL_MASK=15
-f-2b2l2m-giveup         ci,all   ok               NB=2 NL=2 M=2 FUSED45=1 GIVEUP=1
+f-1b2l2m-giveup         ci,all   ok               NB=1 NL=2 M=2 FUSED45=1 GIVEUP=1
+f-2b2l2m-giveup         all      ok               NB=2 NL=2 M=2 FUSED45=1 GIVEUP=1
 cb-1b2l2m               ci,all   ok               NB=1 NL=2 M=2 C_MASK=1
 cb-2b2l2m               all      ok               NB=2 NL=2 M=2 C_MASK=3
 cb-2b3l2m               all      ok               NB=2 NL=3 M=2 C_MASK=3
@@ -91,7 +93,7 @@ mixb-2b2l2m             ci,all   ok               NB=2 NL=2 M=2 C_MASK=1
 mixb-2b3l2m             all      ok               NB=2 NL=3 M=2 C_MASK=1
 mixb-2b2l2m-kill        all      torn_copy        NB=2 NL=2 M=2 C_MASK=1 KILL_MASK=15
 mixb-2b2l2m-giveup      ci,all   torn_copy        NB=2 NL=2 M=2 C_MASK=1 GIVEUP=1
-mixb-2b2l2m-giveup-vq   ci,all   ok               NB=2 NL=2 M=2 C_MASK=1 GIVEUP=1 GIVEUP_VQ=1
+mixb-2b2l2m-giveup-vq   all      ok               NB=2 NL=2 M=2 C_MASK=1 GIVEUP=1 GIVEUP_VQ=1
 mixb-2b3l2m-giveup-vq   all      ok               NB=2 NL=3 M=2 C_MASK=1 GIVEUP=1 GIVEUP_VQ=1
 cl-1b1c-2m              ci,all   deadlock         NB=1 NL=1 M=2 C_MASK=2
 cl-1b1c1h-2m            ci,all   deadlock         NB=1 NL=2 M=2 C_MASK=2
