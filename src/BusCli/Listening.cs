@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using BusCli.Commands;
 using LibBus;
+using Errors = LibBus.Interop.Errors;
+using Libc = LibBus.Interop.Libc;
 
 namespace BusCli;
 
@@ -159,26 +161,23 @@ internal static class Listening
 }
 
 /// <summary>The <c>--ready-file</c> signal.</summary>
+/// <remarks>
+/// FILE may be in a directory other users can write (such as /tmp), so nothing here
+/// follows a symlink another user could plant: a FIFO is opened with O_NOFOLLOW and
+/// checked to be a FIFO before anything is written to it; otherwise the text goes to a new
+/// file under a random temporary name (O_CREAT|O_EXCL|O_NOFOLLOW), which is then renamed
+/// over FILE (a symlink at FILE is replaced, never followed).
+/// </remarks>
 internal static class ReadyFile
 {
     public static void Signal(string file)
     {
-        string content = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n";
+        byte[] content = System.Text.Encoding.ASCII.GetBytes(
+            Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
         if (IsFifo(file))
         {
             // Opening blocks until a reader comes; do not hold up the listener meanwhile.
-            var thread = new Thread(() =>
-            {
-                try
-                {
-                    using var fifo = new FileStream(file, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1);
-                    fifo.Write(System.Text.Encoding.ASCII.GetBytes(content));
-                }
-                catch (Exception)
-                {
-                    // The reader went away; nothing to tell.
-                }
-            })
+            var thread = new Thread(() => WriteToFifo(file, content))
             {
                 IsBackground = true,
                 Name = "ready fifo",
@@ -186,20 +185,83 @@ internal static class ReadyFile
             thread.Start();
             return;
         }
-        string temporary = $"{file}.{Environment.ProcessId}.tmp";
+        int slash = file.LastIndexOf('/');
+        string directory = slash < 0 ? "." : slash == 0 ? "/" : file[..slash];
+        string name = file[(slash + 1)..];
+        if (name.Length == 0 || name is "." or "..")
+            throw new BusException($"{file}: cannot create the readiness file: it names a directory", file);
+        int dirFd = Libc.Open(directory, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC);
+        if (dirFd < 0)
+            throw Failure(file, Errors.LastErrno);
         try
         {
-            File.WriteAllText(temporary, content);
-            File.Move(temporary, file, overwrite: true);
+            string temporary = ".bus-ready." + System.Security.Cryptography.RandomNumberGenerator.GetHexString(16, lowercase: true);
+            int fd = Libc.OpenAt(dirFd, temporary,
+                Libc.O_WRONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW | Libc.O_CLOEXEC,
+                0x1A4 /* 0644 */);
+            if (fd < 0)
+                throw Failure(file, Errors.LastErrno);
+            int errno = WriteAll(fd, content);
+            Libc.Close(fd);
+            if (errno == 0 && Libc.RenameAt2(dirFd, temporary, dirFd, name, 0) == 0)
+                return;
+            if (errno == 0) errno = Errors.LastErrno;
+            Libc.UnlinkAt(dirFd, temporary, 0);
+            throw Failure(file, errno);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        finally
         {
-            try { File.Delete(temporary); } catch (Exception) { }
-            throw new BusException($"{file}: cannot create the readiness file: {e.Message}", file);
+            Libc.Close(dirFd);
         }
     }
 
-    private static bool IsFifo(string file)
-        => Mono.Unix.Native.Syscall.stat(file, out Mono.Unix.Native.Stat stat) == 0
-           && (stat.st_mode & Mono.Unix.Native.FilePermissions.S_IFMT) == Mono.Unix.Native.FilePermissions.S_IFIFO;
+    private static unsafe void WriteToFifo(string file, byte[] content)
+    {
+        int fd = Libc.Open(file, Libc.O_WRONLY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC | Libc.O_NOCTTY);
+        if (fd < 0) return; // the FIFO went away; nothing to tell
+        try
+        {
+            // Whatever FILE is now, write only to a FIFO.
+            Libc.Statx status;
+            if (Libc.StatxCall(fd, "", Libc.AT_EMPTY_PATH, Libc.STATX_TYPE, &status) == 0
+                && (status.Mode & Libc.S_IFMT) == Libc.S_IFIFO)
+                WriteAll(fd, content);
+        }
+        finally
+        {
+            Libc.Close(fd);
+        }
+    }
+
+    /// <summary>Writes all of <paramref name="content"/>; returns 0 or the errno.</summary>
+    private static unsafe int WriteAll(int fd, byte[] content)
+    {
+        fixed (byte* p = content)
+        {
+            int written = 0;
+            while (written < content.Length)
+            {
+                nint n = Libc.Write(fd, p + written, (nuint)(content.Length - written));
+                if (n < 0)
+                {
+                    int errno = Errors.LastErrno;
+                    if (errno != Errors.EINTR) return errno;
+                    continue;
+                }
+                written += (int)n;
+            }
+        }
+        return 0;
+    }
+
+    private static BusException Failure(string file, int errno)
+        => new($"{file}: cannot create the readiness file: {Errors.Text(errno)}", file, errno);
+
+    /// <summary>FILE itself (not a symlink's target) is a FIFO.</summary>
+    private static unsafe bool IsFifo(string file)
+    {
+        Libc.Statx status;
+        return Libc.StatxCall(Libc.AT_FDCWD, file, Libc.AT_SYMLINK_NOFOLLOW, Libc.STATX_TYPE, &status) == 0
+               && (status.Mode & Libc.S_IFMT) == Libc.S_IFIFO;
+    }
 }

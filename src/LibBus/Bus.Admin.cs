@@ -1,4 +1,3 @@
-using Mono.Unix.Native;
 using static LibBus.Interop.Libc;
 
 namespace LibBus;
@@ -9,56 +8,47 @@ public sealed partial class Bus
 
     /// <summary>
     /// Removes the bus at <paramref name="path"/>: the semaphore array, the segment and
-    /// the key file. Attempts all three; parts already gone count as removed.
+    /// the key file. Both objects are checked first to be exactly a bus's and owned by the
+    /// key file's owner; then both are removed, and the key file last, only if both are
+    /// gone (never orphaning objects) and only while its name still is the file whose keys
+    /// were read. Parts already gone count as removed.
     /// </summary>
     /// <returns>What was removed.</returns>
     /// <exception cref="BusNotFoundException">No key file.</exception>
-    /// <exception cref="BusKeyFileCorruptException">The file is not a bus key file; it is left alone.</exception>
+    /// <exception cref="BusKeyFileCorruptException">A symlink, not a bus key file, or naming objects that are not a bus; nothing is removed.</exception>
+    /// <exception cref="BusAccessDeniedException">The objects cannot be read, or their owner is not the key file's; nothing is removed.</exception>
     /// <exception cref="BusRemovalException">Some part could not be removed; the rest was.</exception>
-    public static BusRemoval Remove(string path)
+    public static BusRemoval Remove(string path) => Remove(path, allowOwnerMismatch: false);
+
+    /// <summary>
+    /// As <see cref="Remove(string)"/>; <paramref name="allowOwnerMismatch"/> removes the bus even
+    /// if the key file's owner does not own both objects (which may mean the file names another
+    /// user's bus).
+    /// </summary>
+    public static BusRemoval Remove(string path, bool allowOwnerMismatch)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        BusKeys keys = BusFile.Read(path);
+        using KeyFile file = KeyFile.Open(path);
+        BusObjects objects = BusObjects.Find(path, file.Keys);
+        objects.RequireOwner(file, allowOwnerMismatch);
 
-        // Look both objects up in the shape of a bus first: a key file naming
-        // someone else's objects is not a bus, and nothing of it is removed.
-        int semid = SemGet(keys.SemaphoreKey, Semaphores.Count, 0);
-        int semErrno = semid < 0 ? Interop.Errors.LastErrno : 0;
-        int shmid = ShmGet(keys.SegmentKey, SharedSegmentHandle.Size, 0);
-        int shmErrno = shmid < 0 ? Interop.Errors.LastErrno : 0;
-        if (semErrno == Interop.Errors.EINVAL || shmErrno == Interop.Errors.EINVAL)
-        {
-            string what = semErrno == Interop.Errors.EINVAL ? "semaphore array" : "shared memory segment";
-            int key = semErrno == Interop.Errors.EINVAL ? keys.SemaphoreKey : keys.SegmentKey;
-            throw new BusKeyFileCorruptException(
-                $"{path}: not a bus: key {key} names a {what} of another shape (not made by bus); nothing was removed", path, Interop.Errors.EINVAL);
-        }
-
-        BusPartRemoval semaphores = RemovePart(semid, semErrno, id => SemCtl(id, 0, IPC_RMID));
+        BusPartRemoval semaphores = RemovePart(objects.SemaphoreId, id => SemCtl(id, 0, IPC_RMID));
         BusPartRemoval segment;
         unsafe
         {
-            segment = RemovePart(shmid, shmErrno, id => ShmCtl(id, IPC_RMID, null));
+            segment = RemovePart(objects.SegmentId, id => ShmCtl(id, IPC_RMID, null));
         }
-        BusPartRemoval keyFile = new(true, false, null);
-        if (Syscall.unlink(path) != 0)
-        {
-            Errno errno = Stdlib.GetLastError();
-            keyFile = FailedPart((int)errno, Stdlib.strerror(errno));
-        }
+        BusPartRemoval keyFile = semaphores.IsGone && segment.IsGone
+            ? file.Unlink()
+            : new BusPartRemoval(false, false, "kept, so that the objects left are not orphaned");
 
         var removal = new BusRemoval(path, semaphores, segment, keyFile);
         return removal.Succeeded ? removal : throw new BusRemovalException(removal);
     }
 
-    private static BusPartRemoval RemovePart(int id, int errno, Func<int, int> remove)
+    private static BusPartRemoval RemovePart(int id, Func<int, int> remove)
     {
-        if (id < 0)
-        {
-            return errno is Interop.Errors.ENOENT or Interop.Errors.EIDRM
-                ? new BusPartRemoval(false, true, null)
-                : FailedPart(errno, Interop.Errors.Text(errno));
-        }
+        if (id < 0) return new BusPartRemoval(false, true, null);
         if (remove(id) == 0) return new BusPartRemoval(true, false, null);
         int e = Interop.Errors.LastErrno;
         return e is Interop.Errors.EIDRM or Interop.Errors.EINVAL
@@ -74,15 +64,10 @@ public sealed partial class Bus
     public static BusInfo GetInfo(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        BusKeys keys = BusFile.Read(path);
-        int semid = LookUp(path, keys.SemaphoreKey, "semaphore array", isSemaphore: true, 0);
-        int shmid = LookUp(path, keys.SegmentKey, "shared memory segment", isSemaphore: false, 0);
-        SemidDs sem = StatSemaphores(path, semid);
-        ShmidDs shm = StatSegment(path, shmid);
-        if (Syscall.stat(path, out Stat stat) != 0)
-            throw FileError(path, "cannot stat the key file");
-        return new BusInfo(path, keys, sem.Perm.Mode & PermissionBits, shm.Perm.Mode & PermissionBits,
-            (int)stat.st_mode & PermissionBits, sem.Perm.Uid, sem.Perm.Gid);
+        BusKeys keys = BusFile.Read(path, out Interop.Libc.Statx status);
+        BusObjects objects = RequireBoth(path, keys, BusObjects.Find(path, keys));
+        return new BusInfo(path, keys, objects.Semaphores.Perm.Mode & PermissionBits, objects.Segment.Perm.Mode & PermissionBits,
+            status.Mode & PermissionBits, objects.Semaphores.Perm.Uid, objects.Semaphores.Perm.Gid);
     }
 
     /// <summary>
@@ -94,21 +79,49 @@ public sealed partial class Bus
     /// <param name="path">The key file.</param>
     /// <param name="mode">Permission bits, 0 to 0777.</param>
     /// <exception cref="BusAccessDeniedException">Only the owner (or root) may change the mode.</exception>
-    public static void ChangeMode(string path, int mode)
+    public static void ChangeMode(string path, int mode) => ChangeMode(path, mode, allowOwnerMismatch: false);
+
+    /// <summary>As <see cref="ChangeMode(string, int)"/>, optionally allowing a key file whose owner does not own the bus.</summary>
+    public static void ChangeMode(string path, int mode, bool allowOwnerMismatch)
+    {
+        CheckMode(mode);
+        ChangeMode(path, _ => mode, allowOwnerMismatch);
+    }
+
+    /// <summary>
+    /// Sets the permissions of a bus to <paramref name="change"/> of its current ones (the
+    /// semaphore array's permission bits), reading and changing the bus once: the key file is
+    /// opened once and never through a symlink, and all three parts change or none does.
+    /// </summary>
+    /// <returns>The mode set.</returns>
+    public static int ChangeMode(string path, Func<int, int> change, bool allowOwnerMismatch = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (mode is < 0 or > PermissionBits)
-            throw new ArgumentOutOfRangeException(nameof(mode), mode, $"{Convert.ToString(mode, 8)}: not a mode from 0 to 0777");
+        ArgumentNullException.ThrowIfNull(change);
+        using KeyFile file = KeyFile.Open(path);
+        BusObjects objects = RequireBoth(path, file.Keys, BusObjects.Find(path, file.Keys));
+        objects.RequireOwner(file, allowOwnerMismatch);
+        int mode = change(objects.Semaphores.Perm.Mode & PermissionBits);
+        CheckMode(mode);
         bool user = (mode & 0x1C0) != 0, group = (mode & 0x38) != 0, other = (mode & 0x7) != 0;
         int ipcMode = (user ? 0x180 : 0) | (group ? 0x30 : 0) | (other ? 0x6 : 0);
         int fileMode = (user ? 0x180 : 0) | (group ? 0x20 : 0) | (other ? 0x4 : 0);
-        ChangeIpcPermissions(path, perm =>
-        {
-            perm.Mode = (ushort)((perm.Mode & ~PermissionBits) | ipcMode);
-            return perm;
-        });
-        if (Syscall.chmod(path, (FilePermissions)fileMode) != 0)
-            throw FileError(path, "cannot change the key file's mode");
+        int oldFileMode = file.Mode;
+        ChangeAll(file, objects, "mode",
+            () => file.ChangeMode(fileMode),
+            () => file.ChangeMode(oldFileMode),
+            perm =>
+            {
+                perm.Mode = (ushort)((perm.Mode & ~PermissionBits) | ipcMode);
+                return perm;
+            });
+        return mode;
+    }
+
+    private static void CheckMode(int mode)
+    {
+        if (mode is < 0 or > PermissionBits)
+            throw new ArgumentOutOfRangeException(nameof(mode), mode, $"{Convert.ToString(mode, 8)}: not a mode from 0 to 0777");
     }
 
     /// <summary>
@@ -118,20 +131,31 @@ public sealed partial class Bus
     /// <param name="user">A user name or numeric id, or null.</param>
     /// <param name="group">A group name or numeric id, or null.</param>
     /// <exception cref="BusException">Unknown user or group (named in the message), or not permitted.</exception>
-    public static void ChangeOwner(string path, string? user, string? group)
+    public static void ChangeOwner(string path, string? user, string? group) => ChangeOwner(path, user, group, allowOwnerMismatch: false);
+
+    /// <summary>
+    /// As <see cref="ChangeOwner(string, string, string)"/>, optionally allowing a key file whose
+    /// owner does not own the bus. All three parts change or none does.
+    /// </summary>
+    public static void ChangeOwner(string path, string? user, string? group, bool allowOwnerMismatch)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         uint? uid = user is null ? null : ResolveUser(user);
         uint? gid = group is null ? null : ResolveGroup(group);
         if (uid is null && gid is null) return;
-        ChangeIpcPermissions(path, perm =>
-        {
-            if (uid is { } u) perm.Uid = u;
-            if (gid is { } g) perm.Gid = g;
-            return perm;
-        });
-        if (Syscall.chown(path, uid ?? unchecked((uint)-1), gid ?? unchecked((uint)-1)) != 0)
-            throw FileError(path, "cannot change the key file's owner");
+        using KeyFile file = KeyFile.Open(path);
+        BusObjects objects = RequireBoth(path, file.Keys, BusObjects.Find(path, file.Keys));
+        objects.RequireOwner(file, allowOwnerMismatch);
+        uint oldUid = file.Uid, oldGid = file.Gid;
+        ChangeAll(file, objects, "owner",
+            () => file.ChangeOwner(uid ?? uint.MaxValue, gid ?? uint.MaxValue),
+            () => file.ChangeOwner(oldUid, oldGid),
+            perm =>
+            {
+                if (uid is { } u) perm.Uid = u;
+                if (gid is { } g) perm.Gid = g;
+                return perm;
+            });
     }
 
     /// <summary>Looks up a user by name, or takes a numeric id as it is.</summary>
@@ -141,7 +165,7 @@ public sealed partial class Bus
         ArgumentException.ThrowIfNullOrEmpty(user);
         if (uint.TryParse(user, System.Globalization.NumberStyles.None, null, out uint id))
             return id != uint.MaxValue ? id : throw new BusException($"{user}: not a valid user id");
-        return Syscall.getpwnam(user)?.pw_uid ?? throw new BusException($"{user}: no such user");
+        return UserDatabase.TryGetUser(user, out uint uid, out _) ? uid : throw new BusException($"{user}: no such user");
     }
 
     /// <summary>Looks up a group by name, or takes a numeric id as it is.</summary>
@@ -151,48 +175,72 @@ public sealed partial class Bus
         ArgumentException.ThrowIfNullOrEmpty(group);
         if (uint.TryParse(group, System.Globalization.NumberStyles.None, null, out uint id))
             return id != uint.MaxValue ? id : throw new BusException($"{group}: not a valid group id");
-        return Syscall.getgrnam(group)?.gr_gid ?? throw new BusException($"{group}: no such group");
+        return UserDatabase.TryGetGroup(group, out uint gid) ? gid : throw new BusException($"{group}: no such group");
     }
 
-    /// <summary>Applies <paramref name="edit"/> to the <c>ipc_perm</c> of both IPC objects (IPC_STAT, then IPC_SET).</summary>
-    private static unsafe void ChangeIpcPermissions(string path, Func<IpcPerm, IpcPerm> edit)
+    /// <summary>The login group of a user given by name or numeric id (for <c>chown OWNER:</c>).</summary>
+    /// <exception cref="BusException">No such user.</exception>
+    public static uint ResolveLoginGroup(string user)
     {
-        BusKeys keys = BusFile.Read(path);
-        int semid = LookUp(path, keys.SemaphoreKey, "semaphore array", isSemaphore: true, 0);
-        int shmid = LookUp(path, keys.SegmentKey, "shared memory segment", isSemaphore: false, 0);
-
-        SemidDs sem = StatSemaphores(path, semid);
-        sem.Perm = edit(sem.Perm);
-        if (SemCtl(semid, 0, IPC_SET, &sem) != 0)
-            BusErrors.Throw(Interop.Errors.LastErrno, path, "changing the semaphore array's permissions");
-
-        ShmidDs shm = StatSegment(path, shmid);
-        shm.Perm = edit(shm.Perm);
-        if (ShmCtl(shmid, IPC_SET, &shm) != 0)
-            BusErrors.Throw(Interop.Errors.LastErrno, path, "changing the shared memory segment's permissions");
+        ArgumentException.ThrowIfNullOrEmpty(user);
+        bool found = uint.TryParse(user, System.Globalization.NumberStyles.None, null, out uint uid)
+            ? UserDatabase.TryGetUser(uid, out uint gid)
+            : UserDatabase.TryGetUser(user, out _, out gid);
+        return found ? gid : throw new BusException($"{user}: no such user (needed for the login group in '{user}:')");
     }
 
-    private static unsafe SemidDs StatSemaphores(string path, int semid)
+    /// <summary>
+    /// Changes the key file (<paramref name="changeFile"/>), then the segment, then the
+    /// semaphore array (<paramref name="edit"/> of each one's <c>ipc_perm</c>, IPC_SET), and
+    /// undoes what was done if a later step fails, so that a failure changes nothing. The key
+    /// file goes first because it is what refuses the usual failures: a read-only file
+    /// system, or a user who is not root giving a bus away.
+    /// </summary>
+    private static unsafe void ChangeAll(KeyFile file, BusObjects objects, string what,
+        Func<int> changeFile, Func<int> undoFile, Func<IpcPerm, IpcPerm> edit)
     {
-        SemidDs ds;
-        if (SemCtl(semid, 0, IPC_STAT, &ds) != 0)
-            BusErrors.Throw(Interop.Errors.LastErrno, path, "reading the semaphore array's permissions");
-        return ds;
+        string path = file.Path;
+        int errno = changeFile();
+        if (errno != 0)
+            throw FileError(path, errno, $"cannot change the key file's {what}");
+
+        ShmidDs oldShm = objects.Segment, newShm = oldShm;
+        newShm.Perm = edit(oldShm.Perm);
+        if (ShmCtl(objects.SegmentId, IPC_SET, &newShm) != 0)
+        {
+            errno = Interop.Errors.LastErrno;
+            string undone = Undo(undoFile);
+            throw BusErrors.FromErrno(errno, path, $"changing the shared memory segment's {what}; {undone}");
+        }
+
+        SemidDs oldSem = objects.Semaphores, newSem = oldSem;
+        newSem.Perm = edit(oldSem.Perm);
+        if (SemCtl(objects.SemaphoreId, 0, IPC_SET, &newSem) != 0)
+        {
+            errno = Interop.Errors.LastErrno;
+            string undone = ShmCtl(objects.SegmentId, IPC_SET, &oldShm) == 0
+                ? Undo(undoFile)
+                : $"could not undo the change to the shared memory segment: {Interop.Errors.Text(Interop.Errors.LastErrno)}";
+            throw BusErrors.FromErrno(errno, path, $"changing the semaphore array's {what}; {undone}");
+        }
     }
 
-    private static unsafe ShmidDs StatSegment(string path, int shmid)
+    private static string Undo(Func<int> undoFile)
     {
-        ShmidDs ds;
-        if (ShmCtl(shmid, IPC_STAT, &ds) != 0)
-            BusErrors.Throw(Interop.Errors.LastErrno, path, "reading the shared memory segment's permissions");
-        return ds;
+        int errno = undoFile();
+        return errno == 0 ? "nothing was changed" : $"could not undo the change to the key file: {Interop.Errors.Text(errno)}";
     }
 
-    private static BusException FileError(string path, string what)
+    /// <summary>Both objects must exist for chmod, chown and GetInfo.</summary>
+    private static BusObjects RequireBoth(string path, BusKeys keys, BusObjects objects)
     {
-        Errno errno = Stdlib.GetLastError();
-        return errno is Errno.EPERM or Errno.EACCES
-            ? new BusAccessDeniedException($"{path}: {what}: {Stdlib.strerror(errno)}", path, (int)errno)
-            : new BusException($"{path}: {what}: {Stdlib.strerror(errno)}", path, (int)errno);
+        if (objects.SemaphoreId < 0) throw BusErrors.Gone(path, "semaphore array", keys.SemaphoreKey);
+        if (objects.SegmentId < 0) throw BusErrors.Gone(path, "shared memory segment", keys.SegmentKey);
+        return objects;
     }
+
+    private static BusException FileError(string path, int errno, string what)
+        => errno is Interop.Errors.EPERM or Interop.Errors.EACCES
+            ? new BusAccessDeniedException($"{path}: {what}: {Interop.Errors.Text(errno)}; nothing was changed", path, errno)
+            : new BusException($"{path}: {what}: {Interop.Errors.Text(errno)}; nothing was changed", path, errno);
 }

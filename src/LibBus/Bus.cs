@@ -67,6 +67,7 @@ public sealed partial class Bus : IDisposable
         bool readOnly = access == BusAccess.Listen;
         int semid = LookUp(path, keys.SemaphoreKey, "semaphore array", isSemaphore: true, OwnerReadWrite);
         int shmid = LookUp(path, keys.SegmentKey, "shared memory segment", isSemaphore: false, readOnly ? OwnerRead : OwnerReadWrite);
+        BusObjects.RequireShape(path, keys, semid, shmid);
         SharedSegmentHandle segment = SharedSegmentHandle.Attach(shmid, readOnly)
             ?? throw OpenError(Interop.Errors.LastErrno, path, "shared memory segment", keys.SegmentKey);
         return new Bus(path, keys, access, semid, shmid, segment);
@@ -165,8 +166,11 @@ public sealed partial class Bus : IDisposable
         }
     }
 
-    private static bool PathExists(string path)
-        => Mono.Unix.Native.Syscall.lstat(path, out _) == 0;
+    private static unsafe bool PathExists(string path)
+    {
+        Interop.Libc.Statx status;
+        return StatxCall(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, 0, &status) == 0;
+    }
 
     private static string UseExisting(string path, bool exclusive)
     {

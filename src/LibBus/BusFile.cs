@@ -1,5 +1,5 @@
+using System.Security.Cryptography;
 using System.Text;
-using Mono.Unix.Native;
 
 namespace LibBus;
 
@@ -23,7 +23,10 @@ internal static class BusFile
     /// start with two lines of positive decimal, and never blocks on a FIFO.
     /// </summary>
     /// <remarks>Plain libc calls: this is on the path of every <c>bus broadcast</c>.</remarks>
-    internal static unsafe BusKeys Read(string path)
+    internal static BusKeys Read(string path) => Read(path, out _);
+
+    /// <summary>As <see cref="Read(string)"/>, also giving the key file's status (of the descriptor read).</summary>
+    internal static BusKeys Read(string path, out Interop.Libc.Statx status)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         int fd = Interop.Libc.Open(path, Interop.Libc.O_RDONLY | Interop.Libc.O_NONBLOCK | Interop.Libc.O_CLOEXEC | Interop.Libc.O_NOCTTY);
@@ -31,36 +34,48 @@ internal static class BusFile
             throw OpenError(path, Interop.Errors.LastErrno);
         try
         {
-            Interop.Libc.Statx status;
-            if (Interop.Libc.StatxCall(fd, "", Interop.Libc.AT_EMPTY_PATH, Interop.Libc.STATX_TYPE, &status) != 0)
-            {
-                int errno = Interop.Errors.LastErrno;
-                throw new BusException($"{path}: {Interop.Errors.Text(errno)}", path, errno);
-            }
-            int type = status.Mode & Interop.Libc.S_IFMT;
-            if (type != Interop.Libc.S_IFREG)
-                throw new BusKeyFileCorruptException($"{path}: not a bus key file: {Describe(type)}, not a regular file", path);
-
-            byte* buffer = stackalloc byte[ReadLimit];
-            int length = 0;
-            while (length < ReadLimit)
-            {
-                nint n = Interop.Libc.Read(fd, buffer + length, (nuint)(ReadLimit - length));
-                if (n < 0)
-                {
-                    int errno = Interop.Errors.LastErrno;
-                    if (errno == Interop.Errors.EINTR) continue;
-                    throw new BusException($"{path}: cannot read: {Interop.Errors.Text(errno)}", path, errno);
-                }
-                if (n == 0) break;
-                length += (int)n;
-            }
-            return Parse(path, new ReadOnlySpan<byte>(buffer, length));
+            return ReadFrom(path, fd, out status);
         }
         finally
         {
             Interop.Libc.Close(fd);
         }
+    }
+
+    /// <summary>
+    /// Reads the keys from the open descriptor <paramref name="fd"/> of the key file
+    /// <paramref name="path"/> (for messages), which must be a regular file.
+    /// </summary>
+    internal static unsafe BusKeys ReadFrom(string path, int fd, out Interop.Libc.Statx status)
+    {
+        Interop.Libc.Statx result;
+        const uint mask = Interop.Libc.STATX_TYPE | Interop.Libc.STATX_MODE | Interop.Libc.STATX_UID
+                          | Interop.Libc.STATX_GID | Interop.Libc.STATX_INO;
+        if (Interop.Libc.StatxCall(fd, "", Interop.Libc.AT_EMPTY_PATH, mask, &result) != 0)
+        {
+            int errno = Interop.Errors.LastErrno;
+            throw new BusException($"{path}: {Interop.Errors.Text(errno)}", path, errno);
+        }
+        status = result;
+        int type = result.Mode & Interop.Libc.S_IFMT;
+        if (type != Interop.Libc.S_IFREG)
+            throw new BusKeyFileCorruptException($"{path}: not a bus key file: {Describe(type)}, not a regular file", path);
+
+        byte* buffer = stackalloc byte[ReadLimit];
+        int length = 0;
+        while (length < ReadLimit)
+        {
+            nint n = Interop.Libc.Read(fd, buffer + length, (nuint)(ReadLimit - length));
+            if (n < 0)
+            {
+                int errno = Interop.Errors.LastErrno;
+                if (errno == Interop.Errors.EINTR) continue;
+                throw new BusException($"{path}: cannot read: {Interop.Errors.Text(errno)}", path, errno);
+            }
+            if (n == 0) break;
+            length += (int)n;
+        }
+        return Parse(path, new ReadOnlySpan<byte>(buffer, length));
     }
 
     /// <summary>Parses key file contents; <paramref name="path"/> is for messages only.</summary>
@@ -116,7 +131,7 @@ internal static class BusFile
         _ => "a special file",
     };
 
-    private static BusException OpenError(string path, int errno) => errno switch
+    internal static BusException OpenError(string path, int errno) => errno switch
     {
         Interop.Errors.ENOENT => new BusNotFoundException($"{path}: no such bus (the key file does not exist)", path, errno),
         Interop.Errors.ENOTDIR => new BusNotFoundException($"{path}: no such bus (a parent is not a directory)", path, errno),
@@ -125,47 +140,147 @@ internal static class BusFile
     };
 
     /// <summary>
-    /// Creates the key file with <c>O_EXCL</c> (never following a symlink) and mode
-    /// 0600, and writes <paramref name="keys"/>. Returns false if the path exists.
+    /// Publishes a key file holding <paramref name="keys"/> at <paramref name="path"/>, whole
+    /// and at once: the text is written to a new file that has no name yet (<c>O_TMPFILE</c>) or a
+    /// private temporary name (<c>O_CREAT|O_EXCL|O_NOFOLLOW</c>), mode 0600, which is then
+    /// linked into place. <c>link</c> never replaces a file nor follows a symlink, so no reader
+    /// ever sees a partly written key file, and the path is created exclusively. Returns false if
+    /// the path exists.
     /// </summary>
-    internal static bool TryCreate(string path, BusKeys keys)
+    internal static unsafe bool TryCreate(string path, BusKeys keys)
     {
-        int fd = Syscall.open(path, OpenFlags.O_WRONLY | OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_NOFOLLOW | OpenFlags.O_CLOEXEC,
-            FilePermissions.S_IRUSR | FilePermissions.S_IWUSR);
-        if (fd < 0)
-        {
-            Errno errno = Stdlib.GetLastError();
-            if (errno == Errno.EEXIST) return false;
-            throw errno switch
-            {
-                Errno.ENOENT or Errno.ENOTDIR => new BusNotFoundException($"{path}: cannot create the key file: the directory does not exist", path, (int)errno),
-                Errno.EACCES or Errno.EPERM => new BusAccessDeniedException($"{path}: permission denied creating the key file", path, (int)errno),
-                _ => new BusException($"{path}: cannot create the key file: {Stdlib.strerror(errno)}", path, (int)errno),
-            };
-        }
-        bool written = false;
+        (string directory, string name) = SplitPath(path);
+        int dirFd = Interop.Libc.Open(directory, Interop.Libc.O_PATH | Interop.Libc.O_DIRECTORY | Interop.Libc.O_CLOEXEC);
+        if (dirFd < 0)
+            throw CreateError(path, Interop.Errors.LastErrno);
         try
         {
             byte[] text = Encoding.ASCII.GetBytes(keys.ToString());
-            long n;
-            unsafe
+            int fd = Interop.Libc.OpenAt(dirFd, ".", Interop.Libc.O_TMPFILE | Interop.Libc.O_WRONLY | Interop.Libc.O_CLOEXEC, OwnerReadWrite);
+            if (fd >= 0)
             {
-                fixed (byte* p = text)
-                    n = Syscall.write(fd, p, (ulong)text.Length);
+                try
+                {
+                    WriteAll(path, fd, text);
+                    // Linking an O_TMPFILE file by its /proc name needs no privilege (open(2)).
+                    if (Interop.Libc.LinkAt(Interop.Libc.AT_FDCWD, $"/proc/self/fd/{fd}", dirFd, name, Interop.Libc.AT_SYMLINK_FOLLOW) == 0)
+                        return true;
+                    if (Interop.Errors.LastErrno == Interop.Errors.EEXIST)
+                        return false;
+                    // No /proc, or the like: fall back to a named temporary file.
+                }
+                finally
+                {
+                    Interop.Libc.Close(fd);
+                }
             }
-            string? writeError = n == text.Length ? null : n < 0 ? Stdlib.strerror(Stdlib.GetLastError()) : "short write";
-            int closed = Syscall.close(fd);
-            fd = -1;
-            string? error = writeError ?? (closed != 0 ? Stdlib.strerror(Stdlib.GetLastError()) : null);
-            if (error is not null)
-                throw new BusException($"{path}: cannot write the key file: {error}", path);
-            written = true;
-            return true;
+            else
+            {
+                int errno = Interop.Errors.LastErrno;
+                // The file system or the kernel has no O_TMPFILE: fall back.
+                if (errno is not (Interop.Errors.EOPNOTSUPP or Interop.Errors.EISDIR or Interop.Errors.EINVAL))
+                    throw CreateError(path, errno);
+            }
+            return TryCreateThroughTemporaryName(path, dirFd, name, text);
         }
         finally
         {
-            if (fd >= 0) Syscall.close(fd);
-            if (!written) Syscall.unlink(path);
+            Interop.Libc.Close(dirFd);
         }
+    }
+
+    private static bool TryCreateThroughTemporaryName(string path, int dirFd, string name, byte[] text)
+    {
+        string temporary;
+        int fd;
+        do
+        {
+            temporary = ".bus-create." + RandomNumberGenerator.GetHexString(16, lowercase: true);
+            fd = Interop.Libc.OpenAt(dirFd, temporary,
+                Interop.Libc.O_WRONLY | Interop.Libc.O_CREAT | Interop.Libc.O_EXCL | Interop.Libc.O_NOFOLLOW | Interop.Libc.O_CLOEXEC,
+                OwnerReadWrite);
+        }
+        while (fd < 0 && Interop.Errors.LastErrno == Interop.Errors.EEXIST);
+        if (fd < 0)
+            throw CreateError(path, Interop.Errors.LastErrno);
+        try
+        {
+            try
+            {
+                WriteAll(path, fd, text);
+            }
+            finally
+            {
+                Interop.Libc.Close(fd);
+            }
+            if (Interop.Libc.LinkAt(dirFd, temporary, dirFd, name, 0) == 0)
+                return true;
+            int errno = Interop.Errors.LastErrno;
+            return errno == Interop.Errors.EEXIST ? false : throw CreateError(path, errno);
+        }
+        finally
+        {
+            Interop.Libc.UnlinkAt(dirFd, temporary, 0);
+        }
+    }
+
+    private const uint OwnerReadWrite = 0x180; // 0600
+
+    private static unsafe void WriteAll(string path, int fd, byte[] text)
+    {
+        fixed (byte* p = text)
+        {
+            int written = 0;
+            while (written < text.Length)
+            {
+                nint n = Interop.Libc.Write(fd, p + written, (nuint)(text.Length - written));
+                if (n < 0)
+                {
+                    int errno = Interop.Errors.LastErrno;
+                    if (errno == Interop.Errors.EINTR) continue;
+                    throw new BusException($"{path}: cannot write the key file: {Interop.Errors.Text(errno)}", path, errno);
+                }
+                written += (int)n;
+            }
+        }
+    }
+
+    private static BusException CreateError(string path, int errno) => errno switch
+    {
+        Interop.Errors.ENOENT or Interop.Errors.ENOTDIR => new BusNotFoundException($"{path}: cannot create the key file: the directory does not exist", path, errno),
+        Interop.Errors.EACCES or Interop.Errors.EPERM => new BusAccessDeniedException($"{path}: permission denied creating the key file", path, errno),
+        _ => new BusException($"{path}: cannot create the key file: {Interop.Errors.Text(errno)}", path, errno),
+    };
+
+    /// <summary>
+    /// The directory part and the last component of <paramref name="path"/>; the last
+    /// component must name a file (not empty, <c>.</c> or <c>..</c>).
+    /// </summary>
+    internal static (string Directory, string Name) SplitPath(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        int slash = path.LastIndexOf('/');
+        string directory = slash < 0 ? "." : slash == 0 ? "/" : path[..slash];
+        string name = path[(slash + 1)..];
+        if (name.Length == 0 || name is "." or "..")
+            throw new BusKeyFileCorruptException($"{path}: not a bus key file: a directory, not a regular file", path, Interop.Errors.EISDIR);
+        return (directory, name);
+    }
+
+    /// <summary>
+    /// Opens <paramref name="directory"/> (symlinks in it are followed: the caller named it) as an
+    /// <c>O_PATH</c> descriptor, which needs only search permission, for the <c>*at</c> calls.
+    /// </summary>
+    internal static int OpenDirectory(string path, string directory)
+    {
+        int fd = Interop.Libc.Open(directory, Interop.Libc.O_PATH | Interop.Libc.O_DIRECTORY | Interop.Libc.O_CLOEXEC);
+        if (fd >= 0) return fd;
+        int errno = Interop.Errors.LastErrno;
+        throw errno switch
+        {
+            Interop.Errors.ENOENT or Interop.Errors.ENOTDIR => new BusNotFoundException($"{path}: no such bus (the directory does not exist)", path, errno),
+            Interop.Errors.EACCES or Interop.Errors.EPERM => new BusAccessDeniedException($"{path}: permission denied reaching the directory", path, errno),
+            _ => new BusException($"{path}: cannot open the directory: {Interop.Errors.Text(errno)}", path, errno),
+        };
     }
 }

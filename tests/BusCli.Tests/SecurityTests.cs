@@ -26,12 +26,12 @@ public sealed class SecurityTests : IDisposable
     }
 
     [Fact]
-    public void Create_makes_the_key_file_with_O_EXCL_without_following_symlinks_and_the_objects_with_IPC_EXCL_0600()
+    public void Create_publishes_a_whole_0600_key_file_with_link_never_opening_its_name_and_makes_the_objects_with_IPC_EXCL_0600()
     {
         if (!HaveStrace) return; // .ci/run installs strace
         string bus = _sandbox.PathFor("bus");
         string trace = _sandbox.PathFor("trace");
-        using (CliProcess p = _sandbox.Shell($"exec strace -f -qq -o {Nobody.Quote(trace)} -e trace=open,openat,semget,shmget \"$BUS\" create {Nobody.Quote(bus)}"))
+        using (CliProcess p = _sandbox.Shell($"exec strace -f -qq -o {Nobody.Quote(trace)} -e trace=open,openat,linkat,link,write,semget,shmget \"$BUS\" create {Nobody.Quote(bus)}"))
         {
             p.Stdin.Close();
             RunResult r = p.WaitForExit(TimeSpan.FromSeconds(60));
@@ -39,11 +39,20 @@ public sealed class SecurityTests : IDisposable
         }
         _sandbox.RememberKeys(bus);
         string[] lines = File.ReadAllLines(trace);
-        string[] opens = lines.Where(l => l.Contains($"\"{bus}\"", StringComparison.Ordinal) && l.Contains("O_CREAT", StringComparison.Ordinal)).ToArray();
-        Assert.True(opens.Length == 1, string.Join('\n', lines.Where(l => l.Contains(bus, StringComparison.Ordinal))));
-        Assert.Contains("O_EXCL", opens[0]);
-        Assert.Contains("O_NOFOLLOW", opens[0]);
-        Assert.Matches(@"\b0600\)", opens[0]);
+        // The key file's name is never opened: it appears, complete, through linkat (which neither
+        // replaces a file nor follows a symlink: the exclusive create).
+        Assert.DoesNotContain(lines, l => l.Contains("open", StringComparison.Ordinal) && l.Contains($"\"{bus}\"", StringComparison.Ordinal));
+        string[] links = lines.Where(l => l.Contains("linkat(", StringComparison.Ordinal) && l.Contains("\"bus\"", StringComparison.Ordinal)).ToArray();
+        Assert.True(links.Length == 1, string.Join('\n', lines.Where(l => l.Contains("link", StringComparison.Ordinal))));
+        Assert.Contains("= 0", links[0]);
+        // The text was written to a file that had no name (O_TMPFILE) or a private one (O_EXCL|O_NOFOLLOW), mode 0600.
+        string[] creates = lines.Where(l => Regex.IsMatch(l, @"openat\(.*(O_TMPFILE|O_CREAT)")).ToArray();
+        Assert.True(creates.Length >= 1, string.Join('\n', lines));
+        Assert.All(creates, l =>
+        {
+            Assert.True(l.Contains("O_TMPFILE", StringComparison.Ordinal) || l.Contains("O_EXCL", StringComparison.Ordinal) && l.Contains("O_NOFOLLOW", StringComparison.Ordinal), l);
+            Assert.Matches(@"\b0600\)", l);
+        });
 
         string[] gets = lines.Where(l => Regex.IsMatch(l, @"\b(semget|shmget)\(")).ToArray();
         Assert.Contains(gets, l => l.Contains("semget(", StringComparison.Ordinal) && l.Contains("IPC_CREAT|IPC_EXCL|0600", StringComparison.Ordinal));

@@ -59,6 +59,10 @@ public sealed class NativeLayoutTests : IDisposable
         ("sizeof(struct semid_ds)", "sizeof(struct semid_ds)", Marshal.SizeOf<SemidDs>()),
         ("Unsafe.SizeOf<SemidDs> = sizeof(struct semid_ds)", "sizeof(struct semid_ds)", Unsafe.SizeOf<SemidDs>()),
         ("offsetof(struct semid_ds, sem_perm)", "offsetof(struct semid_ds, sem_perm)", Offset<SemidDs>(nameof(SemidDs.Perm))),
+        ("offsetof(struct semid_ds, sem_otime)", "offsetof(struct semid_ds, sem_otime)", Offset<SemidDs>(nameof(SemidDs.OTime))),
+        ("offsetof(struct semid_ds, sem_ctime)", "offsetof(struct semid_ds, sem_ctime)", Offset<SemidDs>(nameof(SemidDs.CTime))),
+        ("offsetof(struct semid_ds, sem_nsems)", "offsetof(struct semid_ds, sem_nsems)", Offset<SemidDs>(nameof(SemidDs.NSems))),
+        ("sizeof(semid_ds.sem_nsems)", "sizeof(((struct semid_ds *)0)->sem_nsems)", Marshal.SizeOf<nuint>()),
 
         ("sizeof(struct shmid_ds)", "sizeof(struct shmid_ds)", Marshal.SizeOf<ShmidDs>()),
         ("Unsafe.SizeOf<ShmidDs> = sizeof(struct shmid_ds)", "sizeof(struct shmid_ds)", Unsafe.SizeOf<ShmidDs>()),
@@ -69,6 +73,20 @@ public sealed class NativeLayoutTests : IDisposable
         ("sizeof(struct statx)", "sizeof(struct statx)", Marshal.SizeOf<Statx>()),
         ("offsetof(struct statx, stx_mode)", "offsetof(struct statx, stx_mode)", Offset<Statx>(nameof(Statx.Mode))),
         ("sizeof(statx.stx_mode)", "sizeof(((struct statx *)0)->stx_mode)", sizeof(ushort)),
+        ("offsetof(struct statx, stx_uid)", "offsetof(struct statx, stx_uid)", Offset<Statx>(nameof(Statx.Uid))),
+        ("offsetof(struct statx, stx_gid)", "offsetof(struct statx, stx_gid)", Offset<Statx>(nameof(Statx.Gid))),
+        ("offsetof(struct statx, stx_ino)", "offsetof(struct statx, stx_ino)", Offset<Statx>(nameof(Statx.Ino))),
+        ("offsetof(struct statx, stx_dev_major)", "offsetof(struct statx, stx_dev_major)", Offset<Statx>(nameof(Statx.DevMajor))),
+        ("offsetof(struct statx, stx_dev_minor)", "offsetof(struct statx, stx_dev_minor)", Offset<Statx>(nameof(Statx.DevMinor))),
+        ("sizeof(struct statx_timestamp)", "sizeof(struct statx_timestamp)", Marshal.SizeOf<StatxTimestamp>()),
+
+        ("sizeof(struct passwd)", "sizeof(struct passwd)", Marshal.SizeOf<Passwd>()),
+        ("offsetof(struct passwd, pw_uid)", "offsetof(struct passwd, pw_uid)", Offset<Passwd>(nameof(Passwd.Uid))),
+        ("offsetof(struct passwd, pw_gid)", "offsetof(struct passwd, pw_gid)", Offset<Passwd>(nameof(Passwd.Gid))),
+        ("offsetof(struct passwd, pw_shell)", "offsetof(struct passwd, pw_shell)", Offset<Passwd>(nameof(Passwd.Shell))),
+        ("sizeof(struct group)", "sizeof(struct group)", Marshal.SizeOf<Group>()),
+        ("offsetof(struct group, gr_gid)", "offsetof(struct group, gr_gid)", Offset<Group>(nameof(Group.Gid))),
+        ("offsetof(struct group, gr_mem)", "offsetof(struct group, gr_mem)", Offset<Group>(nameof(Group.Members))),
 
         ("sizeof(key_t)", "sizeof(key_t)", sizeof(int)),
         ("sizeof(size_t) (shmget size, semop nsops)", "sizeof(size_t)", Marshal.SizeOf<nuint>()),
@@ -110,6 +128,8 @@ public sealed class NativeLayoutTests : IDisposable
             #include <fcntl.h>
             #include <unistd.h>
             #include <sys/stat.h>
+            #include <pwd.h>
+            #include <grp.h>
 
             static long ModeLow16Offset(void)
             {

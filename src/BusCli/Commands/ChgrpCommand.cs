@@ -10,6 +10,7 @@ internal static class ChgrpCommand
     {
         var group = new Argument<string>("GROUP") { Description = "The new group, by name or number." };
         var path = new Argument<string>("PATH") { Description = "The bus's key file." };
+        var allowOwnerMismatch = AdminOptions.AllowOwnerMismatch();
         group.Validators.Add(arg =>
         {
             string value = arg.Tokens[0].Value;
@@ -19,18 +20,19 @@ internal static class ChgrpCommand
             "Change the group of a bus's key file, semaphore array and shared memory segment. " +
             "Exit status: 0 changed, 1 failure (unknown group, not permitted), 2 bad command line.")
         {
+            allowOwnerMismatch,
             group,
             path,
         };
-        command.SetAction(result => Run(stdout, stderr, result.GetValue(group)!, result.GetValue(path)!));
+        command.SetAction(result => Run(stdout, stderr, result.GetValue(group)!, result.GetValue(path)!, result.GetValue(allowOwnerMismatch)));
         return command;
     }
 
-    public static int Run(TextWriter stdout, TextWriter stderr, string group, string path)
+    public static int Run(TextWriter stdout, TextWriter stderr, string group, string path, bool allowOwnerMismatch = false)
     {
         try
         {
-            Bus.ChangeOwner(path, null, group);
+            Bus.ChangeOwner(path, null, group, allowOwnerMismatch);
             return ExitCodes.Success;
         }
         catch (Exception e)

@@ -21,24 +21,26 @@ internal static class ChmodCommand
             },
         };
         var path = new Argument<string>("PATH") { Description = "The bus's key file." };
+        var allowOwnerMismatch = AdminOptions.AllowOwnerMismatch();
         var command = new Command("chmod",
             "Change who may use a bus. A class with access may listen and broadcast; the key file gets read " +
             "permission for those classes and write permission for the owner only. " +
             "Exit status: 0 changed, 1 failure, 2 bad command line.")
         {
+            allowOwnerMismatch,
             mode,
             path,
         };
-        command.SetAction(result => Run(stdout, stderr, result.GetValue(mode)!, result.GetValue(path)!));
+        command.SetAction(result => Run(stdout, stderr, result.GetValue(mode)!, result.GetValue(path)!, result.GetValue(allowOwnerMismatch)));
         return command;
     }
 
-    public static int Run(TextWriter stdout, TextWriter stderr, ModeChange mode, string path)
+    public static int Run(TextWriter stdout, TextWriter stderr, ModeChange mode, string path, bool allowOwnerMismatch = false)
     {
         try
         {
-            int current = Bus.GetInfo(path).Mode;
-            Bus.ChangeMode(path, mode.Apply(current));
+            // One call: the bus is read and changed through one open key file.
+            Bus.ChangeMode(path, mode.Apply, allowOwnerMismatch);
             return ExitCodes.Success;
         }
         catch (Exception e)

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using LibBus;
-using Mono.Unix.Native;
 
 namespace BusCli.Commands;
 
@@ -24,14 +23,16 @@ internal static class ChownCommand
             },
         };
         var path = new Argument<string>("PATH") { Description = "The bus's key file." };
+        var allowOwnerMismatch = AdminOptions.AllowOwnerMismatch();
         var command = new Command("chown",
             "Change the owner (and group) of a bus's key file, semaphore array and shared memory segment. " +
             "Exit status: 0 changed, 1 failure (unknown user or group, not permitted), 2 bad command line.")
         {
+            allowOwnerMismatch,
             owner,
             path,
         };
-        command.SetAction(result => Run(stdout, stderr, result.GetValue(owner)!, result.GetValue(path)!));
+        command.SetAction(result => Run(stdout, stderr, result.GetValue(owner)!, result.GetValue(path)!, result.GetValue(allowOwnerMismatch)));
         return command;
     }
 
@@ -51,14 +52,14 @@ internal static class ChownCommand
         return true;
     }
 
-    public static int Run(TextWriter stdout, TextWriter stderr, Ownership ownership, string path)
+    public static int Run(TextWriter stdout, TextWriter stderr, Ownership ownership, string path, bool allowOwnerMismatch = false)
     {
         try
         {
             string? group = ownership.Group;
             if (ownership.LoginGroup && ownership.User is { } user)
                 group = LoginGroupOf(user);
-            Bus.ChangeOwner(path, ownership.User, group);
+            Bus.ChangeOwner(path, ownership.User, group, allowOwnerMismatch);
             return ExitCodes.Success;
         }
         catch (Exception e)
@@ -68,12 +69,5 @@ internal static class ChownCommand
     }
 
     private static string LoginGroupOf(string user)
-    {
-        Passwd? entry = uint.TryParse(user, System.Globalization.NumberStyles.None, null, out uint uid)
-            ? Syscall.getpwuid(uid)
-            : Syscall.getpwnam(user);
-        return entry is null
-            ? throw new BusException($"{user}: no such user (needed for the login group in '{user}:')")
-            : entry.pw_gid.ToString(System.Globalization.CultureInfo.InvariantCulture);
-    }
+        => Bus.ResolveLoginGroup(user).ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

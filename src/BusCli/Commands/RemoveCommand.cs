@@ -9,22 +9,25 @@ internal static class RemoveCommand
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var path = new Argument<string>("PATH") { Description = "The bus's key file." };
+        var allowOwnerMismatch = AdminOptions.AllowOwnerMismatch();
         var command = new Command("remove",
             "Remove a bus: its semaphore array, its shared memory segment and its key file. " +
-            "All three are attempted; an error line says what could not be removed. " +
+            "Nothing is removed unless both objects are exactly a bus's and owned by the key file's owner; " +
+            "the key file is removed last, and only once both objects are gone. An error line says what could not be removed. " +
             "Exit status: 0 removed, 1 failure, 2 bad command line.")
         {
+            allowOwnerMismatch,
             path,
         };
-        command.SetAction(result => Run(stdout, stderr, result.GetValue(path)!));
+        command.SetAction(result => Run(stdout, stderr, result.GetValue(path)!, result.GetValue(allowOwnerMismatch)));
         return command;
     }
 
-    public static int Run(TextWriter stdout, TextWriter stderr, string path)
+    public static int Run(TextWriter stdout, TextWriter stderr, string path, bool allowOwnerMismatch = false)
     {
         try
         {
-            Bus.Remove(path);
+            Bus.Remove(path, allowOwnerMismatch);
             return ExitCodes.Success;
         }
         catch (BusRemovalException e)

@@ -11,6 +11,11 @@ internal static partial class Interop
         internal struct SemidDs
         {
             internal IpcPerm Perm;
+            internal long OTime;
+            private ulong _otimeHigh;
+            internal long CTime;
+            private ulong _ctimeHigh;
+            internal nuint NSems;
         }
 
         // semctl is variadic in C; each command gets one exact overload for the

@@ -1,0 +1,130 @@
+using static LibBus.Interop.Libc;
+
+namespace LibBus;
+
+/// <summary>
+/// The two IPC objects a key file names, each looked up by key, read with
+/// <c>IPC_STAT</c> and checked to be exactly what a bus is made of: an array of exactly
+/// <see cref="Semaphores.Count"/> semaphores and a segment of exactly
+/// <see cref="SharedSegmentHandle.Size"/> bytes. Anything else is not a bus, and no verb
+/// touches it. Later calls act on the identifiers read here, never on the keys again: an
+/// identifier is not reused for a new object at once, so a call on it reaches this object
+/// or fails.
+/// </summary>
+internal readonly struct BusObjects
+{
+    /// <summary>The semaphore array's identifier, or -1 if it does not exist.</summary>
+    public int SemaphoreId { get; private init; }
+
+    /// <summary>The segment's identifier, or -1 if it does not exist.</summary>
+    public int SegmentId { get; private init; }
+
+    /// <summary>The semaphore array's status (valid when <see cref="SemaphoreId"/> is not -1).</summary>
+    public SemidDs Semaphores { get; private init; }
+
+    /// <summary>The segment's status (valid when <see cref="SegmentId"/> is not -1).</summary>
+    public ShmidDs Segment { get; private init; }
+
+    /// <summary>Both objects exist.</summary>
+    public bool BothExist => SemaphoreId >= 0 && SegmentId >= 0;
+
+    /// <summary>Neither object exists.</summary>
+    public bool NoneExists => SemaphoreId < 0 && SegmentId < 0;
+
+    /// <summary>Looks up and checks the objects <paramref name="keys"/> name; a missing one gets the id -1.</summary>
+    /// <exception cref="BusKeyFileCorruptException">An object of another shape: not a bus.</exception>
+    /// <exception cref="BusAccessDeniedException">An object the caller may not read.</exception>
+    public static unsafe BusObjects Find(string path, BusKeys keys)
+    {
+        int semid = Get(path, keys.SemaphoreKey, "semaphore array", SemGet(keys.SemaphoreKey, 0, 0));
+        SemidDs sem = default;
+        if (semid >= 0)
+        {
+            if (SemCtl(semid, 0, IPC_STAT, &sem) != 0)
+                semid = StatFailed(path, keys.SemaphoreKey, "semaphore array");
+            else
+                RequireShape(path, keys, sem);
+        }
+        int shmid = Get(path, keys.SegmentKey, "shared memory segment", ShmGet(keys.SegmentKey, 0, 0));
+        ShmidDs shm = default;
+        if (shmid >= 0)
+        {
+            if (ShmCtl(shmid, IPC_STAT, &shm) != 0)
+                shmid = StatFailed(path, keys.SegmentKey, "shared memory segment");
+            else
+                RequireShape(path, keys, shm);
+        }
+        return new BusObjects { SemaphoreId = semid, SegmentId = shmid, Semaphores = sem, Segment = shm };
+    }
+
+    /// <summary>
+    /// Checks that the objects an opened bus attached to are exactly a bus's (<c>semget</c>
+    /// and <c>shmget</c> accept any larger object).
+    /// </summary>
+    public static unsafe void RequireShape(string path, BusKeys keys, int semid, int shmid)
+    {
+        SemidDs sem;
+        if (SemCtl(semid, 0, IPC_STAT, &sem) != 0)
+            BusErrors.Throw(Interop.Errors.LastErrno, path, "reading the semaphore array's status");
+        RequireShape(path, keys, sem);
+        ShmidDs shm;
+        if (ShmCtl(shmid, IPC_STAT, &shm) != 0)
+            BusErrors.Throw(Interop.Errors.LastErrno, path, "reading the shared memory segment's status");
+        RequireShape(path, keys, shm);
+    }
+
+    /// <summary>
+    /// Refuses, unless <paramref name="allowMismatch"/>, a key file whose owner does not own
+    /// both objects: the three are created and chowned together, so such a file may name
+    /// another user's bus (a user's key file naming root's bus must not make root's
+    /// chmod or remove act on root's bus).
+    /// </summary>
+    public void RequireOwner(KeyFile file, bool allowMismatch)
+    {
+        if (allowMismatch) return;
+        var others = new List<string>();
+        if (SemaphoreId >= 0 && Semaphores.Perm.Uid != file.Uid) others.Add($"its semaphore array by uid {Semaphores.Perm.Uid}");
+        if (SegmentId >= 0 && Segment.Perm.Uid != file.Uid) others.Add($"its shared memory segment by uid {Segment.Perm.Uid}");
+        if (others.Count == 0) return;
+        throw new BusAccessDeniedException(
+            $"{file.Path}: refused: the key file is owned by uid {file.Uid} but {string.Join(" and ", others)}; " +
+            "a bus's key file and objects are created and chowned together, so this file may name another user's bus " +
+            "(to act on it anyway, use --allow-owner-mismatch)", file.Path, Interop.Errors.EPERM);
+    }
+
+    private static int Get(string path, int key, string what, int id)
+    {
+        if (id >= 0) return id;
+        int errno = Interop.Errors.LastErrno;
+        return errno is Interop.Errors.ENOENT or Interop.Errors.EIDRM
+            ? -1
+            : throw new BusException($"{path}: cannot look up the {what} (key {key}): {Interop.Errors.Text(errno)}", path, errno);
+    }
+
+    private static int StatFailed(string path, int key, string what)
+    {
+        int errno = Interop.Errors.LastErrno;
+        return errno switch
+        {
+            Interop.Errors.EIDRM or Interop.Errors.EINVAL => -1, // removed since the look-up
+            Interop.Errors.EACCES or Interop.Errors.EPERM => throw new BusAccessDeniedException(
+                $"{path}: permission denied reading the bus's {what} (key {key}); nothing was changed", path, errno),
+            _ => throw new BusException($"{path}: cannot read the {what} (key {key}): {Interop.Errors.Text(errno)}", path, errno),
+        };
+    }
+
+    private static void RequireShape(string path, BusKeys keys, in SemidDs sem)
+    {
+        if (sem.NSems != (nuint)LibBus.Semaphores.Count)
+            throw NotABus(path, keys.SemaphoreKey, $"a semaphore array of {sem.NSems} semaphores, not {LibBus.Semaphores.Count}");
+    }
+
+    private static void RequireShape(string path, BusKeys keys, in ShmidDs shm)
+    {
+        if (shm.SegSz != (nuint)SharedSegmentHandle.Size)
+            throw NotABus(path, keys.SegmentKey, $"a shared memory segment of {shm.SegSz} bytes, not {SharedSegmentHandle.Size}");
+    }
+
+    private static BusKeyFileCorruptException NotABus(string path, int key, string what) => new(
+        $"{path}: not a bus: key {key} names {what} (not made by bus); nothing was done to it", path, Interop.Errors.EINVAL);
+}

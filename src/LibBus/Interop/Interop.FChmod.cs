@@ -1,0 +1,13 @@
+using System.Runtime.InteropServices;
+
+namespace LibBus;
+
+internal static partial class Interop
+{
+    internal static partial class Libc
+    {
+        /// <summary><c>fchmod(fd, mode)</c>: changes the file the descriptor is open on, never a path.</summary>
+        [LibraryImport(Libraries.Libc, EntryPoint = "fchmod", SetLastError = true)]
+        internal static partial int FChmod(int fd, uint mode);
+    }
+}

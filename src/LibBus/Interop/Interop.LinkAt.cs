@@ -1,0 +1,18 @@
+using System.Runtime.InteropServices;
+
+namespace LibBus;
+
+internal static partial class Interop
+{
+    internal static partial class Libc
+    {
+        internal const int AT_SYMLINK_FOLLOW = 0x400;
+
+        /// <summary>
+        /// <c>linkat(olddirfd, oldpath, newdirfd, newpath, flags)</c>: fails with EEXIST rather
+        /// than replace <paramref name="newPath"/>, and never follows a symlink there.
+        /// </summary>
+        [LibraryImport(Libraries.Libc, EntryPoint = "linkat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        internal static partial int LinkAt(int oldDirFd, string oldPath, int newDirFd, string newPath, int flags);
+    }
+}

@@ -1,0 +1,18 @@
+using System.Runtime.InteropServices;
+
+namespace LibBus;
+
+internal static partial class Interop
+{
+    internal static partial class Libc
+    {
+        internal const int AT_FDCWD = -100;
+
+        /// <summary>
+        /// <c>openat(dirfd, path, flags, mode)</c>: the variadic mode is always passed (it is
+        /// read only with O_CREAT or O_TMPFILE).
+        /// </summary>
+        [LibraryImport(Libraries.Libc, EntryPoint = "openat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        internal static partial int OpenAt(int dirfd, string path, int flags, uint mode);
+    }
+}

@@ -1,0 +1,145 @@
+using System.Security.Cryptography;
+
+namespace LibBus;
+
+/// <summary>
+/// A key file opened once for the verbs that change or remove a bus (chmod, chown,
+/// chgrp, remove). The last component of the path is never followed if it is a symlink;
+/// the keys are read from the descriptor, the mode and owner are changed through it,
+/// and the name is unlinked only while it still is this very file. Another user who can
+/// write the directory therefore cannot make these verbs act on any other file.
+/// </summary>
+internal sealed class KeyFile : IDisposable
+{
+    private readonly int _directory;
+    private readonly string _name;
+    private int _fd;
+    private readonly Interop.Libc.Statx _status;
+
+    private KeyFile(string path, int directory, string name, int fd, BusKeys keys, Interop.Libc.Statx status)
+    {
+        Path = path;
+        _directory = directory;
+        _name = name;
+        _fd = fd;
+        Keys = keys;
+        _status = status;
+    }
+
+    /// <summary>The path given, for messages.</summary>
+    public string Path { get; }
+
+    /// <summary>The keys the file holds.</summary>
+    public BusKeys Keys { get; }
+
+    /// <summary>The file's owner.</summary>
+    public uint Uid => _status.Uid;
+
+    /// <summary>The file's group.</summary>
+    public uint Gid => _status.Gid;
+
+    /// <summary>The file's permission bits.</summary>
+    public int Mode => _status.Mode & 0x1FF;
+
+    /// <summary>Opens and reads the key file at <paramref name="path"/>, refusing a symlink.</summary>
+    /// <exception cref="BusNotFoundException">No such file.</exception>
+    /// <exception cref="BusKeyFileCorruptException">A symlink, or not a bus key file.</exception>
+    /// <exception cref="BusAccessDeniedException">The caller cannot read it.</exception>
+    public static KeyFile Open(string path)
+    {
+        (string directory, string name) = BusFile.SplitPath(path);
+        int dirFd = BusFile.OpenDirectory(path, directory);
+        int fd = -1;
+        try
+        {
+            fd = Interop.Libc.OpenAt(dirFd, name,
+                Interop.Libc.O_RDONLY | Interop.Libc.O_NOFOLLOW | Interop.Libc.O_NONBLOCK | Interop.Libc.O_CLOEXEC | Interop.Libc.O_NOCTTY, 0);
+            if (fd < 0)
+            {
+                int errno = Interop.Errors.LastErrno;
+                throw errno == Interop.Errors.ELOOP
+                    ? new BusKeyFileCorruptException(
+                        $"{path}: not a bus key file: a symbolic link; chmod, chown, chgrp and remove act only on the key file itself, never through a link",
+                        path, errno)
+                    : BusFile.OpenError(path, errno);
+            }
+            BusKeys keys = BusFile.ReadFrom(path, fd, out Interop.Libc.Statx status);
+            return new KeyFile(path, dirFd, name, fd, keys, status);
+        }
+        catch
+        {
+            if (fd >= 0) Interop.Libc.Close(fd);
+            Interop.Libc.Close(dirFd);
+            throw;
+        }
+    }
+
+    /// <summary><c>fchmod</c> on the open file; returns 0 or the errno.</summary>
+    public int ChangeMode(int mode)
+        => Interop.Libc.FChmod(_fd, (uint)mode) == 0 ? 0 : Interop.Errors.LastErrno;
+
+    /// <summary><c>fchown</c> on the open file; <c>uint.MaxValue</c> leaves that id as it is. Returns 0 or the errno.</summary>
+    public int ChangeOwner(uint uid, uint gid)
+        => Interop.Libc.FChown(_fd, uid, gid) == 0 ? 0 : Interop.Errors.LastErrno;
+
+    /// <summary>
+    /// Unlinks the key file's name, but only while the name still is this file: a
+    /// remove-and-create by someone else may have put a new bus's key file there, which
+    /// must stay. The name is first moved to a private temporary name (atomically, never
+    /// replacing anything), checked there, and unlinked or put back.
+    /// </summary>
+    public BusPartRemoval Unlink()
+    {
+        string temporary = ".bus-remove." + RandomNumberGenerator.GetHexString(16, lowercase: true);
+        if (Interop.Libc.RenameAt2(_directory, _name, _directory, temporary, Interop.Libc.RENAME_NOREPLACE) != 0)
+        {
+            int errno = Interop.Errors.LastErrno;
+            if (errno == Interop.Errors.ENOENT) return AlreadyGone;
+            if (errno is Interop.Errors.EINVAL or Interop.Errors.ENOSYS)
+                return UnlinkIfSame(); // no RENAME_NOREPLACE on this file system
+            return Failed(errno);
+        }
+        if (!IsThisFile(temporary))
+        {
+            // Not ours: someone replaced the key file meanwhile. Put theirs back.
+            if (Interop.Libc.RenameAt2(_directory, temporary, _directory, _name, Interop.Libc.RENAME_NOREPLACE) != 0)
+            {
+                int errno = Interop.Errors.LastErrno;
+                return new BusPartRemoval(false, true,
+                    $"the key file had been replaced by another file, which could not be put back and is now named {temporary}: {Interop.Errors.Text(errno)}", errno);
+            }
+            return AlreadyGone;
+        }
+        if (Interop.Libc.UnlinkAt(_directory, temporary, 0) == 0)
+            return new BusPartRemoval(true, false, null);
+        int unlinkErrno = Interop.Errors.LastErrno;
+        Interop.Libc.RenameAt2(_directory, temporary, _directory, _name, Interop.Libc.RENAME_NOREPLACE);
+        return Failed(unlinkErrno);
+    }
+
+    /// <summary>The fallback without RENAME_NOREPLACE: check, then unlink (a window of one system call).</summary>
+    private BusPartRemoval UnlinkIfSame()
+    {
+        if (!IsThisFile(_name)) return AlreadyGone;
+        return Interop.Libc.UnlinkAt(_directory, _name, 0) == 0 ? new BusPartRemoval(true, false, null) : Failed(Interop.Errors.LastErrno);
+    }
+
+    private unsafe bool IsThisFile(string name)
+    {
+        Interop.Libc.Statx now;
+        return Interop.Libc.StatxCall(_directory, name, Interop.Libc.AT_SYMLINK_NOFOLLOW, Interop.Libc.STATX_INO, &now) == 0
+               && now.SameFile(_status);
+    }
+
+    private static BusPartRemoval AlreadyGone => new(false, true, null);
+
+    private static BusPartRemoval Failed(int errno) => new(false, false, Interop.Errors.Text(errno), errno);
+
+    public void Dispose()
+    {
+        if (_fd < 0) return;
+        Interop.Libc.Close(_fd);
+        Interop.Libc.Close(_directory);
+        _fd = -1;
+    }
+}
