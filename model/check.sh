@@ -212,7 +212,7 @@ write_table() {
     for n in $(matrix | awk '{print $1}'); do
       opts=$(row "$n" | awk '{for (i = 4; i <= NF; i++) printf "%s%s", (i > 4 ? " " : ""), $i}')
       awk -F'\t' -v n="$n" -v o="$opts" -v e="$(row "$n" | awk '{print $3}')" '
-        $1 == n { f = 1; printf "| %s | `%s` | %s | %s%s | %s | %s | %s |\n", $1, o, $2, $3, ($7 == "PASS" ? "" : " (NOT AS EXPECTED)"), $4, $5, $6 }
+        $1 == n { f = 1; printf "| %s | `%s` | %s | %s%s | %s | %s | %s |\n", $1, o, $2, $3, ($7 == "PASS" ? "" : " (NOT AS EXPECTED)"), $4, $5, ($6 >= 100 ? sprintf("%.0f", $6) : $6) }
         END { if (!f) printf "| %s | `%s` | %s | not run | | | |\n", n, o, e }' "$results"
     done
     echo
