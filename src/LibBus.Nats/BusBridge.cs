@@ -57,20 +57,21 @@ public sealed class BusBridge : IDisposable
         _bus = bus;
         _connection = connection;
         _options = options;
+        OriginId = options.OriginId ?? Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
         _outgoing = Channel.CreateBounded<Outgoing>(new BoundedChannelOptions(options.BufferCapacity)
         {
             SingleReader = true,
             SingleWriter = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        Counters = new BusBridgeCounters(options.OriginId);
+        Counters = new BusBridgeCounters(OriginId);
         _connection.ConnectionDisconnected += OnDisconnected;
         _connection.ConnectionOpened += OnOpened;
         _connection.MessageDropped += OnMessageDropped;
     }
 
     /// <summary>This bridge's origin mark, sent in <see cref="OriginHeader"/>.</summary>
-    public string OriginId => _options.OriginId;
+    public string OriginId { get; }
 
     /// <summary>What the bridge has carried and lost.</summary>
     public BusBridgeCounters Counters { get; }
@@ -96,14 +97,16 @@ public sealed class BusBridge : IDisposable
             NatsJSContext? js = _options.Durable is null ? null : new NatsJSContext(_connection);
             if (js is not null)
             {
-                string stream = await EnsureStreamAsync(js, token).ConfigureAwait(false);
+                // While NATS is unreachable or JetStream has no leader yet, keep trying.
+                string stream = "";
+                await RetryAsync(async () => stream = await EnsureStreamAsync(js, token).ConfigureAwait(false), token).ConfigureAwait(false);
                 if (_options.Direction.HasFlag(BridgeDirection.In))
-                    consumer = await js.CreateOrUpdateConsumerAsync(stream, new ConsumerConfig(_options.Durable!)
+                    await RetryAsync(async () => consumer = await js.CreateOrUpdateConsumerAsync(stream, new ConsumerConfig(_options.Durable!)
                     {
                         AckPolicy = ConsumerConfigAckPolicy.Explicit,
                         DeliverPolicy = ConsumerConfigDeliverPolicy.New,
                         FilterSubject = _options.Subject,
-                    }, token).ConfigureAwait(false);
+                    }, token).ConfigureAwait(false), token).ConfigureAwait(false);
             }
 
             if (_options.Direction.HasFlag(BridgeDirection.Out))
@@ -126,7 +129,6 @@ public sealed class BusBridge : IDisposable
                 await Task.WhenAny(subscribed.Task, parts[^1]).ConfigureAwait(false);
                 if (parts[^1].IsCompleted) await parts[^1].ConfigureAwait(false);
             }
-
             _ready.TrySetResult();
             Task first = await Task.WhenAny(parts).ConfigureAwait(false);
             await first.ConfigureAwait(false); // a part ends only by failing or by cancellation
@@ -240,14 +242,14 @@ public sealed class BusBridge : IDisposable
             try
             {
                 var data = new ReadOnlyMemory<byte>(item.Buffer, 0, item.Length);
-                var headers = new NatsHeaders { [OriginHeader] = _options.OriginId };
+                var headers = new NatsHeaders { [OriginHeader] = OriginId };
                 if (js is null)
                 {
                     await _connection.PublishAsync(_options.Subject, data, headers, cancellationToken: token).ConfigureAwait(false);
                 }
                 else
                 {
-                    string id = _options.OriginId + "-" + Interlocked.Increment(ref _sequence).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    string id = OriginId + "-" + Interlocked.Increment(ref _sequence).ToString(System.Globalization.CultureInfo.InvariantCulture);
                     await RetryAsync(async () =>
                     {
                         PubAckResponse ack = await js.PublishAsync(_options.Subject, data, headers: headers,
@@ -300,7 +302,7 @@ public sealed class BusBridge : IDisposable
                     backoff = BackoffMin;
                 }
             }
-            catch (NatsException) when (!token.IsCancellationRequested)
+            catch (Exception e) when (IsTransient(e) && !token.IsCancellationRequested)
             {
                 await Task.Delay(backoff, token).ConfigureAwait(false);
                 backoff = Next(backoff);
@@ -309,7 +311,7 @@ public sealed class BusBridge : IDisposable
     }
 
     private bool IsOwn(NatsHeaders? headers)
-        => headers is not null && headers.TryGetValue(OriginHeader, out var origin) && origin.Count > 0 && origin[0] == _options.OriginId;
+        => headers is not null && headers.TryGetValue(OriginHeader, out var origin) && origin.Count > 0 && origin[0] == OriginId;
 
     /// <summary>Broadcasts one message from NATS on the local bus; returns once every local listener copied it.</summary>
     private void Deliver(byte[] message, CancellationToken token)
@@ -381,7 +383,7 @@ public sealed class BusBridge : IDisposable
                 await call().ConfigureAwait(false);
                 return;
             }
-            catch (Exception e) when (e is NatsException or TimeoutException && !token.IsCancellationRequested)
+            catch (Exception e) when (IsTransient(e) && !token.IsCancellationRequested)
             {
                 await Task.Delay(backoff, token).ConfigureAwait(false);
                 backoff = Next(backoff);
@@ -389,6 +391,17 @@ public sealed class BusBridge : IDisposable
         }
     }
 
+
+    /// <summary>
+    /// A failure that time may cure: no connection, no answer, JetStream without a leader (503).
+    /// Not a refusal such as a bad configuration or JetStream not enabled.
+    /// </summary>
+    internal static bool IsTransient(Exception e) => e switch
+    {
+        NatsJSApiException api => api.Error.Code == 503 && api.Error.ErrCode is not (10039 or 10076),
+        NatsException or TimeoutException => true,
+        _ => false,
+    };
 
     private static TimeSpan Next(TimeSpan backoff) => backoff * 2 < BackoffMax ? backoff * 2 : BackoffMax;
 

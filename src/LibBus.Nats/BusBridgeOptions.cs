@@ -32,8 +32,11 @@ public sealed record BusBridgeOptions
     /// </summary>
     public int BufferCapacity { get; init; } = 4096;
 
-    /// <summary>This bridge's origin mark; a random one by default.</summary>
-    public string OriginId { get; init; } = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
+    /// <summary>
+    /// The bridge's origin mark; null (the default) for a random one per <see cref="BusBridge"/>, so that
+    /// options copied with <c>with</c> for another bridge do not make the two mistake each other's messages for their own.
+    /// </summary>
+    public string? OriginId { get; init; }
 
     internal void Validate()
     {
@@ -45,6 +48,6 @@ public sealed record BusBridgeOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(StreamReplicas, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(StreamReplicas, 5);
         ArgumentOutOfRangeException.ThrowIfLessThan(BufferCapacity, 1);
-        if (string.IsNullOrEmpty(OriginId)) throw new ArgumentException("empty origin id", nameof(OriginId));
+        if (OriginId is { Length: 0 }) throw new ArgumentException("empty origin id", nameof(OriginId));
     }
 }
