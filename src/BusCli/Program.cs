@@ -28,6 +28,7 @@ var root = new RootCommand(
     ChmodCommand.Create(stdout, stderr),
     ChownCommand.Create(stdout, stderr),
     ChgrpCommand.Create(stdout, stderr),
+    BridgeCommand.Create(stdout, stderr),
 };
 root.Directives.Clear(); // '[suggest]' and friends are valid messages, not directives.
 

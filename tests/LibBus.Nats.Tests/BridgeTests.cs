@@ -20,7 +20,14 @@ public sealed class BridgeTests : IDisposable
 
     public void Dispose()
     {
-        for (int i = _owned.Count - 1; i >= 0; i--) _owned[i].Dispose();
+        // Everything is disposed, servers included, even if one disposal fails.
+        var failures = new List<Exception>();
+        for (int i = _owned.Count - 1; i >= 0; i--)
+        {
+            try { _owned[i].Dispose(); }
+            catch (Exception e) { failures.Add(e); }
+        }
+        if (failures.Count > 0) throw new AggregateException(failures);
         string leaked = IpcSnapshot.Take().LeakedSince(_before);
         Assert.True(leaked.Length == 0, leaked);
     }

@@ -137,3 +137,13 @@ public sealed class NatsFactAttribute : FactAttribute
         if (NatsServer.Binary is null) Skip = NatsServer.MissingMessage;
     }
 }
+
+/// <summary>A test that needs nats-server and, to give each node its own IPC namespace, root and unshare.</summary>
+public sealed class NatsNodesFactAttribute : FactAttribute
+{
+    public NatsNodesFactAttribute()
+    {
+        if (NatsServer.Binary is null) Skip = NatsServer.MissingMessage;
+        else if (Environment.UserName != "root" || !File.Exists("/usr/bin/unshare")) Skip = "needs root and unshare (util-linux) for a private IPC namespace per node";
+    }
+}
