@@ -180,9 +180,14 @@ internal static class BridgeCommand
             CliErrors.Write(stderr, path, $"JetStream refused: {e.Error.Description} (code {e.Error.Code}, error {e.Error.ErrCode})");
             return ExitCodes.Failure;
         }
-        catch (Exception e) when (e is NatsException or IOException or UnauthorizedAccessException)
+        catch (NatsException e)
         {
-            CliErrors.Write(stderr, path, Redacted(e.Message, settings));
+            CliErrors.Write(stderr, path, $"NATS at {NatsNames.Redact(settings.Servers)}: {Redacted(Reason(e), settings)}");
+            return ExitCodes.Failure;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            CliErrors.Write(stderr, path, e.Message);
             return ExitCodes.Failure;
         }
         catch (Exception e) when (e is BusException)
@@ -254,7 +259,7 @@ internal static class BridgeCommand
                 await connection.DisposeAsync().ConfigureAwait(false);
                 if (!told)
                 {
-                    CliErrors.Write(stderr, settings.Path, $"cannot reach NATS at {NatsNames.Redact(settings.Servers)}: {Redacted(e.Message, settings)}; retrying");
+                    CliErrors.Write(stderr, settings.Path, $"cannot reach NATS at {NatsNames.Redact(settings.Servers)}: {Redacted(Reason(e), settings)}; retrying");
                     told = true;
                 }
                 await Task.Delay(backoff, token).ConfigureAwait(false);
@@ -275,6 +280,13 @@ internal static class BridgeCommand
                 || x.Message.Contains("authentication", StringComparison.OrdinalIgnoreCase))
                 return true;
         return false;
+    }
+
+    /// <summary>The innermost cause: NATS.Net wraps "Authorization Violation" in "can not start to connect".</summary>
+    private static string Reason(Exception e)
+    {
+        while (e.InnerException is not null) e = e.InnerException;
+        return e.Message;
     }
 
     /// <summary><paramref name="message"/> with the server list's user information (passwords, tokens) hidden.</summary>
