@@ -29,6 +29,9 @@ public sealed class BusBridge : IDisposable
     /// <summary>The NATS header that carries the origin of a published message.</summary>
     public const string OriginHeader = "Bus-Origin";
 
+    /// <summary>How long a stopping bridge goes on publishing what it had buffered.</summary>
+    private static readonly TimeSpan DrainTime = TimeSpan.FromSeconds(2);
+
     private static readonly TimeSpan RemovalCheck = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan BackoffMin = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan BackoffMax = TimeSpan.FromSeconds(5);
@@ -90,6 +93,9 @@ public sealed class BusBridge : IDisposable
         if (Interlocked.Exchange(ref _started, 1) != 0) throw new InvalidOperationException("the bridge is already running");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         CancellationToken token = stop.Token;
+        // The publisher stops last: on a stop it first publishes what the listener had buffered.
+        using var stopPublishing = new CancellationTokenSource();
+        Task? publishing = null;
         var parts = new List<Task>();
         try
         {
@@ -115,7 +121,8 @@ public sealed class BusBridge : IDisposable
                 parts.Add(ListenLocally(listening, token));
                 await Task.WhenAny(listening.Task, parts[0]).ConfigureAwait(false);
                 if (parts[0].IsCompleted) await parts[0].ConfigureAwait(false);
-                parts.Add(PublishAsync(js, token));
+                publishing = PublishAsync(js, stopPublishing.Token);
+                parts.Add(publishing);
             }
             else
             {
@@ -136,6 +143,11 @@ public sealed class BusBridge : IDisposable
         finally
         {
             await stop.CancelAsync().ConfigureAwait(false);
+            if (publishing is not null)
+            {
+                await Task.WhenAny(publishing, Task.Delay(DrainTime, CancellationToken.None)).ConfigureAwait(false);
+                await stopPublishing.CancelAsync().ConfigureAwait(false);
+            }
             try
             {
                 await Task.WhenAll(parts).ConfigureAwait(false);
@@ -268,9 +280,7 @@ public sealed class BusBridge : IDisposable
                 ArrayPool<byte>.Shared.Return(item.Buffer);
             }
         }
-        token.ThrowIfCancellationRequested();
-        // The listener ended without a cancellation: its failure is the one to report.
-        await Task.Delay(Timeout.Infinite, token).ConfigureAwait(false);
+        // The listener has left the bus and everything it copied is published.
     }
 
     // ---- in: NATS to local bus ----
