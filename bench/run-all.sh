@@ -104,6 +104,11 @@ for _ in 1 2 3; do
     timeout 120 "$OUT/cbaseline" pingpong 100000 | tee -a "$RES/pingpong.txt"
 done
 
+# ---- BroadcastAsync against Broadcast, L = 1 (spread, then on one CPU) -------
+step "BroadcastAsync"
+timeout 300 "$H" async --messages 20000 --rounds 5 --out "$RES/async.txt" || echo "run-all: async failed" >&2
+timeout 300 taskset -c 0 "$H" async --messages 20000 --rounds 5 --out "$RES/async-one-cpu.txt" || echo "run-all: async (one CPU) failed" >&2
+
 # ---- throughput: LibBus, the C baseline, D-Bus; L = 0..16 ------------------
 step "throughput"
 CSV=$RES/throughput.csv
@@ -186,6 +191,10 @@ faults() {
 # ---- idle memory -----------------------------------------------------------
 step "bus listen idle resident memory"
 timeout 120 "$H" idle-rss --bus-exe "$BUS" --out "$RES/idle-rss.txt" || echo "run-all: idle-rss failed" >&2
+
+# ---- idle system calls -------------------------------------------------------
+step "bus listen idle system calls (strace -f -c, 10 s)"
+timeout 120 bench/idle-syscalls.sh "$BUS" 10 "$RES/idle-syscalls.txt" || echo "run-all: idle-syscalls failed" >&2
 
 kill "$DBUS_PID"; DBUS_PID=
 

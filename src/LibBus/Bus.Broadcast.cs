@@ -43,20 +43,6 @@ public sealed partial class Bus
         => BroadcastCore(null, message, noWait: true, timeout, cancellationToken);
 
     /// <summary>
-    /// Broadcasts on a dedicated thread (a System V semaphore wait cannot be
-    /// awaited), completing once every listener has copied the message.
-    /// </summary>
-    /// <exception cref="BusMessageInvalidException">Thrown at once, before any thread starts.</exception>
-    public Task BroadcastAsync(string message, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        BusMessage.Validate(message);
-        ThrowIfCannot(BusAccess.Broadcast);
-        return Task.Factory.StartNew(
-            () => Broadcast(message, timeout, cancellationToken),
-            cancellationToken, TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
-    }
-
-    /// <summary>
     /// The broadcast of PROTOCOL.md's hardened algorithm: take, write, publish,
     /// await the acknowledgements. Allocates nothing on success.
     /// </summary>
@@ -68,7 +54,7 @@ public sealed partial class Bus
         ThrowIfCannot(BusAccess.Broadcast);
 
         // 1. {P(X)u, Z(W), V(N)u, V(Q)}
-        if (!_semaphores.TakeBus(noWait, deadline, cancellationToken))
+        if (!TakeBus(noWait, deadline, cancellationToken))
         {
             if (noWait) return false;
             int busy = _semaphores.GetValues()[Semaphores.W];
@@ -89,7 +75,7 @@ public sealed partial class Bus
         }
         catch
         {
-            _semaphores.GiveUpDelivery();
+            GiveUpAfterError();
             throw;
         }
         finally
@@ -97,18 +83,19 @@ public sealed partial class Bus
             if (added) _segment.DangerousRelease();
         }
 
-        // 3. Q := 0
-        _semaphores.Publish();
-
-        // 4. {Z(S), P(N)u, V(X)u}
         bool delivered;
         try
         {
+            // 3. Q := 0
+            _semaphores.Publish();
+
+            // 4. {Z(S), P(N)u, V(X)u}
             delivered = _semaphores.AwaitAcknowledgements(deadline, cancellationToken);
         }
-        catch (OperationCanceledException)
+        catch
         {
-            _semaphores.GiveUpDelivery();
+            // Cancelled or failed once the bus was taken: give the delivery up, as a timed-out broadcaster does.
+            GiveUpAfterError();
             throw;
         }
         if (!delivered)
@@ -118,5 +105,21 @@ public sealed partial class Bus
                 $"{Path}: timed out: {unacknowledged} listener(s) had not received the message", Path, unacknowledged);
         }
         return true;
+    }
+
+    /// <summary>
+    /// Gives the delivery up while another error is on its way. Never throws: if the bus was
+    /// removed there is nothing to release, and if this user lost its rights the kernel
+    /// releases X and N when the process exits.
+    /// </summary>
+    private void GiveUpAfterError()
+    {
+        try
+        {
+            _semaphores.GiveUpDelivery();
+        }
+        catch (BusException)
+        {
+        }
     }
 }

@@ -12,6 +12,14 @@ namespace LibBus;
 /// consumer holds broadcasters back exactly as a slow listener does; memory never
 /// grows without limit. A removed bus ends the enumeration with
 /// <see cref="BusRemovedException"/>.
+/// <para>
+/// So the same process must not wait for one of its own broadcasts on the bus while
+/// nobody reads a full subscription: the broadcast waits for the listener, the listener
+/// for the reader, the reader for the broadcast. Read on another task than the one that
+/// awaits the broadcast, or size the capacity for what is broadcast before reading. A
+/// broadcast caught that way fails with <see cref="BusDeadlockException"/> after
+/// 10 seconds instead of hanging.
+/// </para>
 /// </remarks>
 public sealed class BusSubscription : IAsyncEnumerable<BusMessage>, IAsyncDisposable, IDisposable
 {
@@ -24,6 +32,9 @@ public sealed class BusSubscription : IAsyncEnumerable<BusMessage>, IAsyncDispos
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ListenerSession _session;
     private readonly SegmentLease _lease;
+    private int _stopping;
+    private readonly int _semaphoreId;
+    private readonly int _capacity;
 
     internal BusSubscription(Bus bus, SharedSegmentHandle segment, int capacity)
     {
@@ -33,6 +44,8 @@ public sealed class BusSubscription : IAsyncEnumerable<BusMessage>, IAsyncDispos
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
+        _semaphoreId = bus.SemaphoreId;
+        _capacity = capacity;
         _lease = new SegmentLease(segment);
         _session = new ListenerSession(bus, segment);
         var thread = new Thread(Run)
@@ -49,13 +62,18 @@ public sealed class BusSubscription : IAsyncEnumerable<BusMessage>, IAsyncDispos
     /// </summary>
     public Task Joined => _joined.Task;
 
-    /// <summary>Completes once the listener thread has left the bus.</summary>
+    /// <summary>
+    /// Completes once the listener thread has left the bus; faults if leaving failed (say, the
+    /// owner's <c>bus chmod</c> took this user's rights away: the kernel then undoes this
+    /// listener's counts when the process exits).
+    /// </summary>
     public Task Completion => _finished.Task;
 
     /// <summary>Returns the enumerator over received messages (one consumer at a time).</summary>
     public IAsyncEnumerator<BusMessage> GetAsyncEnumerator(CancellationToken cancellationToken = default)
         => _channel.Reader.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
 
+    /// <summary>The listener thread. Nothing escapes it: every error ends the enumeration or <see cref="Completion"/>.</summary>
     private void Run()
     {
         CancellationToken stop = _stop.Token;
@@ -69,7 +87,10 @@ public sealed class BusSubscription : IAsyncEnumerable<BusMessage>, IAsyncDispos
                 BusMessage message = _session.Receive(noWait: false, Deadline.Infinite, stop)!;
                 // Still holding W: a full buffer holds the next broadcaster back.
                 if (!writer.TryWrite(message))
+                {
+                    using SelfDeadlock.Stall stall = SelfDeadlock.Begin(_semaphoreId, _capacity);
                     writer.WriteAsync(message, stop).AsTask().GetAwaiter().GetResult();
+                }
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -83,26 +104,31 @@ public sealed class BusSubscription : IAsyncEnumerable<BusMessage>, IAsyncDispos
         }
         finally
         {
-            _session.Leave();
+            BusException? leaveError = _session.Leave();
             _lease.Dispose();
+            writer.TryComplete();
             _joined.TrySetCanceled(stop.IsCancellationRequested ? stop : CancellationToken.None);
-            _finished.TrySetResult();
+            if (leaveError is null) _finished.TrySetResult();
+            else _finished.TrySetException(leaveError);
         }
     }
 
-    /// <summary>Stops listening and waits until the listener has left the bus.</summary>
+    /// <summary>Stops listening and waits until the listener has left the bus. Never throws; idempotent.</summary>
     public async ValueTask DisposeAsync()
     {
-        _stop.Cancel();
-        await _finished.Task.ConfigureAwait(false);
-        _stop.Dispose();
+        Stop();
+        await _finished.Task.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    /// <summary>Stops listening and blocks until the listener has left the bus.</summary>
+    /// <summary>Stops listening and blocks until the listener has left the bus. Never throws; idempotent.</summary>
     public void Dispose()
     {
-        _stop.Cancel();
-        _finished.Task.GetAwaiter().GetResult();
-        _stop.Dispose();
+        Stop();
+        ((IAsyncResult)_finished.Task).AsyncWaitHandle.WaitOne();
+    }
+
+    private void Stop()
+    {
+        if (Interlocked.Exchange(ref _stopping, 1) == 0) _stop.Cancel();
     }
 }

@@ -1,5 +1,6 @@
 using LibBus.Nats.Tests.Infrastructure;
 using LibBus.Tests.Infrastructure;
+using LibBus.TestSupport;
 
 namespace LibBus.Nats.Tests;
 
@@ -9,7 +10,9 @@ namespace LibBus.Nats.Tests;
 /// </summary>
 public sealed class BridgeTests : IDisposable
 {
-    private readonly IpcSnapshot _before = IpcSnapshot.Take();
+    private readonly IpcScope _ipc = new();
+
+    public BridgeTests() => _ipc.AddProcess(Environment.ProcessId);
     private readonly List<IDisposable> _owned = [];
 
     private T Own<T>(T item) where T : IDisposable
@@ -28,7 +31,7 @@ public sealed class BridgeTests : IDisposable
             catch (Exception e) { failures.Add(e); }
         }
         if (failures.Count > 0) throw new AggregateException(failures);
-        string leaked = IpcSnapshot.Take().LeakedSince(_before);
+        string leaked = _ipc.DescribeLeaks();
         Assert.True(leaked.Length == 0, leaked);
     }
 
@@ -48,8 +51,8 @@ public sealed class BridgeTests : IDisposable
     public void A_broadcast_on_one_node_reaches_the_other_node_once_and_does_not_come_back()
     {
         var server = Own(NatsServer.Start());
-        var a = Own(new Node("a"));
-        var b = Own(new Node("b"));
+        var a = Own(new Node("a", _ipc));
+        var b = Own(new Node("b", _ipc));
         a.StartBridge(server.Url, Options("bus.test", BridgeDirection.Out));
         b.StartBridge(server.Url, Options("bus.test", BridgeDirection.In));
 
@@ -65,8 +68,8 @@ public sealed class BridgeTests : IDisposable
     public void Both_directions_on_two_nodes_deliver_every_message_once_in_order_and_nothing_loops()
     {
         var server = Own(NatsServer.Start());
-        var a = Own(new Node("a"));
-        var b = Own(new Node("b"));
+        var a = Own(new Node("a", _ipc));
+        var b = Own(new Node("b", _ipc));
         a.StartBridge(server.Url, Options("bus.both"));
         b.StartBridge(server.Url, Options("bus.both"));
 
@@ -94,7 +97,7 @@ public sealed class BridgeTests : IDisposable
     public void Three_nodes_each_get_every_other_nodes_messages_once()
     {
         var server = Own(NatsServer.Start());
-        Node[] nodes = [Own(new Node("a")), Own(new Node("b")), Own(new Node("c"))];
+        Node[] nodes = [Own(new Node("a", _ipc)), Own(new Node("b", _ipc)), Own(new Node("c", _ipc))];
         foreach (Node node in nodes) node.StartBridge(server.Url, Options("bus.three"));
 
         for (int i = 0; i < nodes.Length; i++) nodes[i].Broadcast($"{i + 1} from {nodes[i].Name}");
@@ -109,8 +112,8 @@ public sealed class BridgeTests : IDisposable
     public void The_bytes_arrive_exactly_as_broadcast()
     {
         var server = Own(NatsServer.Start());
-        var a = Own(new Node("a"));
-        var b = Own(new Node("b"));
+        var a = Own(new Node("a", _ipc));
+        var b = Own(new Node("b", _ipc));
         a.StartBridge(server.Url, Options("bus.bytes"));
         b.StartBridge(server.Url, Options("bus.bytes"));
         string longest = "0 " + new string('x', BusMessage.MaxLength - 2);
@@ -127,8 +130,8 @@ public sealed class BridgeTests : IDisposable
         // Node b's bridge broadcasts a's message on b's bus, where its own listener copies it:
         // the echo filter must skip that copy, or a would get its own message back from b.
         var server = Own(NatsServer.Start());
-        var a = Own(new Node("a"));
-        var b = Own(new Node("b"));
+        var a = Own(new Node("a", _ipc));
+        var b = Own(new Node("b", _ipc));
         a.StartBridge(server.Url, Options("bus.echo"));
         b.StartBridge(server.Url, Options("bus.echo"));
         // The same bytes sent locally on b right after are b's own and must leave b.
@@ -145,8 +148,8 @@ public sealed class BridgeTests : IDisposable
     public void A_plain_bridge_keeps_running_while_the_server_is_down_counts_drops_and_reconnects()
     {
         var server = Own(NatsServer.Start());
-        var a = Own(new Node("a"));
-        var b = Own(new Node("b"));
+        var a = Own(new Node("a", _ipc));
+        var b = Own(new Node("b", _ipc));
         a.StartBridge(server.Url, Options("bus.down") with { BufferCapacity = 4 });
         b.StartBridge(server.Url, Options("bus.down"));
         a.Broadcast("0 before");
@@ -175,8 +178,8 @@ public sealed class BridgeTests : IDisposable
     public void A_durable_bridge_restarted_mid_stream_catches_up_without_loss_or_duplicates()
     {
         var server = Own(NatsServer.Start(jetStream: true));
-        var a = Own(new Node("a"));
-        var b = Own(new Node("b"));
+        var a = Own(new Node("a", _ipc));
+        var b = Own(new Node("b", _ipc));
         a.StartBridge(server.Url, Options("bus.durable", durable: "node-a"));
         b.StartBridge(server.Url, Options("bus.durable", durable: "node-b"));
         string[] first = Enumerable.Range(0, 10).Select(i => $"1 first {i}").ToArray();
@@ -201,8 +204,8 @@ public sealed class BridgeTests : IDisposable
         // Each node tries its own server first (no shuffling), then the others.
         string ServersFrom(int first) => string.Join(',', cluster.Skip(first).Concat(cluster.Take(first)).Select(s => s.Url));
         var inOrder = NATS.Client.Core.NatsOpts.Default with { NoRandomize = true };
-        var a = Own(new Node("a"));
-        var b = Own(new Node("b"));
+        var a = Own(new Node("a", _ipc));
+        var b = Own(new Node("b", _ipc));
         // A stream with three replicas, so that it outlives any one server.
         BusBridgeOptions options = Options("bus.cluster", durable: "node-a") with { StreamReplicas = 3 };
         // The bridges wait for the cluster to elect its JetStream leader.
@@ -225,7 +228,7 @@ public sealed class BridgeTests : IDisposable
         var server = Own(NatsServer.Start());
         foreach (BridgeDirection direction in new[] { BridgeDirection.Out, BridgeDirection.In, BridgeDirection.Both })
         {
-            using var node = new Node($"removed-{direction}");
+            using var node = new Node($"removed-{direction}", _ipc);
             node.StartBridge(server.Url, Options("bus.removed", direction));
             Bus.Remove(node.Path);
             Eventually.Done(Task.WhenAny(node.Running!, Task.Delay(TimeSpan.FromSeconds(30))), TimeSpan.FromSeconds(40), "the bridge to notice");

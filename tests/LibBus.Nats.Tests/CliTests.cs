@@ -1,13 +1,14 @@
 using BusCli.Tests.Infrastructure;
 using LibBus.Nats.Tests.Infrastructure;
 using LibBus.Tests.Infrastructure;
+using LibBus.TestSupport;
 
 namespace LibBus.Nats.Tests;
 
 /// <summary><c>bus bridge</c> on one bus: credentials, secrets, an unreachable server, a removed bus, signals.</summary>
 public sealed class CliTests : IDisposable
 {
-    private readonly IpcSnapshot _before = IpcSnapshot.Take();
+    private readonly IpcScope _ipc = new();
     private readonly string _directory = Directory.CreateTempSubdirectory("libbus-nats-cli-").FullName;
     private readonly List<IDisposable> _owned = [];
     private readonly string _bus;
@@ -15,6 +16,8 @@ public sealed class CliTests : IDisposable
     public CliTests()
     {
         _bus = Bus.Create(Path.Combine(_directory, "bus"), exclusive: true);
+        _ipc.AddProcess(Environment.ProcessId);
+        _ipc.AddKeyFile(_bus);
     }
 
     public void Dispose()
@@ -23,7 +26,7 @@ public sealed class CliTests : IDisposable
         try { Bus.Remove(_bus); }
         catch (BusException) { }
         Directory.Delete(_directory, recursive: true);
-        string leaked = IpcSnapshot.Take().LeakedSince(_before);
+        string leaked = _ipc.DescribeLeaks();
         Assert.True(leaked.Length == 0, leaked);
     }
 
@@ -41,7 +44,11 @@ public sealed class CliTests : IDisposable
     }
 
     private CliProcess Bridge(params string[] arguments)
-        => Own(CliProcess.Bus(["bridge", _bus, "--ready-file", Path.Combine(_directory, "ready"), .. arguments], null, null));
+    {
+        CliProcess bridge = Own(CliProcess.Bus(["bridge", _bus, "--ready-file", Path.Combine(_directory, "ready"), .. arguments], null, null));
+        _ipc.AddProcess(bridge.Id);
+        return bridge;
+    }
 
     private void WaitUntilReady(CliProcess bridge) => Eventually.True(
         () => File.Exists(Path.Combine(_directory, "ready")) || bridge.HasExited,
@@ -101,7 +108,11 @@ public sealed class CliTests : IDisposable
         foreach (string direction in new[] { "out", "in", "both" })
         {
             File.Delete(Path.Combine(_directory, "ready"));
-            if (!File.Exists(_bus)) Bus.Create(_bus, exclusive: true);
+            if (!File.Exists(_bus))
+            {
+                Bus.Create(_bus, exclusive: true);
+                _ipc.AddKeyFile(_bus);
+            }
             CliProcess bridge = Bridge("--server", server.Url, "--subject", "s", "--direction", direction);
             WaitUntilReady(bridge);
             Bus.Remove(_bus);

@@ -1,4 +1,5 @@
 using LibBus.Tests.Infrastructure;
+using LibBus.TestSupport;
 using NATS.Client.Core;
 
 namespace LibBus.Nats.Tests.Infrastructure;
@@ -19,10 +20,12 @@ public sealed class Node : IDisposable
     private NatsConnection? _connection;
     private CancellationTokenSource? _stopBridge;
 
-    public Node(string name)
+    /// <param name="scope">The test's leak check, told of this node's bus.</param>
+    public Node(string name, IpcScope scope)
     {
         Name = name;
         Path = Bus.Create(System.IO.Path.Combine(_directory, "bus"), exclusive: true);
+        scope.AddKeyFile(Path);
         _bus = Bus.Open(Path);
         var listening = new ManualResetEventSlim();
         _listener = new Thread(() =>
