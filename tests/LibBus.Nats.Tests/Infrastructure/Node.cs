@@ -10,7 +10,7 @@ namespace LibBus.Nats.Tests.Infrastructure;
 /// Two nodes share the IPC namespace but not a bus, so only the bridge can carry a message
 /// from one to the other. Dispose stops everything and removes the bus.
 /// </summary>
-public sealed class Node : IDisposable
+internal sealed class Node : IDisposable
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("libbus-nats-node-").FullName;
     private readonly Bus _bus;
