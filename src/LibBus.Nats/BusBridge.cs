@@ -137,8 +137,15 @@ public sealed class BusBridge : IDisposable
                 if (parts[^1].IsCompleted) await parts[^1].ConfigureAwait(false);
             }
             _ready.TrySetResult();
-            Task first = await Task.WhenAny(parts).ConfigureAwait(false);
-            await first.ConfigureAwait(false); // a part ends only by failing or by cancellation
+            // A part ends by failing or by cancellation, except the publisher, which ends once the
+            // listener has ended and everything it copied is published: then the listener's end counts.
+            var running = new List<Task>(parts);
+            while (running.Count > 0)
+            {
+                Task ended = await Task.WhenAny(running).ConfigureAwait(false);
+                await ended.ConfigureAwait(false);
+                running.Remove(ended);
+            }
         }
         finally
         {
