@@ -10,30 +10,12 @@ namespace LibBus.Nats.Tests;
 /// </summary>
 public sealed class BridgeTests : IDisposable
 {
-    private readonly IpcScope _ipc = new();
+    private readonly TestResources _resources = new();
+    private IpcScope _ipc => _resources.Ipc;
 
-    public BridgeTests() => _ipc.AddProcess(Environment.ProcessId);
-    private readonly List<IDisposable> _owned = [];
+    private T Own<T>(T item) where T : IDisposable => _resources.Own(item);
 
-    private T Own<T>(T item) where T : IDisposable
-    {
-        _owned.Add(item);
-        return item;
-    }
-
-    public void Dispose()
-    {
-        // Everything is disposed, servers included, even if one disposal fails.
-        var failures = new List<Exception>();
-        for (int i = _owned.Count - 1; i >= 0; i--)
-        {
-            try { _owned[i].Dispose(); }
-            catch (Exception e) { failures.Add(e); }
-        }
-        if (failures.Count > 0) throw new AggregateException(failures);
-        string leaked = _ipc.DescribeLeaks();
-        Assert.True(leaked.Length == 0, leaked);
-    }
+    public void Dispose() => _resources.Dispose();
 
     private static BusBridgeOptions Options(string subject, BridgeDirection direction = BridgeDirection.Both, string? durable = null)
         => new() { Subject = subject, Direction = direction, Durable = durable };

@@ -28,13 +28,12 @@ public sealed class CliNodeTests : IDisposable
         """;
 
     private readonly string _directory = Directory.CreateTempSubdirectory("libbus-nats-cli-").FullName;
-    private readonly List<IDisposable> _owned = [];
+    private readonly TestResources _resources = new();
 
-    public void Dispose()
-    {
-        for (int i = _owned.Count - 1; i >= 0; i--) _owned[i].Dispose();
-        Directory.Delete(_directory, recursive: true);
-    }
+    public CliNodeTests() => _resources.Defer(() => Directory.Delete(_directory, recursive: true));
+
+    /// <summary>Stops the nodes and servers; each node's IPC objects die with its namespace.</summary>
+    public void Dispose() => _resources.Dispose();
 
     private sealed class CliNode(string name, string directory, CliProcess shell) : IDisposable
     {
@@ -81,7 +80,7 @@ public sealed class CliNodeTests : IDisposable
         var shell = CliProcess.Shell(
             $"exec unshare --ipc -- sh {script} {BusCommand.Path} {directory} " + string.Join(' ', bridgeArguments.Select(a => $"'{a}'")));
         var node = new CliNode(name, directory, shell);
-        _owned.Add(node);
+        _resources.Own(node);
         Eventually.True(() => File.Exists(Path.Combine(directory, "listen.ready")) && File.Exists(Path.Combine(directory, "bridge.ready")),
             $"node {name}: listener and bridge ready (bridge: {ReadOrEmpty(Path.Combine(directory, "bridge.err"))})", TimeSpan.FromSeconds(60));
         return node;
@@ -93,7 +92,7 @@ public sealed class CliNodeTests : IDisposable
     public void Two_nodes_in_separate_IPC_namespaces_exchange_messages_exactly_once_through_bus_bridge()
     {
         var server = NatsServer.Start();
-        _owned.Add(server);
+        _resources.Own(server);
         string[] bridge = ["--server", server.Url, "--subject", "cli.two"];
         CliNode a = StartNode("a", bridge);
         CliNode b = StartNode("b", bridge);
@@ -122,7 +121,7 @@ public sealed class CliNodeTests : IDisposable
     public void A_durable_cli_bridge_restarted_mid_stream_catches_up()
     {
         var server = NatsServer.Start(jetStream: true);
-        _owned.Add(server);
+        _resources.Own(server);
         CliNode a = StartNode("a", "--server", server.Url, "--subject", "cli.durable", "--durable", "node-a");
         CliNode b = StartNode("b", "--server", server.Url, "--subject", "cli.durable", "--direction", "in", "--durable", "node-b");
         a.Broadcast("0 one");

@@ -8,33 +8,27 @@ namespace LibBus.Nats.Tests;
 /// <summary><c>bus bridge</c> on one bus: credentials, secrets, an unreachable server, a removed bus, signals.</summary>
 public sealed class CliTests : IDisposable
 {
-    private readonly IpcScope _ipc = new();
+    private readonly TestResources _resources = new();
     private readonly string _directory = Directory.CreateTempSubdirectory("libbus-nats-cli-").FullName;
-    private readonly List<IDisposable> _owned = [];
     private readonly string _bus;
 
     public CliTests()
     {
+        _resources.Defer(() => Directory.Delete(_directory, recursive: true));
         _bus = Bus.Create(Path.Combine(_directory, "bus"), exclusive: true);
-        _ipc.AddProcess(Environment.ProcessId);
         _ipc.AddKeyFile(_bus);
+        _resources.Defer(() =>
+        {
+            try { Bus.Remove(_bus); }
+            catch (BusException) { }
+        });
     }
 
-    public void Dispose()
-    {
-        for (int i = _owned.Count - 1; i >= 0; i--) _owned[i].Dispose();
-        try { Bus.Remove(_bus); }
-        catch (BusException) { }
-        Directory.Delete(_directory, recursive: true);
-        string leaked = _ipc.DescribeLeaks();
-        Assert.True(leaked.Length == 0, leaked);
-    }
+    private IpcScope _ipc => _resources.Ipc;
 
-    private T Own<T>(T item) where T : IDisposable
-    {
-        _owned.Add(item);
-        return item;
-    }
+    public void Dispose() => _resources.Dispose();
+
+    private T Own<T>(T item) where T : IDisposable => _resources.Own(item);
 
     private string SecretFile(string name, string secret)
     {
