@@ -63,6 +63,7 @@ static int Run(string[] args)
         ChmodCommand.Create(stdout, stderr),
         ChownCommand.Create(stdout, stderr),
         ChgrpCommand.Create(stdout, stderr),
+        BridgeCommand.Create(stdout, stderr),
     };
     root.Directives.Clear(); // '[suggest]' and friends are valid messages, not directives.
 
