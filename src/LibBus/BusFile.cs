@@ -226,7 +226,7 @@ internal static class BusFile
 
     private const uint OwnerReadWrite = 0x180; // 0600
 
-    private static unsafe void WriteAll(string path, int fd, byte[] text)
+    internal static unsafe void WriteAll(string path, int fd, byte[] text)
     {
         fixed (byte* p = text)
         {

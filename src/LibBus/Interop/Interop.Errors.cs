@@ -9,6 +9,7 @@ internal static partial class Interop
     {
         internal const int EPERM = 1;
         internal const int ENOENT = 2;
+        internal const int ESRCH = 3;
         internal const int EINTR = 4;
         internal const int EAGAIN = 11;
         internal const int EACCES = 13;
