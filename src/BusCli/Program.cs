@@ -28,6 +28,10 @@ var root = new RootCommand(
     ChmodCommand.Create(stdout, stderr),
     ChownCommand.Create(stdout, stderr),
     ChgrpCommand.Create(stdout, stderr),
+    StatusCommand.Create(stdout, stderr),
+    ListCommand.Create(stdout, stderr),
+    GcCommand.Create(stdout, stderr),
+    RunCommand.Create(stdout, stderr),
 };
 root.Directives.Clear(); // '[suggest]' and friends are valid messages, not directives.
 
