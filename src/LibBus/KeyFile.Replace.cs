@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 
 namespace LibBus;
@@ -22,29 +21,10 @@ internal sealed partial class KeyFile
     /// <exception cref="BusException">The replacement could not be made; the old file is in place.</exception>
     public bool ReplaceWith(BusKeys keys)
     {
-        string temporary;
-        int fd;
-        do
-        {
-            temporary = ".bus-create." + RandomNumberGenerator.GetHexString(16, lowercase: true);
-            fd = Interop.Libc.OpenAt(_directory, temporary,
-                Interop.Libc.O_WRONLY | Interop.Libc.O_CREAT | Interop.Libc.O_EXCL | Interop.Libc.O_NOFOLLOW | Interop.Libc.O_CLOEXEC,
-                OwnerReadWrite);
-        }
-        while (fd < 0 && Interop.Errors.LastErrno == Interop.Errors.EEXIST);
-        if (fd < 0)
-            throw ReplaceError(Interop.Errors.LastErrno, "cannot create a temporary file beside it");
+        string temporary = BusFile.WriteTemporary(Path, _directory, Encoding.ASCII.GetBytes(keys.ToString()));
         bool unlinkTemporary = true;
         try
         {
-            try
-            {
-                BusFile.WriteAll(Path, fd, Encoding.ASCII.GetBytes(keys.ToString()));
-            }
-            finally
-            {
-                Interop.Libc.Close(fd);
-            }
             if (Interop.Libc.RenameAt2(_directory, temporary, _directory, _name, Interop.Libc.RENAME_EXCHANGE) != 0)
             {
                 int errno = Interop.Errors.LastErrno;
@@ -69,8 +49,6 @@ internal sealed partial class KeyFile
             if (unlinkTemporary) Interop.Libc.UnlinkAt(_directory, temporary, 0);
         }
     }
-
-    private const uint OwnerReadWrite = 0x180; // 0600
 
     private BusException ReplaceError(int errno, string what) => errno is Interop.Errors.EACCES or Interop.Errors.EPERM
         ? new BusAccessDeniedException($"{Path}: cannot replace the stale key file: {what}: {Interop.Errors.Text(errno)}", Path, errno)

@@ -45,6 +45,16 @@ public sealed class OperatorTests : IDisposable
         Assert.Equal(0, ipcrm.WaitForExit().ExitCode);
     }
 
+    /// <summary>In the sandbox: a live bus "a", a stale bus "b", and "notes.txt", which is not a bus.</summary>
+    private (string Alive, string Stale) AliveStaleAndNotes()
+    {
+        string alive = _sandbox.CreateBus("a");
+        string stale = _sandbox.CreateBus("b");
+        MakeStale(stale);
+        File.WriteAllText(_sandbox.PathFor("notes.txt"), "not a bus\n");
+        return (alive, stale);
+    }
+
     private static void WaitUntil(Func<bool> condition, string what)
     {
         var deadline = DateTime.UtcNow + CliProcess.DefaultTimeout;
@@ -127,10 +137,7 @@ public sealed class OperatorTests : IDisposable
     [Fact]
     public void List_shows_each_bus_with_its_state_and_listeners_and_skips_other_files()
     {
-        string alive = _sandbox.CreateBus("a");
-        string stale = _sandbox.CreateBus("b");
-        MakeStale(stale);
-        File.WriteAllText(_sandbox.PathFor("notes.txt"), "not a bus\n");
+        (string alive, string stale) = AliveStaleAndNotes();
         File.CreateSymbolicLink(_sandbox.PathFor("link"), alive);
         Directory.CreateDirectory(_sandbox.PathFor("sub"));
         using CliProcess listener = Listen(alive);
@@ -168,10 +175,7 @@ public sealed class OperatorTests : IDisposable
     [Fact]
     public void Gc_removes_stale_key_files_only_and_dry_run_changes_nothing()
     {
-        string alive = _sandbox.CreateBus("a");
-        string stale = _sandbox.CreateBus("b");
-        MakeStale(stale);
-        File.WriteAllText(_sandbox.PathFor("notes.txt"), "not a bus\n");
+        (string alive, string stale) = AliveStaleAndNotes();
 
         RunResult dry = _sandbox.Run("gc", "--dry-run", _sandbox.Directory);
         Assert.Equal(new RunResult(0, $"would remove stale key file {stale}\n", ""), dry);

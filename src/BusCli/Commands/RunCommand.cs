@@ -128,18 +128,16 @@ internal static class RunCommand
     /// </summary>
     private sealed class ForwardedSignals : IDisposable
     {
+        private const int SIGHUP = 1, SIGINT = 2, SIGTERM = 15;
+        private static readonly int[] Forwarded = [SIGINT, SIGTERM, SIGHUP];
         private readonly PosixSignalRegistration[] _registrations;
         private int _child;
         private int _received;
 
         public ForwardedSignals()
         {
-            _registrations =
-            [
-                PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle),
-                PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle),
-                PosixSignalRegistration.Create(PosixSignal.SIGHUP, Handle),
-            ];
+            // By their raw numbers, so that the number forwarded is the one received.
+            _registrations = [.. Forwarded.Select(number => PosixSignalRegistration.Create((PosixSignal)number, Handle))];
         }
 
         /// <summary>The first signal received before a child ran, or 0.</summary>
@@ -156,12 +154,7 @@ internal static class RunCommand
         private void Handle(PosixSignalContext context)
         {
             context.Cancel = true;
-            int number = context.Signal switch
-            {
-                PosixSignal.SIGHUP => 1,
-                PosixSignal.SIGINT => 2,
-                _ => 15,
-            };
+            int number = (int)context.Signal;
             int child = Volatile.Read(ref _child);
             if (child > 0)
                 LibBus.Interop.Libc.Kill(child, number);
