@@ -18,6 +18,7 @@ internal static class Listening
     {
         string path = settings.Path;
         using var stop = new StopSignals();
+        using var idle = new IdleTimer(stop.Token, settings.Timeout);
         try
         {
             using Bus bus = Bus.Open(path, BusAccess.Listen);
@@ -30,6 +31,8 @@ internal static class Listening
             bus.Listen(
                 message =>
                 {
+                    if (!Matches(stderr, settings, message)) return true; // already acknowledged: next
+                    idle.Pause();
                     received++;
                     last = message;
                     if (settings.Command is null)
@@ -44,15 +47,25 @@ internal static class Listening
                     {
                         Spawn(stderr, path, settings.Command, message);
                     }
+                    idle.Restart();
                     return settings.Count is not { } count || received < count;
                 },
-                () => AnnounceReady(stderr, settings),
-                stop.Token);
+                () =>
+                {
+                    idle.Restart();
+                    AnnounceReady(stderr, settings);
+                },
+                idle.Token);
 
             if (outputClosed) return ExitCodes.Success;
             if (awaitCommand && settings.Command is { } command && last is not null)
                 return RunAndWait(stderr, path, command, last);
             return ExitCodes.Success;
+        }
+        catch (OperationCanceledException) when (idle.TimedOut)
+        {
+            CliErrors.Write(stderr, path, $"timed out: no message for {settings.Timeout!.Value.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}s");
+            return ExitCodes.Timeout;
         }
         catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
         {
@@ -62,6 +75,21 @@ internal static class Listening
         catch (Exception e)
         {
             return CliErrors.Report(stderr, path, e);
+        }
+    }
+
+    /// <summary>True without --match, else whether it matches (a match that runs too long counts as no match, said on stderr).</summary>
+    private static bool Matches(TextWriter stderr, ListenSettings settings, BusMessage message)
+    {
+        if (settings.Match is not { } match) return true;
+        try
+        {
+            return match.IsMatch(message.Text);
+        }
+        catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
+        {
+            CliErrors.Write(stderr, settings.Path, "--match took over a second on a message; taken as no match");
+            return false;
         }
     }
 
