@@ -1,4 +1,3 @@
-using Mono.Unix.Native;
 using static LibBus.Interop.Libc;
 
 namespace LibBus;
@@ -166,7 +165,7 @@ public sealed partial class Bus
         ArgumentException.ThrowIfNullOrEmpty(user);
         if (uint.TryParse(user, System.Globalization.NumberStyles.None, null, out uint id))
             return id != uint.MaxValue ? id : throw new BusException($"{user}: not a valid user id");
-        return Syscall.getpwnam(user)?.pw_uid ?? throw new BusException($"{user}: no such user");
+        return UserDatabase.TryGetUser(user, out uint uid, out _) ? uid : throw new BusException($"{user}: no such user");
     }
 
     /// <summary>Looks up a group by name, or takes a numeric id as it is.</summary>
@@ -176,7 +175,18 @@ public sealed partial class Bus
         ArgumentException.ThrowIfNullOrEmpty(group);
         if (uint.TryParse(group, System.Globalization.NumberStyles.None, null, out uint id))
             return id != uint.MaxValue ? id : throw new BusException($"{group}: not a valid group id");
-        return Syscall.getgrnam(group)?.gr_gid ?? throw new BusException($"{group}: no such group");
+        return UserDatabase.TryGetGroup(group, out uint gid) ? gid : throw new BusException($"{group}: no such group");
+    }
+
+    /// <summary>The login group of a user given by name or numeric id (for <c>chown OWNER:</c>).</summary>
+    /// <exception cref="BusException">No such user.</exception>
+    public static uint ResolveLoginGroup(string user)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(user);
+        bool found = uint.TryParse(user, System.Globalization.NumberStyles.None, null, out uint uid)
+            ? UserDatabase.TryGetUser(uid, out uint gid)
+            : UserDatabase.TryGetUser(user, out _, out gid);
+        return found ? gid : throw new BusException($"{user}: no such user (needed for the login group in '{user}:')");
     }
 
     /// <summary>

@@ -90,6 +90,14 @@ public sealed class NativeLayoutTests : IDisposable
         ("offsetof(struct statx, stx_dev_minor)", "offsetof(struct statx, stx_dev_minor)", Offset<Statx>(nameof(Statx.DevMinor))),
         ("sizeof(struct statx_timestamp)", "sizeof(struct statx_timestamp)", Marshal.SizeOf<StatxTimestamp>()),
 
+        ("sizeof(struct passwd)", "sizeof(struct passwd)", Marshal.SizeOf<Passwd>()),
+        ("offsetof(struct passwd, pw_uid)", "offsetof(struct passwd, pw_uid)", Offset<Passwd>(nameof(Passwd.Uid))),
+        ("offsetof(struct passwd, pw_gid)", "offsetof(struct passwd, pw_gid)", Offset<Passwd>(nameof(Passwd.Gid))),
+        ("offsetof(struct passwd, pw_shell)", "offsetof(struct passwd, pw_shell)", Offset<Passwd>(nameof(Passwd.Shell))),
+        ("sizeof(struct group)", "sizeof(struct group)", Marshal.SizeOf<Group>()),
+        ("offsetof(struct group, gr_gid)", "offsetof(struct group, gr_gid)", Offset<Group>(nameof(Group.Gid))),
+        ("offsetof(struct group, gr_mem)", "offsetof(struct group, gr_mem)", Offset<Group>(nameof(Group.Members))),
+
         ("sizeof(key_t)", "sizeof(key_t)", sizeof(int)),
         ("sizeof(size_t) (shmget size, semop nsops)", "sizeof(size_t)", Marshal.SizeOf<nuint>()),
         ("sizeof(void *) (shmat result)", "sizeof(void *)", Marshal.SizeOf<nint>()),
@@ -130,6 +138,8 @@ public sealed class NativeLayoutTests : IDisposable
             #include <fcntl.h>
             #include <unistd.h>
             #include <sys/stat.h>
+            #include <pwd.h>
+            #include <grp.h>
 
             static long ModeLow16Offset(void)
             {

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using LibBus;
-using Mono.Unix.Native;
 
 namespace BusCli.Commands;
 
@@ -70,12 +69,5 @@ internal static class ChownCommand
     }
 
     private static string LoginGroupOf(string user)
-    {
-        Passwd? entry = uint.TryParse(user, System.Globalization.NumberStyles.None, null, out uint uid)
-            ? Syscall.getpwuid(uid)
-            : Syscall.getpwnam(user);
-        return entry is null
-            ? throw new BusException($"{user}: no such user (needed for the login group in '{user}:')")
-            : entry.pw_gid.ToString(System.Globalization.CultureInfo.InvariantCulture);
-    }
+        => Bus.ResolveLoginGroup(user).ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -11,6 +11,7 @@ internal static partial class Interop
         internal const int ENOENT = 2;
         internal const int ESRCH = 3;
         internal const int EINTR = 4;
+        internal const int EBADF = 9;
         internal const int EAGAIN = 11;
         internal const int EACCES = 13;
         internal const int EEXIST = 17;
@@ -19,6 +20,7 @@ internal static partial class Interop
         internal const int EINVAL = 22;
         internal const int ENOSPC = 28;
         internal const int EROFS = 30;
+        internal const int ERANGE = 34;
         internal const int ENOSYS = 38;
         internal const int ELOOP = 40;
         internal const int EIDRM = 43;

@@ -1,0 +1,73 @@
+namespace LibBus;
+
+/// <summary>
+/// Look-ups in the user and group databases (<c>getpwnam_r</c>, <c>getpwuid_r</c>,
+/// <c>getgrnam_r</c>, through NSS like every other tool), with a buffer that grows
+/// on ERANGE.
+/// </summary>
+internal static unsafe class UserDatabase
+{
+    private const int FirstBuffer = 1024, MaxBuffer = 1 << 20;
+
+    /// <summary>The user called <paramref name="name"/>: its uid and login group, or false if there is none.</summary>
+    public static bool TryGetUser(string name, out uint uid, out uint gid)
+    {
+        Interop.Libc.Passwd entry = default;
+        Interop.Libc.Passwd* result = null;
+        for (int length = FirstBuffer; ; length *= 2)
+        {
+            byte[] buffer = new byte[length];
+            int error;
+            fixed (byte* p = buffer)
+                error = Interop.Libc.GetPwNamR(name, &entry, p, (nuint)length, &result);
+            if (!Again(name, error, length)) break;
+        }
+        (uid, gid) = result != null ? (entry.Uid, entry.Gid) : (0u, 0u);
+        return result != null;
+    }
+
+    /// <summary>The login group of the user with <paramref name="uid"/>, or false if there is none.</summary>
+    public static bool TryGetUser(uint uid, out uint gid)
+    {
+        Interop.Libc.Passwd entry = default;
+        Interop.Libc.Passwd* result = null;
+        for (int length = FirstBuffer; ; length *= 2)
+        {
+            byte[] buffer = new byte[length];
+            int error;
+            fixed (byte* p = buffer)
+                error = Interop.Libc.GetPwUidR(uid, &entry, p, (nuint)length, &result);
+            if (!Again(uid.ToString(System.Globalization.CultureInfo.InvariantCulture), error, length)) break;
+        }
+        gid = result != null ? entry.Gid : 0;
+        return result != null;
+    }
+
+    /// <summary>The group called <paramref name="name"/>, or false if there is none.</summary>
+    public static bool TryGetGroup(string name, out uint gid)
+    {
+        Interop.Libc.Group entry = default;
+        Interop.Libc.Group* result = null;
+        for (int length = FirstBuffer; ; length *= 2)
+        {
+            byte[] buffer = new byte[length];
+            int error;
+            fixed (byte* p = buffer)
+                error = Interop.Libc.GetGrNamR(name, &entry, p, (nuint)length, &result);
+            if (!Again(name, error, length)) break;
+        }
+        gid = result != null ? entry.Gid : 0;
+        return result != null;
+    }
+
+    /// <summary>
+    /// True to retry with a larger buffer; false when the call answered (found, or not found:
+    /// 0 with a null result, or an errno some NSS modules give for "not found", getpwnam_r(3)).
+    /// </summary>
+    private static bool Again(string what, int error, int length)
+    {
+        if (error == Interop.Errors.ERANGE && length < MaxBuffer) return true;
+        if (error is 0 or Interop.Errors.ENOENT or Interop.Errors.ESRCH or Interop.Errors.EBADF or Interop.Errors.EPERM) return false;
+        throw new BusException($"{what}: cannot look it up in the user or group database: {Interop.Errors.Text(error)}", null, error);
+    }
+}
