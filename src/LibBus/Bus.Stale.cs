@@ -5,7 +5,7 @@ namespace LibBus;
 public sealed partial class Bus
 {
     /// <summary>The caller's effective user id, which owns what it creates.</summary>
-    internal static uint CurrentUser => Mono.Unix.Native.Syscall.geteuid();
+    internal static uint CurrentUser => GetEUid();
 
     /// <summary>
     /// Makes missing directories of <paramref name="directory"/> with mode 0755, as
