@@ -197,6 +197,7 @@ public sealed class OperatorTests : IDisposable
         AsNobody.MakeSearchable(_sandbox.Directory);
         string stale = _sandbox.CreateBus("mine");
         MakeStale(stale);
+        File.SetUnixFileMode(stale, (UnixFileMode)0x1A4); // 0644: nobody can read it and see it is stale
         File.SetUnixFileMode(_sandbox.Directory, (UnixFileMode)0x1FF); // 0777: nobody could unlink it
         RunResult result = Nobody.Run(_sandbox, "gc", _sandbox.Directory);
         Assert.Equal(new RunResult(0, "", ""), result);
