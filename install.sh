@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds the bus command with Native AOT and installs it under PREFIX (default ~/.local):
-#   PREFIX/lib/bus/bus, PREFIX/lib/bus/libMonoPosixHelper.so (found beside the real binary),
-#   PREFIX/bin/bus -> ../lib/bus/bus, and the man pages under PREFIX/share/man/man{1,5,7}.
+#   PREFIX/bin/bus (one self-contained file: it can be copied anywhere alone) and the man
+#   pages under PREFIX/share/man/man{1,5,7}.
 # Usage: ./install.sh [--prefix DIR] [--demo]     (or PREFIX=DIR ./install.sh)
 # --demo then runs ./demo.sh with the installed bus.
 set -eu
@@ -50,10 +50,11 @@ fi
 out=artifacts/publish/bus-$rid
 dotnet publish src/BusCli/BusCli.csproj -c Release -r "$rid" -o "$out" -p:DebugType=none -p:GenerateDocumentationFile=false --nologo -v quiet
 
-mkdir -p "$prefix/bin" "$prefix/lib/bus" "$prefix/share/man/man1" "$prefix/share/man/man5" "$prefix/share/man/man7"
-install -m 755 "$out/bus" "$prefix/lib/bus/bus"
-install -m 644 "$out/libMonoPosixHelper.so" "$prefix/lib/bus/libMonoPosixHelper.so"
-ln -sf ../lib/bus/bus "$prefix/bin/bus"
+mkdir -p "$prefix/bin" "$prefix/share/man/man1" "$prefix/share/man/man5" "$prefix/share/man/man7"
+# Earlier versions installed PREFIX/lib/bus/bus and a native helper beside it, with a symlink.
+rm -f "$prefix/bin/bus" "$prefix/lib/bus/bus" "$prefix/lib/bus/libMonoPosixHelper.so"
+rmdir "$prefix/lib/bus" 2>/dev/null || true
+install -m 755 "$out/bus" "$prefix/bin/bus"
 for page in man/*.[157]; do
   if [ -f "$page" ]; then install -m 644 "$page" "$prefix/share/man/man${page##*.}/"; fi
 done

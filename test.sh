@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: every test project against real kernel objects and real
 # processes, then the bus command's tests again against the Native AOT binary
-# that users install. Ends with one summary line "N passed, N failed".
+# that users install, then the consumer checks of the NuGet packages.
+# Ends with one summary line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -22,6 +23,10 @@ else
   echo "test.sh: the Native AOT publish of src/BusCli failed" >&2
   status=1
 fi
+
+# A user's app against the packed packages, JIT and Native AOT (tests/Consumer/check.sh):
+# prints "Consumer checks - Failed: F, Passed: P", summed below like dotnet test's lines.
+tests/Consumer/check.sh 2>&1 | tee -a "$log" || status=1
 
 # dotnet test prints one "Passed!/Failed! - Failed: F, Passed: P, ..." line per test assembly.
 passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s += $2} END {print s + 0}')

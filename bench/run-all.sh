@@ -104,6 +104,11 @@ for _ in 1 2 3; do
     timeout 120 "$OUT/cbaseline" pingpong 100000 | tee -a "$RES/pingpong.txt"
 done
 
+# ---- BroadcastAsync against Broadcast, L = 1 (spread, then on one CPU) -------
+step "BroadcastAsync"
+timeout 300 "$H" async --messages 20000 --rounds 5 --out "$RES/async.txt" || echo "run-all: async failed" >&2
+timeout 300 taskset -c 0 "$H" async --messages 20000 --rounds 5 --out "$RES/async-one-cpu.txt" || echo "run-all: async (one CPU) failed" >&2
+
 # ---- throughput: LibBus, the C baseline, D-Bus; L = 0..16 ------------------
 step "throughput"
 CSV=$RES/throughput.csv

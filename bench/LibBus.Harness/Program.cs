@@ -10,6 +10,7 @@ try
         "syscalls" => Syscalls.Run(Options.Parse(args[1..])),
         "pingpong" => PingPong.Run(Options.Parse(args[1..])),
         "idle-rss" => IdleRss.Run(Options.Parse(args[1..])),
+        "async" => AsyncRatio.Run(Options.Parse(args[1..])),
         "report" => Report.Run(Options.Parse(args[1..])),
         "listener" => Roles.Listener(args[1], long.Parse(args[2])),
         "broadcaster" => Roles.Broadcaster(args[1], int.Parse(args[2]), int.Parse(args[3])),
@@ -33,6 +34,7 @@ static int Usage()
                harness syscalls --impl libbus|c --listeners L --n1 N1 --n2 N2 [--csv FILE] [--cbaseline EXE]
                harness pingpong --rounds N [--out FILE]
                harness idle-rss --bus-exe EXE [--out FILE]
+               harness async --messages N [--warmup W] [--rounds R] [--window K] [--out FILE]
                harness report --results DIR --out FILE
         """);
     return 2;

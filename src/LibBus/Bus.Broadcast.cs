@@ -43,20 +43,6 @@ public sealed partial class Bus
         => BroadcastCore(null, message, noWait: true, timeout, cancellationToken);
 
     /// <summary>
-    /// Broadcasts on a dedicated thread (a System V semaphore wait cannot be
-    /// awaited), completing once every listener has copied the message.
-    /// </summary>
-    /// <exception cref="BusMessageInvalidException">Thrown at once, before any thread starts.</exception>
-    public Task BroadcastAsync(string message, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-    {
-        BusMessage.Validate(message);
-        ThrowIfCannot(BusAccess.Broadcast);
-        return Task.Factory.StartNew(
-            () => Broadcast(message, timeout, cancellationToken),
-            cancellationToken, TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
-    }
-
-    /// <summary>
     /// The broadcast of PROTOCOL.md's hardened algorithm: take, write, publish,
     /// await the acknowledgements. Allocates nothing on success.
     /// </summary>
@@ -68,7 +54,7 @@ public sealed partial class Bus
         ThrowIfCannot(BusAccess.Broadcast);
 
         // 1. {P(X)u, Z(W), V(N)u, V(Q)}
-        if (!_semaphores.TakeBus(noWait, deadline, cancellationToken))
+        if (!TakeBus(noWait, deadline, cancellationToken))
         {
             if (noWait) return false;
             int busy = _semaphores.GetValues()[Semaphores.W];

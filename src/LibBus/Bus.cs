@@ -241,8 +241,15 @@ public sealed partial class Bus : IDisposable
     /// <summary>Reads the five semaphore values S W X Q N, for diagnostics.</summary>
     public IReadOnlyList<ushort> GetSemaphoreValues() => _semaphores.GetValues();
 
-    /// <summary>Detaches the segment (once no copy is in progress). The bus itself stays.</summary>
-    public void Dispose() => _segment.Dispose();
+    /// <summary>
+    /// Detaches the segment (once no copy is in progress). The bus itself stays. Queued
+    /// <c>BroadcastAsync</c> calls not yet sent fail with <see cref="ObjectDisposedException"/>.
+    /// </summary>
+    public void Dispose()
+    {
+        _broadcastQueue?.Close();
+        _segment.Dispose();
+    }
 
     private void ThrowIfCannot(BusAccess needed)
     {

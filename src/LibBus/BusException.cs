@@ -70,3 +70,11 @@ public sealed class BusTimeoutException(string message, string path, int unackno
 /// <summary>A no-wait broadcast found another broadcaster, or a listener still busy with the previous message.</summary>
 public sealed class BusBusyException(string message, string path)
     : BusException(message, path, Interop.Errors.EAGAIN);
+
+/// <summary>
+/// A broadcast could never complete because this same process holds the bus: one of its
+/// own <see cref="BusSubscription"/>s has had a full buffer, unread, while the broadcast
+/// waited (see <see cref="Bus.Subscribe"/>). Nothing was sent.
+/// </summary>
+public sealed class BusDeadlockException(string message, string path)
+    : BusException(message, path);

@@ -12,6 +12,14 @@ namespace LibBus;
 /// consumer holds broadcasters back exactly as a slow listener does; memory never
 /// grows without limit. A removed bus ends the enumeration with
 /// <see cref="BusRemovedException"/>.
+/// <para>
+/// So the same process must not wait for one of its own broadcasts on the bus while
+/// nobody reads a full subscription: the broadcast waits for the listener, the listener
+/// for the reader, the reader for the broadcast. Read on another task than the one that
+/// awaits the broadcast, or size the capacity for what is broadcast before reading. A
+/// broadcast caught that way fails with <see cref="BusDeadlockException"/> after
+/// 10 seconds instead of hanging.
+/// </para>
 /// </remarks>
 public sealed class BusSubscription : IAsyncEnumerable<BusMessage>, IAsyncDisposable, IDisposable
 {
@@ -24,6 +32,8 @@ public sealed class BusSubscription : IAsyncEnumerable<BusMessage>, IAsyncDispos
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ListenerSession _session;
     private readonly SegmentLease _lease;
+    private readonly int _semaphoreId;
+    private readonly int _capacity;
 
     internal BusSubscription(Bus bus, SharedSegmentHandle segment, int capacity)
     {
@@ -33,6 +43,8 @@ public sealed class BusSubscription : IAsyncEnumerable<BusMessage>, IAsyncDispos
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
+        _semaphoreId = bus.SemaphoreId;
+        _capacity = capacity;
         _lease = new SegmentLease(segment);
         _session = new ListenerSession(bus, segment);
         var thread = new Thread(Run)
@@ -69,7 +81,10 @@ public sealed class BusSubscription : IAsyncEnumerable<BusMessage>, IAsyncDispos
                 BusMessage message = _session.Receive(noWait: false, Deadline.Infinite, stop)!;
                 // Still holding W: a full buffer holds the next broadcaster back.
                 if (!writer.TryWrite(message))
+                {
+                    using SelfDeadlock.Stall stall = SelfDeadlock.Begin(_semaphoreId, _capacity);
                     writer.WriteAsync(message, stop).AsTask().GetAwaiter().GetResult();
+                }
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)

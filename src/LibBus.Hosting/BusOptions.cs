@@ -1,0 +1,31 @@
+namespace LibBus.Hosting;
+
+/// <summary>The bus a service uses, registered with <see cref="Microsoft.Extensions.DependencyInjection.BusServiceCollectionExtensions.AddBus"/>.</summary>
+public sealed class BusOptions
+{
+    /// <summary>The bus's key file: an absolute path. Required.</summary>
+    public string Path { get; set; } = "";
+
+    /// <summary>Create the bus at start if <see cref="Path"/> does not exist. Default: false (a missing bus fails the start).</summary>
+    public bool CreateIfMissing { get; set; }
+
+    /// <summary>
+    /// The permissions of a bus this service creates (as <c>bus chmod</c>: any bit of a class
+    /// gives that class read and write on the bus). Null: 0600, the owner only. An existing
+    /// bus keeps its permissions.
+    /// </summary>
+    public UnixFileMode? Mode { get; set; }
+
+    /// <summary>How many received messages may wait for the handlers before the listener holds broadcasters back (<see cref="Bus.Subscribe"/>).</summary>
+    public int SubscriptionCapacity { get; set; } = BusSubscription.DefaultCapacity;
+
+    /// <summary>Limit for each <see cref="IBusPublisher.PublishAsync(string, CancellationToken)"/> from call to delivery; null for none.</summary>
+    public TimeSpan? PublishTimeout { get; set; }
+
+    /// <summary>
+    /// Stop the application (<c>IHostApplicationLifetime.StopApplication</c>) when the bus is
+    /// removed under the hosted listener. Default: false, the listener logs an error and ends
+    /// while the rest of the service runs on.
+    /// </summary>
+    public bool StopApplicationWhenRemoved { get; set; }
+}

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+
+namespace LibBus;
+
+/// <summary>
+/// The one way a process deadlocks itself on a bus, and its detection. A
+/// <see cref="BusSubscription"/> whose buffer is full keeps its listener holding the bus
+/// (W) until the consumer reads, which is the back-pressure it is meant to give. If the
+/// same process then broadcasts on that bus and will only read after the broadcast
+/// completes, nothing can move: the broadcast waits for W, W waits for the reader, the
+/// reader waits for the broadcast. No other process can end it either.
+/// </summary>
+/// <remarks>
+/// Each subscription records here, per semaphore array, when its buffer became full
+/// (<see cref="Begin"/>). A broadcast of this process waiting to take the bus checks every
+/// <see cref="CheckInterval"/>; once it has waited <see cref="StallLimit"/> while a
+/// subscription of this process on the same bus has been full, unread, for as long, it
+/// fails with <see cref="BusDeadlockException"/> instead of hanging silently. A reader
+/// slower than that limit on one message looks the same, and gets the same exception.
+/// </remarks>
+internal static class SelfDeadlock
+{
+    /// <summary>How long a full, unread subscription and a waiting broadcast of this process together count as a deadlock.</summary>
+    internal static TimeSpan StallLimit { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often a waiting broadcast looks.</summary>
+    internal static TimeSpan CheckInterval => StallLimit / 5;
+
+    private static readonly Lock s_lock = new();
+    private static readonly List<Stall> s_stalls = [];
+
+    /// <summary>A subscription of <paramref name="semaphoreId"/>'s bus has a full buffer from now until the returned stall is disposed.</summary>
+    internal static Stall Begin(int semaphoreId, int capacity)
+    {
+        var stall = new Stall(semaphoreId, capacity);
+        lock (s_lock) s_stalls.Add(stall);
+        return stall;
+    }
+
+    /// <summary>The subscription of this bus full for the longest time now, if any.</summary>
+    internal static Stall? Longest(int semaphoreId)
+    {
+        lock (s_lock)
+        {
+            Stall? longest = null;
+            foreach (Stall stall in s_stalls)
+            {
+                if (stall.SemaphoreId == semaphoreId && (longest is null || stall.Since < longest.Since))
+                    longest = stall;
+            }
+            return longest;
+        }
+    }
+
+    /// <summary>One full-buffer episode of one subscription.</summary>
+    internal sealed class Stall(int semaphoreId, int capacity) : IDisposable
+    {
+        internal int SemaphoreId { get; } = semaphoreId;
+        internal int Capacity { get; } = capacity;
+        internal long Since { get; } = Stopwatch.GetTimestamp();
+        internal TimeSpan Duration => Stopwatch.GetElapsedTime(Since);
+
+        public void Dispose()
+        {
+            lock (s_lock) s_stalls.Remove(this);
+        }
+    }
+}
+
+public sealed partial class Bus
+{
+    /// <summary>
+    /// Broadcast step 1 (<see cref="Semaphores.TakeBus"/>), waiting in slices of
+    /// <see cref="SelfDeadlock.CheckInterval"/> to notice the self-deadlock.
+    /// </summary>
+    /// <exception cref="BusDeadlockException">This process's own full subscription holds the bus.</exception>
+    private bool TakeBus(bool noWait, Deadline deadline, CancellationToken cancellationToken)
+    {
+        if (noWait) return _semaphores.TakeBus(noWait: true, deadline, cancellationToken);
+        long start = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            TimeSpan interval = SelfDeadlock.CheckInterval;
+            Deadline slice = deadline.Remaining <= interval ? deadline : Deadline.After(interval);
+            if (_semaphores.TakeBus(noWait: false, slice, cancellationToken)) return true;
+            if (deadline.HasPassed) return false;
+            TimeSpan waited = Stopwatch.GetElapsedTime(start);
+            if (waited >= SelfDeadlock.StallLimit && SelfDeadlock.Longest(SemaphoreId) is { } stall
+                && stall.Duration >= SelfDeadlock.StallLimit)
+            {
+                throw new BusDeadlockException(
+                    $"{Path}: deadlock: this process's own subscription (capacity {stall.Capacity}) has had a full buffer, unread, " +
+                    $"for {stall.Duration.TotalSeconds:0} s and holds the bus, so this broadcast can never start; read the " +
+                    "subscription on another task while broadcasting, or give it a larger capacity", Path);
+            }
+        }
+    }
+}

@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Text;
+using LibBus.Tests.Infrastructure;
+
+namespace LibBus.Tests;
+
+/// <summary>
+/// BroadcastAsync: one broadcasting thread per bus handle, fed in call order; cancellation
+/// of a queued call; disposal; and the self-deadlock a full subscription can cause.
+/// </summary>
+public sealed class BroadcastAsyncTests : IDisposable
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+    private readonly BusSandbox _sandbox = new();
+    private readonly string _path;
+    private readonly Bus _bus;
+
+    public BroadcastAsyncTests()
+    {
+        _path = _sandbox.CreateBus();
+        _bus = _sandbox.Open(_path);
+    }
+
+    public void Dispose() => _sandbox.Dispose();
+
+    [Fact]
+    public async Task Many_pending_calls_queue_on_one_thread_and_arrive_in_call_order()
+    {
+        const int count = 200;
+        // Polls the first message only after 2 s, so every call is pending at once meanwhile.
+        Peer listener = _sandbox.Dotnet("poll", _path, $"{count}", "0");
+        listener.WaitReady();
+        Peer holder = _sandbox.Dotnet("poll", _path, "1", "2000");
+        holder.WaitReady();
+        int threadsBefore = Process.GetCurrentProcess().Threads.Count;
+
+        var tasks = new List<Task>();
+        for (int i = 0; i < count; i++)
+        {
+            tasks.Add((i % 3) switch
+            {
+                0 => _bus.BroadcastAsync($"0 m{i}", Wait),
+                1 => _bus.BroadcastAsync(Encoding.UTF8.GetBytes($"0 m{i}"), Wait),
+                _ => _bus.BroadcastAsync(new BusMessage($"0 m{i}"), Wait),
+            });
+        }
+        Assert.True(_bus.PendingBroadcasts >= count - 2, $"{_bus.PendingBroadcasts} of {count} calls queued");
+        int threadsDuring = Process.GetCurrentProcess().Threads.Count;
+        Assert.True(threadsDuring - threadsBefore < 10, $"{threadsDuring - threadsBefore} more threads for {count} pending calls");
+
+        await Task.WhenAll(tasks).WaitAsync(Wait);
+        Assert.Equal(0, listener.WaitForExit(Wait));
+        Assert.Equal(Enumerable.Range(0, count).Select(i => $"0 m{i}"), listener.StdoutLines);
+        Assert.Equal(0, _bus.PendingBroadcasts);
+    }
+
+    [Fact]
+    public async Task A_call_cancelled_while_queued_is_never_sent()
+    {
+        Peer listener = _sandbox.Dotnet("poll", _path, "2", "1000");
+        listener.WaitReady();
+
+        Task first = _bus.BroadcastAsync("0 first", Wait);
+        using var cancel = new CancellationTokenSource();
+        Task second = _bus.BroadcastAsync("0 second", Wait, cancel.Token);
+        Task third = _bus.BroadcastAsync("0 third", Wait);
+        cancel.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second.WaitAsync(Wait));
+        Assert.True(second.IsCanceled);
+        await Task.WhenAll(first, third).WaitAsync(Wait);
+        Assert.Equal(0, listener.WaitForExit(Wait));
+        Assert.Equal(["0 first", "0 third"], listener.StdoutLines);
+        BusAssert.Idle(_bus);
+    }
+
+    [Fact]
+    public async Task An_already_cancelled_token_queues_nothing()
+    {
+        Task task = _bus.BroadcastAsync("0 never", cancellationToken: new CancellationToken(canceled: true));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => task);
+        Assert.Equal(0, _bus.PendingBroadcasts);
+    }
+
+    [Fact]
+    public async Task Disposing_the_handle_fails_the_calls_not_yet_sent()
+    {
+        Peer listener = _sandbox.Dotnet("poll", _path, "1", "1500");
+        listener.WaitReady();
+        Bus bus = Bus.Open(_path);
+        Task sent = bus.BroadcastAsync("0 sent", Wait);
+        Eventually.True(() => bus.PendingBroadcasts == 0 && _bus.GetSemaphoreValues()[Semaphores.X] == 0, "the first call to take the bus");
+        Task queued = bus.BroadcastAsync("0 queued", Wait);
+        bus.Dispose();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => queued.WaitAsync(Wait));
+        await sent.WaitAsync(Wait);
+        Assert.Equal(0, listener.WaitForExit(Wait));
+        Assert.Equal(["0 sent"], listener.StdoutLines);
+        Assert.Throws<ObjectDisposedException>(() => { _ = bus.BroadcastAsync("0 after"); });
+    }
+
+    [Fact]
+    public void Invalid_messages_throw_at_the_call()
+    {
+        Assert.Throws<BusMessageInvalidException>(() => { _ = _bus.BroadcastAsync("0 nul\0"); });
+        Assert.Throws<BusMessageInvalidException>(() => { _ = _bus.BroadcastAsync(new byte[BusMessage.MaxLength + 1]); });
+        Assert.Equal(0, _bus.PendingBroadcasts);
+    }
+
+    [Fact]
+    public async Task A_broadcast_behind_its_own_full_unread_subscription_fails_with_BusDeadlockException()
+    {
+        using (ShortStallLimit())
+        {
+            await using BusSubscription subscription = await JoinedSubscription(capacity: 1);
+            _bus.Broadcast("0 fills the buffer", Wait);
+            _bus.Broadcast("0 held by the listener, which waits for room", Wait);
+
+            // Nobody reads: the next broadcast of this process can never start.
+            var e = await Assert.ThrowsAsync<BusDeadlockException>(() => _bus.BroadcastAsync("0 stuck").WaitAsync(Wait));
+            Assert.Contains("own subscription (capacity 1)", e.Message);
+            Assert.Equal(_path, e.Path);
+            Assert.Throws<BusDeadlockException>(() => _bus.Broadcast("0 stuck too"));
+        }
+        BusAssert.Idle(_bus);
+    }
+
+    [Fact]
+    public async Task A_subscription_read_on_another_task_never_counts_as_a_deadlock()
+    {
+        using (ShortStallLimit())
+        {
+            await using BusSubscription subscription = await JoinedSubscription(capacity: 1);
+            Task<int> reader = Task.Run(async () =>
+            {
+                int n = 0;
+                await foreach (BusMessage _ in subscription)
+                {
+                    if (++n == 50) break;
+                    if (n % 10 == 0) await Task.Delay(100);
+                }
+                return n;
+            });
+            for (int i = 0; i < 50; i++)
+                await _bus.BroadcastAsync($"0 m{i}", Wait);
+            Assert.Equal(50, await reader.WaitAsync(Wait));
+        }
+    }
+
+    private async Task<BusSubscription> JoinedSubscription(int capacity)
+    {
+        BusSubscription subscription = _bus.Subscribe(capacity);
+        await subscription.Joined.WaitAsync(Wait);
+        return subscription;
+    }
+
+    /// <summary>A 1 s self-deadlock limit instead of 10 s, until disposed.</summary>
+    private static StallLimitScope ShortStallLimit() => new(TimeSpan.FromSeconds(1));
+
+    private sealed class StallLimitScope : IDisposable
+    {
+        private readonly TimeSpan _previous = SelfDeadlock.StallLimit;
+
+        public StallLimitScope(TimeSpan limit) => SelfDeadlock.StallLimit = limit;
+
+        public void Dispose() => SelfDeadlock.StallLimit = _previous;
+    }
+}
