@@ -192,6 +192,10 @@ faults() {
 step "bus listen idle resident memory"
 timeout 120 "$H" idle-rss --bus-exe "$BUS" --out "$RES/idle-rss.txt" || echo "run-all: idle-rss failed" >&2
 
+# ---- idle system calls -------------------------------------------------------
+step "bus listen idle system calls (strace -f -c, 10 s)"
+timeout 120 bench/idle-syscalls.sh "$BUS" 10 "$RES/idle-syscalls.txt" || echo "run-all: idle-syscalls failed" >&2
+
 kill "$DBUS_PID"; DBUS_PID=
 
 # ---- micro-benchmarks ------------------------------------------------------

@@ -290,6 +290,14 @@ internal static class Report
           $"{(idle.TryGetValue("hwm_kib", out string? hwm) ? D(hwm) / 1024 : double.NaN):0.0} MiB; it left the bus and exited on SIGTERM: {idle.GetValueOrDefault("clean_exit_on_sigterm", "?")}.");
         L();
 
+        Dictionary<string, string> idleCalls = Fields(Read("idle-syscalls.txt").Split('\n')[0]);
+        L("## Idle system calls");
+        L();
+        L($"`bus listen --ready PATH` (Native AOT), joined and idle, traced over every thread with `strace -f -c` for " +
+          $"{idleCalls.GetValueOrDefault("seconds", "?")} s (bench/idle-syscalls.sh): **{idleCalls.GetValueOrDefault("per_second", "?")} system calls per second**, " +
+          $"{idleCalls.GetValueOrDefault("semaphore_calls", "?")} semaphore calls in all. A waiting listener sleeps in one `semop` until a message or a signal arrives.");
+        L();
+
         L("## Micro-benchmarks (BenchmarkDotNet, short job)");
         L();
         foreach (string file in Directory.Exists(Path.Combine(dir, "bdn")) ? Directory.GetFiles(Path.Combine(dir, "bdn"), "*.md").Order().ToArray() : [])

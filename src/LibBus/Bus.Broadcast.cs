@@ -75,7 +75,7 @@ public sealed partial class Bus
         }
         catch
         {
-            _semaphores.GiveUpDelivery();
+            GiveUpAfterError();
             throw;
         }
         finally
@@ -83,18 +83,19 @@ public sealed partial class Bus
             if (added) _segment.DangerousRelease();
         }
 
-        // 3. Q := 0
-        _semaphores.Publish();
-
-        // 4. {Z(S), P(N)u, V(X)u}
         bool delivered;
         try
         {
+            // 3. Q := 0
+            _semaphores.Publish();
+
+            // 4. {Z(S), P(N)u, V(X)u}
             delivered = _semaphores.AwaitAcknowledgements(deadline, cancellationToken);
         }
-        catch (OperationCanceledException)
+        catch
         {
-            _semaphores.GiveUpDelivery();
+            // Cancelled or failed once the bus was taken: give the delivery up, as a timed-out broadcaster does.
+            GiveUpAfterError();
             throw;
         }
         if (!delivered)
@@ -104,5 +105,21 @@ public sealed partial class Bus
                 $"{Path}: timed out: {unacknowledged} listener(s) had not received the message", Path, unacknowledged);
         }
         return true;
+    }
+
+    /// <summary>
+    /// Gives the delivery up while another error is on its way. Never throws: if the bus was
+    /// removed there is nothing to release, and if this user lost its rights the kernel
+    /// releases X and N when the process exits.
+    /// </summary>
+    private void GiveUpAfterError()
+    {
+        try
+        {
+            _semaphores.GiveUpDelivery();
+        }
+        catch (BusException)
+        {
+        }
     }
 }

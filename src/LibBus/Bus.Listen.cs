@@ -33,6 +33,7 @@ public sealed partial class Bus
         using var lease = new SegmentLease(_segment);
         var session = new ListenerSession(this, _segment);
         session.Join(Deadline.Infinite, cancellationToken);
+        bool done = false;
         try
         {
             onListening?.Invoke();
@@ -41,10 +42,13 @@ public sealed partial class Bus
                 int length = session.Receive(buffer, noWait: false, Deadline.Infinite, cancellationToken); // waits: never -1
                 if (!onMessage(buffer.AsSpan(0, length))) break;
             }
+            done = true;
         }
         finally
         {
-            session.Leave();
+            // A failed leave is reported unless another error is already on its way.
+            BusException? leaveError = session.Leave();
+            if (done && leaveError is not null) throw leaveError;
         }
     }
 

@@ -22,6 +22,7 @@ public sealed partial class Bus : IDisposable
 
     private readonly SharedSegmentHandle _segment;
     private readonly Semaphores _semaphores;
+    private volatile bool _disposed;
 
     private Bus(string path, BusKeys keys, BusAccess access, int semid, int shmid, SharedSegmentHandle segment)
     {
@@ -69,7 +70,7 @@ public sealed partial class Bus : IDisposable
         int shmid = LookUp(path, keys.SegmentKey, "shared memory segment", isSemaphore: false, readOnly ? OwnerRead : OwnerReadWrite);
         BusObjects.RequireShape(path, keys, semid, shmid);
         SharedSegmentHandle segment = SharedSegmentHandle.Attach(shmid, readOnly)
-            ?? throw OpenError(Interop.Errors.LastErrno, path, "shared memory segment", keys.SegmentKey);
+            ?? throw BusErrors.FromLookup(Interop.Errors.LastErrno, path, "shared memory segment", keys.SegmentKey);
         return new Bus(path, keys, access, semid, shmid, segment);
     }
 
@@ -82,18 +83,8 @@ public sealed partial class Bus : IDisposable
         int id = isSemaphore
             ? SemGet(key, Semaphores.Count, permission)
             : ShmGet(key, SharedSegmentHandle.Size, permission);
-        return id >= 0 ? id : throw OpenError(Interop.Errors.LastErrno, path, what, key);
+        return id >= 0 ? id : throw BusErrors.FromLookup(Interop.Errors.LastErrno, path, what, key);
     }
-
-    private static BusException OpenError(int errno, string path, string what, int key) => errno switch
-    {
-        Interop.Errors.ENOENT or Interop.Errors.EIDRM => BusErrors.Gone(path, what, key),
-        Interop.Errors.EINVAL => new BusKeyFileCorruptException(
-            $"{path}: not a usable bus: key {key} names a {what} of another shape (not made by bus)", path, errno),
-        Interop.Errors.EACCES or Interop.Errors.EPERM => new BusAccessDeniedException(
-            $"{path}: permission denied on the bus's {what} (key {key}); see 'bus chmod' and 'bus chown'", path, errno),
-        _ => new BusException($"{path}: cannot open the {what} (key {key}): {Interop.Errors.Text(errno)}", path, errno),
-    };
 
     /// <summary>
     /// Creates a bus whose key file is <paramref name="path"/> and returns the path.
@@ -193,7 +184,7 @@ public sealed partial class Bus : IDisposable
                 {
                     int errno = Interop.Errors.LastErrno;
                     SemCtl(semid, 0, IPC_RMID);
-                    throw new BusException($"{path}: cannot initialize the semaphore array: {Interop.Errors.Text(errno)}", path, errno);
+                    throw BusErrors.FromCreation(errno, path, "semaphore array");
                 }
             }
         }
@@ -221,8 +212,7 @@ public sealed partial class Bus : IDisposable
             if (id >= 0) return id;
             int errno = Interop.Errors.LastErrno;
             if (errno == Interop.Errors.EEXIST) continue;
-            string hint = errno == Interop.Errors.ENOSPC ? " (the system limit is reached; see 'ipcs -l')" : "";
-            throw new BusException($"{path}: cannot create the {what}: {Interop.Errors.Text(errno)}{hint}", path, errno);
+            throw BusErrors.FromCreation(errno, path, what);
         }
         throw new BusException($"{path}: cannot create the {what}: no free key after {attempts} random tries", path, Interop.Errors.EEXIST);
     }
@@ -242,18 +232,22 @@ public sealed partial class Bus : IDisposable
     public IReadOnlyList<ushort> GetSemaphoreValues() => _semaphores.GetValues();
 
     /// <summary>
-    /// Detaches the segment (once no copy is in progress). The bus itself stays. Queued
-    /// <c>BroadcastAsync</c> calls not yet sent fail with <see cref="ObjectDisposedException"/>.
+    /// Detaches the segment (once no copy is in progress and every listener started from
+    /// this handle has left). The bus itself stays. From then on this handle refuses to
+    /// broadcast or start listeners; queued <c>BroadcastAsync</c> calls not yet sent fail with
+    /// <see cref="ObjectDisposedException"/>. Idempotent.
     /// </summary>
     public void Dispose()
     {
+        _disposed = true;
         _broadcastQueue?.Close();
         _segment.Dispose();
     }
 
     private void ThrowIfCannot(BusAccess needed)
     {
-        ObjectDisposedException.ThrowIf(_segment.IsClosed, this);
+        // Not _segment.IsClosed: a listener's lease keeps the segment open after Dispose.
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if ((Access & needed) == 0)
             throw new InvalidOperationException($"{Path}: this handle was opened for {Access}, not {needed}");
     }

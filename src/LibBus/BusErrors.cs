@@ -2,17 +2,97 @@ using System.Diagnostics.CodeAnalysis;
 
 namespace LibBus;
 
-/// <summary>The one place where an errno becomes a typed <see cref="BusException"/>.</summary>
+/// <summary>What a key file call was doing when it failed (the words of its error).</summary>
+internal enum KeyFileAction
+{
+    /// <summary>Opening an existing key file.</summary>
+    Open,
+    /// <summary>Reading an open key file.</summary>
+    Read,
+    /// <summary>Creating a new key file.</summary>
+    Create,
+}
+
+/// <summary>
+/// The one place where an errno becomes a typed <see cref="BusException"/>. Each method is for
+/// one kind of call, because what an errno means depends on what was called: EINVAL from a
+/// <c>semop</c> on an open bus means the bus was removed, from a <c>semget</c> by key that the
+/// key names an object of another shape; ENOENT from a lookup by key means the bus is gone,
+/// from opening the key file that there is no such bus. EACCES and EPERM always mean
+/// <see cref="BusAccessDeniedException"/>.
+/// </summary>
 internal static class BusErrors
 {
-    /// <summary>Maps <paramref name="errno"/> from <paramref name="operation"/> on the bus at <paramref name="path"/>.</summary>
-    internal static BusException FromErrno(int errno, string path, string operation) => errno switch
+    /// <summary>
+    /// Whether a call that failed with <paramref name="errno"/> applied nothing and should be
+    /// made again as it was: EINTR, a signal arrived first (PROTOCOL.md: retry the same call).
+    /// </summary>
+    internal static bool IsInterrupted(int errno) => errno == Interop.Errors.EINTR;
+
+    /// <summary>
+    /// Whether <paramref name="errno"/> from a call on an IPC object by its identifier means the
+    /// object no longer exists (EIDRM: removed while waiting; EINVAL: already gone).
+    /// </summary>
+    internal static bool IsRemoved(int errno) => errno is Interop.Errors.EIDRM or Interop.Errors.EINVAL;
+
+    /// <summary>Whether <paramref name="errno"/> from a lookup by key means no object has that key (any more).</summary>
+    internal static bool IsMissing(int errno) => errno is Interop.Errors.ENOENT or Interop.Errors.EIDRM;
+
+    private static bool IsDenied(int errno) => errno is Interop.Errors.EACCES or Interop.Errors.EPERM;
+
+    /// <summary>
+    /// Maps <paramref name="errno"/> from <paramref name="operation"/> on the IPC objects of an
+    /// open bus at <paramref name="path"/> (<c>semop</c>, <c>semctl</c>, <c>shmctl</c> by id).
+    /// </summary>
+    internal static BusException FromErrno(int errno, string path, string operation)
     {
-        Interop.Errors.EACCES or Interop.Errors.EPERM => new BusAccessDeniedException(
-            $"{path}: permission denied ({operation}); see 'bus chmod' and 'bus chown'", path, errno),
-        Interop.Errors.EIDRM or Interop.Errors.EINVAL => Removed(path, errno),
-        _ => new BusException($"{path}: {operation}: {Interop.Errors.Text(errno)}", path, errno),
+        if (IsDenied(errno))
+            return new BusAccessDeniedException($"{path}: permission denied ({operation}); see 'bus chmod' and 'bus chown'", path, errno);
+        if (IsRemoved(errno)) return Removed(path, errno);
+        return new BusException($"{path}: {operation}: {Interop.Errors.Text(errno)}", path, errno);
+    }
+
+    /// <summary>
+    /// Maps <paramref name="errno"/> from looking up (or attaching) the <paramref name="what"/>
+    /// of the bus at <paramref name="path"/> by its <paramref name="key"/>.
+    /// </summary>
+    internal static BusException FromLookup(int errno, string path, string what, int key)
+    {
+        if (IsMissing(errno)) return Gone(path, what, key);
+        if (errno == Interop.Errors.EINVAL)
+            return new BusKeyFileCorruptException($"{path}: not a usable bus: key {key} names a {what} of another shape (not made by bus)", path, errno);
+        if (IsDenied(errno))
+            return new BusAccessDeniedException($"{path}: permission denied on the bus's {what} (key {key}); see 'bus chmod' and 'bus chown'", path, errno);
+        return new BusException($"{path}: cannot open the {what} (key {key}): {Interop.Errors.Text(errno)}", path, errno);
+    }
+
+    /// <summary>Maps <paramref name="errno"/> from creating or initializing the <paramref name="what"/> of a new bus.</summary>
+    internal static BusException FromCreation(int errno, string path, string what)
+    {
+        if (IsDenied(errno))
+            return new BusAccessDeniedException($"{path}: permission denied creating the {what}", path, errno);
+        string hint = errno == Interop.Errors.ENOSPC ? " (the system limit is reached; see 'ipcs -l')" : "";
+        return new BusException($"{path}: cannot create the {what}: {Interop.Errors.Text(errno)}{hint}", path, errno);
+    }
+
+    /// <summary>Maps <paramref name="errno"/> from opening, reading or creating the key file at <paramref name="path"/>.</summary>
+    internal static BusException FromKeyFile(int errno, string path, KeyFileAction action) => (action, errno) switch
+    {
+        (KeyFileAction.Open, Interop.Errors.ENOENT) => new BusNotFoundException($"{path}: no such bus (the key file does not exist)", path, errno),
+        (KeyFileAction.Open, Interop.Errors.ENOTDIR) => new BusNotFoundException($"{path}: no such bus (a parent is not a directory)", path, errno),
+        (KeyFileAction.Create, Interop.Errors.ENOENT or Interop.Errors.ENOTDIR) => new BusNotFoundException(
+            $"{path}: cannot create the key file: the directory does not exist", path, errno),
+        (KeyFileAction.Open or KeyFileAction.Read, _) when IsDenied(errno) => new BusAccessDeniedException($"{path}: permission denied reading the key file", path, errno),
+        (KeyFileAction.Create, _) when IsDenied(errno) => new BusAccessDeniedException($"{path}: permission denied creating the key file", path, errno),
+        (KeyFileAction.Open, _) => new BusException($"{path}: cannot open the key file: {Interop.Errors.Text(errno)}", path, errno),
+        (KeyFileAction.Read, _) => new BusException($"{path}: cannot read: {Interop.Errors.Text(errno)}", path, errno),
+        _ => new BusException($"{path}: cannot create the key file: {Interop.Errors.Text(errno)}", path, errno),
     };
+
+    /// <summary>Maps <paramref name="errno"/> from any other call about <paramref name="path"/> (<paramref name="what"/> says what was being done).</summary>
+    internal static BusException FromCall(int errno, string path, string what) => IsDenied(errno)
+        ? new BusAccessDeniedException($"{path}: {what}: {Interop.Errors.Text(errno)}", path, errno)
+        : new BusException($"{path}: {what}: {Interop.Errors.Text(errno)}", path, errno);
 
     /// <summary>The error for a bus whose IPC objects were removed while in use.</summary>
     internal static BusRemovedException Removed(string path, int errno) => new(
@@ -24,7 +104,7 @@ internal static class BusErrors
         "systemd-logind's RemoveIPC at logout; remove the key file and create the bus again " +
         $"('bus remove {path} && bus create {path}')", path, Interop.Errors.ENOENT);
 
-    /// <summary>Throws the error for <paramref name="errno"/>.</summary>
+    /// <summary>Throws the error for <paramref name="errno"/> from a call on an open bus.</summary>
     [DoesNotReturn]
     internal static void Throw(int errno, string path, string operation) => throw FromErrno(errno, path, operation);
 }

@@ -59,14 +59,27 @@ public sealed class BusPoller : IDisposable
     /// <summary>The bus this poller listens on.</summary>
     public Bus Bus => _bus;
 
-    /// <summary>Leaves the bus.</summary>
-    public void Stop() => Dispose();
-
-    /// <summary>Leaves the bus.</summary>
-    public void Dispose()
+    /// <summary>Leaves the bus, reporting a failed leave. Idempotent.</summary>
+    /// <exception cref="BusAccessDeniedException">Leaving was refused (the bus's permissions changed);
+    /// the kernel still undoes this listener's counts when the process exits. The segment is released anyway.</exception>
+    public void Stop()
     {
-        if (!_session.IsJoined) return;
-        _session.Leave();
-        _lease.Dispose();
+        BusException? error = Leave();
+        if (error is not null) throw error;
+    }
+
+    /// <summary>Leaves the bus; a failed leave is ignored (see <see cref="Stop"/>). Idempotent.</summary>
+    public void Dispose() => Leave();
+
+    private BusException? Leave()
+    {
+        try
+        {
+            return _session.Leave();
+        }
+        finally
+        {
+            _lease.Dispose();
+        }
     }
 }

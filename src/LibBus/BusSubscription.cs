@@ -32,6 +32,7 @@ public sealed class BusSubscription : IAsyncEnumerable<BusMessage>, IAsyncDispos
     private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ListenerSession _session;
     private readonly SegmentLease _lease;
+    private int _stopping;
     private readonly int _semaphoreId;
     private readonly int _capacity;
 
@@ -61,13 +62,18 @@ public sealed class BusSubscription : IAsyncEnumerable<BusMessage>, IAsyncDispos
     /// </summary>
     public Task Joined => _joined.Task;
 
-    /// <summary>Completes once the listener thread has left the bus.</summary>
+    /// <summary>
+    /// Completes once the listener thread has left the bus; faults if leaving failed (say, the
+    /// owner's <c>bus chmod</c> took this user's rights away: the kernel then undoes this
+    /// listener's counts when the process exits).
+    /// </summary>
     public Task Completion => _finished.Task;
 
     /// <summary>Returns the enumerator over received messages (one consumer at a time).</summary>
     public IAsyncEnumerator<BusMessage> GetAsyncEnumerator(CancellationToken cancellationToken = default)
         => _channel.Reader.ReadAllAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
 
+    /// <summary>The listener thread. Nothing escapes it: every error ends the enumeration or <see cref="Completion"/>.</summary>
     private void Run()
     {
         CancellationToken stop = _stop.Token;
@@ -98,26 +104,31 @@ public sealed class BusSubscription : IAsyncEnumerable<BusMessage>, IAsyncDispos
         }
         finally
         {
-            _session.Leave();
+            BusException? leaveError = _session.Leave();
             _lease.Dispose();
+            writer.TryComplete();
             _joined.TrySetCanceled(stop.IsCancellationRequested ? stop : CancellationToken.None);
-            _finished.TrySetResult();
+            if (leaveError is null) _finished.TrySetResult();
+            else _finished.TrySetException(leaveError);
         }
     }
 
-    /// <summary>Stops listening and waits until the listener has left the bus.</summary>
+    /// <summary>Stops listening and waits until the listener has left the bus. Never throws; idempotent.</summary>
     public async ValueTask DisposeAsync()
     {
-        _stop.Cancel();
-        await _finished.Task.ConfigureAwait(false);
-        _stop.Dispose();
+        Stop();
+        await _finished.Task.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    /// <summary>Stops listening and blocks until the listener has left the bus.</summary>
+    /// <summary>Stops listening and blocks until the listener has left the bus. Never throws; idempotent.</summary>
     public void Dispose()
     {
-        _stop.Cancel();
-        _finished.Task.GetAwaiter().GetResult();
-        _stop.Dispose();
+        Stop();
+        ((IAsyncResult)_finished.Task).AsyncWaitHandle.WaitOne();
+    }
+
+    private void Stop()
+    {
+        if (Interlocked.Exchange(ref _stopping, 1) == 0) _stop.Cancel();
     }
 }

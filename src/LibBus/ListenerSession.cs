@@ -30,6 +30,8 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
         if (_position != Position.Out) throw new InvalidOperationException("already listening");
         if (!_semaphores.Join(deadline, cancellationToken)) return false;
         _position = Position.Queued;
+        // LibBus note: keep Q bounded (only its being 0 matters); a separate no-wait call.
+        _semaphores.LowerQueue();
         return true;
     }
 
@@ -87,8 +89,14 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
         return true;
     }
 
-    /// <summary>Leaves the bus the way that matches where this listener is. Never throws for a removed bus.</summary>
-    internal void Leave()
+    /// <summary>
+    /// Leaves the bus the way that matches where this listener is. Never throws: returns null
+    /// once left (or if the bus was removed: nothing left to leave), else the error, for the
+    /// caller to report. After an error (say, the owner's <c>bus chmod</c> took this user's
+    /// rights away) the kernel still undoes this listener's counts when the process exits.
+    /// Idempotent.
+    /// </summary>
+    internal BusException? Leave()
     {
         Position position = _position;
         _position = Position.Out;
@@ -100,10 +108,15 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
                 case Position.Holding: _semaphores.LeaveHolding(); break;
                 case Position.Acknowledged: _semaphores.LeaveAcknowledged(); break;
             }
+            return null;
         }
         catch (BusRemovedException)
         {
-            // Nothing left to leave.
+            return null;
+        }
+        catch (BusException e)
+        {
+            return e;
         }
     }
 

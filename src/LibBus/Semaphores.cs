@@ -31,12 +31,6 @@ internal sealed unsafe class Semaphores(int id, string path)
     /// <summary>Initial values, in index order: S W X Q N.</summary>
     internal static ReadOnlySpan<ushort> InitialValues => [0, 0, 1, 0, 0];
 
-    /// <summary>
-    /// Longest single kernel wait while a cancellation token is watched: the
-    /// latency of cancellation. Waits are sliced, and only the waiting call is re-issued.
-    /// </summary>
-    internal static readonly TimeSpan CancellationSlice = TimeSpan.FromMilliseconds(50);
-
     private const short Undo = SEM_UNDO;
     private const short NoWait = IPC_NOWAIT;
 
@@ -106,6 +100,24 @@ internal sealed unsafe class Semaphores(int id, string path)
             new(Q, 1, 0),
         };
         return Apply(ops, 4, noWait: false, deadline, cancellationToken, "joining");
+    }
+
+    /// <summary>
+    /// LibBus note, after a join (a separate no-wait call, not part of any step):
+    /// <c>{Q -= <paramref name="take"/>, Q += 1}</c>, lowering Q by
+    /// <paramref name="take"/> - 1 if it is at least <paramref name="take"/> (never to 0), else
+    /// nothing. Only whether Q is 0 matters to anyone, and joins raise it while only a publish
+    /// resets it: without this, 32,767 joins between two broadcasts would leave every
+    /// V(Q) failing with ERANGE. True if lowered.
+    /// </summary>
+    internal bool LowerQueue(short take = 2)
+    {
+        SemBuf* ops = stackalloc SemBuf[2]
+        {
+            new(Q, (short)-take, NoWait),
+            new(Q, 1, 0),
+        };
+        return SemOp(id, ops, 2) == 0;
     }
 
     /// <summary>Listen step 2, wait: <c>{Z(Q), V(W)u}</c>. False if no message (no-wait) or timed out.</summary>
@@ -182,52 +194,86 @@ internal sealed unsafe class Semaphores(int id, string path)
 
     // ----- The one place a semop is issued -----
 
+    /// <summary>How often one call re-bounds Q after ERANGE before giving up (others may raise it meanwhile).</summary>
+    private const int MaxQueueBounds = 8;
+
+    private static bool RaisesQueue(SemBuf* ops, int count)
+    {
+        for (int i = 0; i < count; i++)
+            if (ops[i].SemNum == Q && ops[i].SemOp > 0) return true;
+        return false;
+    }
+
     /// <summary>
-    /// Applies one operation set. EINTR re-issues the same call (nothing was
-    /// applied). With no deadline and no cancellation this is a single blocking
-    /// <c>semop</c>; otherwise <c>semtimedop</c> in slices, re-issuing only this
-    /// waiting call. Returns false on EAGAIN from a no-wait set or on timeout.
+    /// After ERANGE from a set that raises Q (Q at the kernel's maximum, SEMVMX, from a
+    /// bus of a LibBus before bounded Q or a C program): lowers Q to 1 in one no-wait call,
+    /// <c>{Q -= q, Q += 1}</c> with q its value just read, which fails harmlessly if Q
+    /// changed meanwhile. True if Q is now below the maximum, so the set may be retried.
+    /// </summary>
+    private bool BoundQueue()
+    {
+        int q = SemCtl(id, Q, GETVAL);
+        if (q < 2) return false; // ERANGE from another semaphore: report it
+        return LowerQueue((short)Math.Min(q, short.MaxValue)) || SemCtl(id, Q, GETVAL) < short.MaxValue;
+    }
+
+    /// <summary>
+    /// Applies one operation set. EINTR re-issues the same call (nothing was applied). One
+    /// blocking <c>semop</c>, or <c>semtimedop</c> for the time left before a deadline: no
+    /// slices, so an idle wait makes no system call. A cancellable wait is interrupted by a
+    /// signal to this thread when the token is cancelled (<see cref="WaitInterruption"/>), and
+    /// only this waiting call is re-issued. Returns false on EAGAIN from a no-wait set or on timeout.
     /// </summary>
     /// <exception cref="OperationCanceledException">Cancelled; nothing was applied.</exception>
     /// <exception cref="BusRemovedException">The array was removed.</exception>
     private bool Apply(SemBuf* ops, int count, bool noWait, Deadline deadline, CancellationToken cancellationToken, string operation)
     {
-        bool sliced = !noWait && (cancellationToken.CanBeCanceled || !deadline.IsInfinite);
-        while (true)
+        bool timed = !noWait && !deadline.IsInfinite;
+        WaitInterruption? interruption = !noWait && cancellationToken.CanBeCanceled ? WaitInterruption.Current : null;
+        CancellationTokenRegistration registration = interruption?.Arm(cancellationToken) ?? default;
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            int result;
-            if (!sliced)
+            int bounded = 0;
+            while (true)
             {
-                result = SemOp(id, ops, (nuint)count);
-            }
-            else
-            {
-                TimeSpan wait = deadline.Remaining;
-                if (cancellationToken.CanBeCanceled && wait > CancellationSlice) wait = CancellationSlice;
-                long ticks = wait.Ticks;
-                TimeSpec timeout = new()
+                cancellationToken.ThrowIfCancellationRequested();
+                int result;
+                if (!timed)
                 {
-                    TvSec = (nint)(ticks / TimeSpan.TicksPerSecond),
-                    TvNsec = (nint)(ticks % TimeSpan.TicksPerSecond * 100),
-                };
-                result = SemTimedOp(id, ops, (nuint)count, &timeout);
+                    result = SemOp(id, ops, (nuint)count);
+                }
+                else
+                {
+                    long ticks = deadline.Remaining.Ticks;
+                    TimeSpec timeout = new()
+                    {
+                        TvSec = (nint)(ticks / TimeSpan.TicksPerSecond),
+                        TvNsec = (nint)(ticks % TimeSpan.TicksPerSecond * 100),
+                    };
+                    result = SemTimedOp(id, ops, (nuint)count, &timeout);
+                }
+                if (result == 0) return true;
+                int errno = Interop.Errors.LastErrno;
+                switch (errno)
+                {
+                    case var _ when BusErrors.IsInterrupted(errno):
+                        continue; // cancellation is checked at the top
+                    case Interop.Errors.EAGAIN when noWait:
+                        return false;
+                    case Interop.Errors.EAGAIN when timed:
+                        if (deadline.HasPassed) return false;
+                        continue;
+                    case Interop.Errors.ERANGE when RaisesQueue(ops, count) && ++bounded <= MaxQueueBounds && BoundQueue():
+                        continue; // nothing was applied; Q is back to 1
+                    default:
+                        BusErrors.Throw(errno, path, operation);
+                        return false;
+                }
             }
-            if (result == 0) return true;
-            int errno = Interop.Errors.LastErrno;
-            switch (errno)
-            {
-                case Interop.Errors.EINTR:
-                    continue;
-                case Interop.Errors.EAGAIN when noWait:
-                    return false;
-                case Interop.Errors.EAGAIN when sliced:
-                    if (deadline.HasPassed) return false;
-                    continue;
-                default:
-                    BusErrors.Throw(errno, path, operation);
-                    return false;
-            }
+        }
+        finally
+        {
+            interruption?.Disarm(registration);
         }
     }
 }

@@ -121,7 +121,7 @@ public sealed class HostileInputTests : IDisposable
 
         string directoryBefore = DescribeTree(d);
         string busBefore = DescribeIpc(bus);
-        var segmentsBefore = IpcTable.Segments().Select(s => s.Id).ToHashSet();
+        var ipc = new IpcScope();
 
         RunResult result;
         int pid;
@@ -158,8 +158,9 @@ public sealed class HostileInputTests : IDisposable
 
         Assert.Equal(directoryBefore, DescribeTree(d));
         Assert.Equal(busBefore, DescribeIpc(bus));
-        var made = IpcTable.Segments().Where(s => !segmentsBefore.Contains(s.Id) && s.CreatorPid == pid).ToList();
-        Assert.True(made.Count == 0, $"{name}: the command left segment(s) {string.Join(", ", made.Select(s => s.Id))}");
+        ipc.AddProcess(pid);
+        string made = ipc.DescribeLeaks();
+        Assert.True(made.Length == 0, $"{name}: the command {made}");
     }
 
     [Fact]

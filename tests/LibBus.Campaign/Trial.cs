@@ -25,8 +25,7 @@ public sealed partial class Trial
     private readonly List<ChildProcess> _children = new();
     private readonly List<Listener> _listeners = new();
     private readonly List<Broadcaster> _broadcasters = new();
-    private readonly HashSet<int> _keys = new();
-    private readonly HashSet<int> _pids = new();
+    private readonly IpcScope _ipc = new();
     private readonly HashSet<string> _confirmed = new();
     private readonly HashSet<string> _uncertain = new();
     private readonly List<BusKeys> _buses = new();
@@ -86,7 +85,6 @@ public sealed partial class Trial
         Bus.Create(_path, exclusive: true);
         _handle = Bus.Open(_path);
         Remember(_handle.Keys);
-        _pids.Add(Environment.ProcessId);
 
         bool removal = Scenario is Scenarios.RemoveCli or Scenarios.RemoveIpcrm;
         bool stop = Scenario == Scenarios.StopListener;
@@ -381,15 +379,15 @@ public sealed partial class Trial
     {
         var child = new ChildProcess(name, file, arguments);
         lock (_children) _children.Add(child);
-        _pids.Add(child.Pid);
+        _ipc.AddProcess(child.Pid);
         return child;
     }
 
     private void Remember(BusKeys keys)
     {
         _buses.Add(keys);
-        _keys.Add(keys.SemaphoreKey);
-        _keys.Add(keys.SegmentKey);
+        _ipc.AddKey(keys.SemaphoreKey);
+        _ipc.AddKey(keys.SegmentKey);
     }
 
     /// <summary>Waits for <paramref name="done"/>; a hang if nothing progresses for <paramref name="stall"/> (10 s).</summary>
@@ -462,7 +460,7 @@ public sealed partial class Trial
             foreach (BusKeys keys in _buses)
             {
                 if (_removedByScenario) break; // anything left is a leak: the check below reports it
-                if (!IpcObjects.Semaphores().Any(s => s.Key == keys.SemaphoreKey) && !IpcObjects.Segments().Any(s => s.Key == keys.SegmentKey))
+                if (!IpcTable.Semaphores().Any(s => s.Key == keys.SemaphoreKey) && !IpcTable.Segments().Any(s => s.Key == keys.SegmentKey))
                     continue;
                 string restore = Path.Combine(_directory, "restore");
                 File.WriteAllText(restore, keys.ToString());
@@ -475,7 +473,7 @@ public sealed partial class Trial
             _result.Fail("other", $"removing the bus: {e.GetType().Name}: {e.Message}");
         }
 
-        string leaked = IpcObjects.Leaked(_keys, _pids);
+        string leaked = _ipc.DescribeLeaks();
         if (leaked.Length > 0)
         {
             _result.Fail("leak", leaked);
@@ -493,10 +491,8 @@ public sealed partial class Trial
     /// <summary>After a reported leak or a hang: ipcrm whatever of this trial is left, so the machine stays clean.</summary>
     private void ForceRemove()
     {
-        foreach (var s in IpcObjects.Semaphores().Where(s => _keys.Contains(s.Key)))
-            ToolResult.Run("ipcrm", ["-s", s.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], ToolTimeout);
-        foreach (var s in IpcObjects.Segments().Where(s => _keys.Contains(s.Key) || _pids.Contains(s.CreatorPid)))
-            ToolResult.Run("ipcrm", ["-m", s.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], ToolTimeout);
+        foreach (IpcObject o in _ipc.Leaked())
+            ToolResult.Run("ipcrm", [o.IsSegment ? "-m" : "-s", o.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], ToolTimeout);
     }
 }
 

@@ -8,6 +8,10 @@
 //   broadcast PATH PREFIX COUNT [PAUSE_MS]
 //                                 broadcasts "PREFIX i" for i in [0, COUNT), pausing between
 //   broadcast-lines PATH          broadcasts each stdin line
+//   until-error PATH subscribe|listen-async|poll
+//                                 listens until an error ends it, disposes everything, then
+//                                 prints "error: TYPE" (stderr) and "attached N" (stdout): the
+//                                 System V segments this process still has attached
 //
 // Exit: 0 done, 3 bus removed, 4 timeout, 1 other error, 2 usage.
 using LibBus;
@@ -83,6 +87,44 @@ try
             stdout.WriteLine("done");
             return 0;
         }
+        case "until-error" when args.Length == 3:
+        {
+            var bus = Bus.Open(path, BusAccess.Listen);
+            string error = "none";
+            try
+            {
+                switch (args[2])
+                {
+                    case "subscribe":
+                        await using (BusSubscription subscription = bus.Subscribe(capacity: 4))
+                        {
+                            await subscription.Joined;
+                            Ready();
+                            await foreach (BusMessage m in subscription) stdout.WriteLine(m.Text);
+                        }
+                        break;
+                    case "listen-async":
+                        await foreach (BusMessage m in bus.ListenAsync(capacity: 4).WithReady(bus)) stdout.WriteLine(m.Text);
+                        break;
+                    case "poll":
+                        using (BusPoller poller = bus.StartPolling(TimeSpan.FromSeconds(10)))
+                        {
+                            Ready();
+                            while (true) stdout.WriteLine(poller.Poll()!.Text);
+                        }
+                    default:
+                        return Usage();
+                }
+            }
+            catch (BusException e)
+            {
+                error = e.GetType().Name;
+            }
+            bus.Dispose();
+            Console.Error.WriteLine($"error: {error}");
+            stdout.WriteLine($"attached {File.ReadLines("/proc/self/maps").Count(l => l.Contains("/SYSV", StringComparison.Ordinal))}");
+            return 1;
+        }
         default:
             return Usage();
     }
@@ -111,6 +153,21 @@ static void Ready()
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: LibBus.TestPeer listen|subscribe|poll|broadcast|broadcast-lines PATH ...");
+    Console.Error.WriteLine("usage: LibBus.TestPeer listen|subscribe|poll|broadcast|broadcast-lines|until-error PATH ...");
     return 2;
+}
+
+static class ListenAsyncReady
+{
+    /// <summary>Says "ready" once this process's listener is counted (S = 1): ListenAsync has no joined signal.</summary>
+    public static async IAsyncEnumerable<BusMessage> WithReady(this IAsyncEnumerable<BusMessage> messages, Bus bus)
+    {
+        await using IAsyncEnumerator<BusMessage> e = messages.GetAsyncEnumerator();
+        ValueTask<bool> first = e.MoveNextAsync();
+        while (bus.GetSemaphoreValues()[0] == 0) await Task.Delay(10);
+        Console.Error.WriteLine("ready");
+        if (!await first) yield break;
+        yield return e.Current;
+        while (await e.MoveNextAsync()) yield return e.Current;
+    }
 }

@@ -30,9 +30,8 @@ public sealed class AdminTests : IDisposable
         Assert.Equal(new BusPartRemoval(true, false, null), removal.KeyFile);
         Assert.Equal($"{path}: removed the semaphore array; removed the shared memory segment; removed the key file", removal.ToString());
         Assert.False(File.Exists(path));
-        IpcSnapshot now = IpcSnapshot.Take();
-        Assert.DoesNotContain(semid, now.SemaphoreIds);
-        Assert.DoesNotContain(shmid, now.SegmentIds);
+        Assert.DoesNotContain(IpcTable.Semaphores(), o => o.Id == semid);
+        Assert.DoesNotContain(IpcTable.Segments(), o => o.Id == shmid);
         Assert.Throws<BusNotFoundException>(() => Bus.Remove(path));
     }
 
@@ -55,7 +54,7 @@ public sealed class AdminTests : IDisposable
         Assert.Equal(new BusPartRemoval(true, false, null), removal.KeyFile);
         Assert.Contains("the semaphore array was already gone", removal.ToString());
         Assert.False(File.Exists(path));
-        Assert.DoesNotContain(shmid, IpcSnapshot.Take().SegmentIds);
+        Assert.DoesNotContain(IpcTable.Segments(), o => o.Id == shmid);
     }
 
     [Fact]
@@ -76,7 +75,7 @@ public sealed class AdminTests : IDisposable
         Assert.Equal(new BusPartRemoval(false, true, null), removal.Segment);
         Assert.True(removal.KeyFile.Removed);
         Assert.Contains("the shared memory segment was already gone", removal.ToString());
-        Assert.DoesNotContain(semid, IpcSnapshot.Take().SemaphoreIds);
+        Assert.DoesNotContain(IpcTable.Semaphores(), o => o.Id == semid);
     }
 
     [Fact]
@@ -90,7 +89,7 @@ public sealed class AdminTests : IDisposable
         Assert.Throws<BusRemovedException>(() => bus.Broadcast("0 after removal", TimeSpan.FromSeconds(5)));
         bus.Dispose();
 
-        Assert.DoesNotContain(shmid, IpcSnapshot.Take().SegmentIds);
+        Assert.DoesNotContain(IpcTable.Segments(), o => o.Id == shmid);
     }
 
     // ---- ChangeMode ----
@@ -327,9 +326,8 @@ public sealed class AdminTests : IDisposable
 
         Tools.Run("setpriv", [.. AsNobody.SetprivOptions, "ipcrm", "-s", semid.ToString(), "-m", shmid.ToString()], expectedExit: 1);
 
-        IpcSnapshot now = IpcSnapshot.Take();
-        Assert.Contains(semid, now.SemaphoreIds);
-        Assert.Contains(shmid, now.SegmentIds);
+        Assert.Contains(IpcTable.Semaphores(), o => o.Id == semid);
+        Assert.Contains(IpcTable.Segments(), o => o.Id == shmid);
         using Bus bus = Bus.Open(path);
     }
 

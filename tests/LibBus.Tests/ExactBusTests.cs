@@ -116,7 +116,7 @@ public sealed class ExactBusTests : IDisposable
     public void Removes_racing_with_creates_on_one_path_never_unlink_a_new_bus_nor_orphan_one()
     {
         string path = _sandbox.PathFor("raced");
-        HashSet<int> before = SegmentsCreatedByThisProcess();
+        var ipc = new IpcScope();
         var threads = Enumerable.Range(0, 3).Select(_ => new Thread(() =>
         {
             for (int i = 0; i < 400; i++)
@@ -129,19 +129,11 @@ public sealed class ExactBusTests : IDisposable
         Assert.All(threads, t => Assert.True(t.Join(TimeSpan.FromMinutes(2)), "a thread did not finish"));
         try { Bus.Remove(path); } catch (BusNotFoundException) { }
 
-        // Every segment this process made belongs to a bus that was removed: none is left
+        // Every object this process made belongs to a bus that was removed: none is left
         // without a key file naming it.
-        var orphans = SegmentsCreatedByThisProcess().Except(before).ToList();
-        Assert.True(orphans.Count == 0, $"{orphans.Count} orphaned bus(es), segment keys {string.Join(", ", orphans)}");
+        string orphans = ipc.DescribeLeaks();
+        Assert.True(orphans.Length == 0, $"orphaned bus(es): {orphans}");
     }
-
-    /// <summary>Keys of the segments whose creator is this process (/proc/sysvipc/shm: key shmid perms size cpid ...).</summary>
-    private static HashSet<int> SegmentsCreatedByThisProcess()
-        => File.ReadAllLines("/proc/sysvipc/shm").Skip(1)
-            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .Where(f => int.Parse(f[4]) == Environment.ProcessId)
-            .Select(f => int.Parse(f[0]))
-            .ToHashSet();
 
     /// <summary>A semaphore array and a segment of a given shape, and a key file naming them; removed on Dispose.</summary>
     private sealed class ForeignObjects : IDisposable

@@ -313,13 +313,13 @@ public sealed class KeyFileTests : IDisposable
         string path = _sandbox.CreateBus();
         BusInfo info = Bus.GetInfo(path);
         string text = File.ReadAllText(path);
-        IpcSnapshot ipc = IpcSnapshot.Take();
+        var ipc = new IpcScope();
 
         Assert.Equal(path, Bus.Create(path));
 
         Assert.Equal(text, File.ReadAllText(path));
         Assert.Equal(info, Bus.GetInfo(path));
-        Assert.Equal("", IpcSnapshot.Take().LeakedSince(ipc));
+        Assert.Equal("", ipc.DescribeLeaks());
     }
 
     [Fact]

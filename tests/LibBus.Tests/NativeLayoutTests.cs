@@ -138,6 +138,7 @@ public sealed class NativeLayoutTests : IDisposable
             #include <fcntl.h>
             #include <unistd.h>
             #include <sys/stat.h>
+            #include <signal.h>
             #include <pwd.h>
             #include <grp.h>
 

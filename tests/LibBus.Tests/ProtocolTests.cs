@@ -31,17 +31,18 @@ public sealed class ProtocolTests : IDisposable
     [Fact]
     public void Broadcast_returns_only_after_every_listener_copied_the_message()
     {
-        // A poller that waits 300 ms before each poll stalls before copying.
-        Peer stalling = _sandbox.Dotnet("poll", _path, "1", "300");
+        // A poller that waits 2 s (from its readiness) before each poll stalls before copying.
+        // It starts last, so a slow start of the other peer on a loaded machine cannot use up its stall.
         Peer prompt = _sandbox.Dotnet("listen", _path, "1");
-        stalling.WaitReady();
         prompt.WaitReady();
+        Peer stalling = _sandbox.Dotnet("poll", _path, "1", "2000");
+        stalling.WaitReady();
 
         var clock = Stopwatch.StartNew();
         _bus.Broadcast("0 wait for me");
         clock.Stop();
 
-        Assert.True(clock.ElapsedMilliseconds >= 250, $"broadcast returned after {clock.ElapsedMilliseconds} ms, before the stalled listener copied");
+        Assert.True(clock.ElapsedMilliseconds >= 1000, $"broadcast returned after {clock.ElapsedMilliseconds} ms, before the stalled listener copied");
         Assert.Equal(0, stalling.WaitForExit(Wait));
         Assert.Equal(0, prompt.WaitForExit(Wait));
         Assert.Equal(["0 wait for me"], stalling.StdoutLines);

@@ -3,16 +3,13 @@ namespace BusCli.Tests.Infrastructure;
 /// <summary>
 /// A test's temporary directory and the processes it started. Dispose kills the
 /// processes, removes every bus whose key file is in the directory, deletes it, and
-/// fails the test if an IPC object of a bus it made (or any object its processes
-/// created) is left in /proc/sysvipc.
+/// fails the test if an IPC object of the test is left behind (see <see cref="IpcScope"/>:
+/// objects other programs make meanwhile are not the test's).
 /// </summary>
 public sealed class CliSandbox : IDisposable
 {
-    private readonly List<IpcObject> _semaphoresBefore = IpcTable.Semaphores();
-    private readonly List<IpcObject> _segmentsBefore = IpcTable.Segments();
+    private readonly IpcScope _ipc = new();
     private readonly List<CliProcess> _processes = new();
-    private readonly HashSet<int> _keys = new();
-    private readonly HashSet<int> _pids = new() { Environment.ProcessId };
 
     public CliSandbox()
     {
@@ -35,12 +32,7 @@ public sealed class CliSandbox : IDisposable
 
     public void RememberKeys(string path)
     {
-        string[] lines = File.ReadAllLines(path);
-        lock (_keys)
-        {
-            _keys.Add(int.Parse(lines[0]));
-            _keys.Add(int.Parse(lines[1]));
-        }
+        if (!_ipc.AddKeyFile(path)) throw new InvalidOperationException($"{path}: not a key file");
     }
 
     public CliProcess Start(params string[] arguments) => Track(CliProcess.Bus(arguments, Directory, null));
@@ -72,11 +64,8 @@ public sealed class CliSandbox : IDisposable
 
     private CliProcess Track(CliProcess process)
     {
-        lock (_processes)
-        {
-            _processes.Add(process);
-            _pids.Add(process.Id);
-        }
+        lock (_processes) _processes.Add(process);
+        _ipc.AddProcess(process.Id);
         return process;
     }
 
@@ -110,7 +99,7 @@ public sealed class CliSandbox : IDisposable
                 continue;
             try
             {
-                RememberKeys(file);
+                _ipc.AddKeyFile(file);
                 LibBus.Bus.Remove(file);
             }
             catch (Exception)
@@ -119,23 +108,7 @@ public sealed class CliSandbox : IDisposable
             }
         }
         System.IO.Directory.Delete(Directory, recursive: true);
-        string leaked = Leaked();
+        string leaked = _ipc.DescribeLeaks();
         Assert.True(leaked.Length == 0, leaked);
-    }
-
-    /// <summary>
-    /// IPC objects that exist now and did not before, and belong to this test: a key of a
-    /// bus it made, or a segment created by one of its processes. (Objects made meanwhile
-    /// by other programs on the machine are not this test's.)
-    /// </summary>
-    private string Leaked()
-    {
-        var oldSems = _semaphoresBefore.Select(o => o.Id).ToHashSet();
-        var oldShms = _segmentsBefore.Select(o => o.Id).ToHashSet();
-        var sems = IpcTable.Semaphores().Where(o => !oldSems.Contains(o.Id) && _keys.Contains(o.Key)).ToList();
-        var shms = IpcTable.Segments().Where(o => !oldShms.Contains(o.Id)
-            && (_keys.Contains(o.Key) || _pids.Contains(o.CreatorPid))).ToList();
-        return sems.Count + shms.Count == 0 ? ""
-            : $"leaked semaphore arrays [{string.Join(", ", sems.Select(s => s.Id))}], segments [{string.Join(", ", shms.Select(s => s.Id))}]";
     }
 }

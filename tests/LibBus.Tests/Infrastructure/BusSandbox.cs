@@ -3,11 +3,12 @@ namespace LibBus.Tests.Infrastructure;
 /// <summary>
 /// A test's temporary directory and the peers it started. Dispose kills the
 /// peers, removes every bus whose key file is in the directory, deletes it, and
-/// fails the test if any IPC object made during the test is left behind.
+/// fails the test if an IPC object of the test is left behind (see <see cref="IpcScope"/>:
+/// objects other programs make meanwhile are not the test's).
 /// </summary>
 public sealed class BusSandbox : IDisposable
 {
-    private readonly IpcSnapshot _before = IpcSnapshot.Take();
+    private readonly IpcScope _ipc = new();
     private readonly List<Peer> _peers = new();
     private readonly List<Bus> _handles = new();
 
@@ -22,7 +23,12 @@ public sealed class BusSandbox : IDisposable
     public string PathFor(string name) => Path.Combine(Directory, name);
 
     /// <summary>Creates a bus in the sandbox and returns its path.</summary>
-    public string CreateBus(string name = "bus") => Bus.Create(PathFor(name), exclusive: true);
+    public string CreateBus(string name = "bus")
+    {
+        string path = Bus.Create(PathFor(name), exclusive: true);
+        _ipc.AddKeyFile(path);
+        return path;
+    }
 
     /// <summary>Opens a handle that is disposed with the sandbox.</summary>
     public Bus Open(string path, BusAccess access = BusAccess.ListenAndBroadcast)
@@ -35,6 +41,7 @@ public sealed class BusSandbox : IDisposable
     public Peer Track(Peer peer)
     {
         lock (_peers) _peers.Add(peer);
+        _ipc.AddProcess(peer.Pid);
         return peer;
     }
 
@@ -47,11 +54,12 @@ public sealed class BusSandbox : IDisposable
         foreach (Bus bus in _handles) bus.Dispose();
         foreach (string file in System.IO.Directory.EnumerateFiles(Directory))
         {
+            _ipc.AddKeyFile(file);
             try { Bus.Remove(file); }
             catch (BusException) { }
         }
         System.IO.Directory.Delete(Directory, recursive: true);
-        string leaked = IpcSnapshot.Take().LeakedSince(_before);
+        string leaked = _ipc.DescribeLeaks();
         Assert.True(leaked.Length == 0, leaked);
     }
 }
