@@ -138,7 +138,7 @@ public sealed partial class Bus
     private static BusSemaphoreArrayStatus? Vanished(string path, string operation)
     {
         int errno = Interop.Errors.LastErrno;
-        return errno is Interop.Errors.EIDRM or Interop.Errors.EINVAL ? null : throw BusErrors.FromErrno(errno, path, operation);
+        return BusErrors.IsRemoved(errno) ? null : throw BusErrors.FromErrno(errno, path, operation);
     }
 
     private static BusSegmentStatus SegmentStatus(int id, in ShmidDs stat)

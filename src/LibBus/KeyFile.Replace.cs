@@ -50,7 +50,5 @@ internal sealed partial class KeyFile
         }
     }
 
-    private BusException ReplaceError(int errno, string what) => errno is Interop.Errors.EACCES or Interop.Errors.EPERM
-        ? new BusAccessDeniedException($"{Path}: cannot replace the stale key file: {what}: {Interop.Errors.Text(errno)}", Path, errno)
-        : new BusException($"{Path}: cannot replace the stale key file: {what}: {Interop.Errors.Text(errno)}", Path, errno);
+    private BusException ReplaceError(int errno, string what) => BusErrors.FromCall(errno, Path, $"cannot replace the stale key file: {what}");
 }

@@ -104,11 +104,12 @@ public sealed class StatusTests : IDisposable
     [Fact]
     public async Task PrivateBus_lives_in_a_temporary_directory_until_disposed()
     {
-        IpcSnapshot before = IpcSnapshot.Take();
+        var scope = new IpcScope();
         string path, directory;
         using (PrivateBus bus = PrivateBus.Create())
         {
             path = bus.Path;
+            scope.AddKeyFile(path);
             directory = Path.GetDirectoryName(path)!;
             Assert.StartsWith(Path.GetTempPath(), path);
             Assert.Matches($@"/run\.{Environment.ProcessId}\.[0-9A-Za-z]{{20}}$", path);
@@ -121,7 +122,7 @@ public sealed class StatusTests : IDisposable
         }
         Assert.False(File.Exists(path));
         Assert.False(Directory.Exists(directory));
-        Assert.Equal("", IpcSnapshot.Take().LeakedSince(before));
+        Assert.Equal("", scope.DescribeLeaks());
     }
 
     [Fact]
