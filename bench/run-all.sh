@@ -156,7 +156,7 @@ taskset -a -p "$dbus_mask" "$DBUS_PID" >/dev/null
 
 # ---- syscall budget -------------------------------------------------------
 step "syscalls per message (strace -f -c)"
-for cfg in "libbus 1" "libbus 4" "c 1"; do
+for cfg in "libbus 1" "libbus 4" "libbus 16" "c 1"; do
     set -- $cfg
     timeout 600 "$H" syscalls --impl "$1" --listeners "$2" --n1 1000 --n2 5000 --csv "$RES/syscalls.csv" \
         --cbaseline "$OUT/cbaseline" || echo "run-all: syscalls $cfg failed" >&2

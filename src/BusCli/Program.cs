@@ -4,6 +4,9 @@ using System.Text;
 using BusCli;
 using BusCli.Commands;
 
+// The C bus's options before the verb ('bus -n broadcast PATH MESSAGE') move after it.
+args = LeadingOptions.MoveAfterVerb(args);
+
 // 'bus broadcast PATH MESSAGE' is what shell users run once per event: take it
 // straight to the verb's Run, the same one the parsed command calls, without
 // building the command tree or opening stdout and stderr (start-up time is part
@@ -18,7 +21,7 @@ TextWriter stderr = Console.Error;
 
 var root = new RootCommand(
     "bus - broadcast messages between processes over a bus named by a key file (System V semaphores and shared memory). " +
-    "Options go after the verb; 'bus VERB --help' describes each verb. " + ExitCodes.Table)
+    "Options go after the verb (the C bus's -x and -n are also taken before it); 'bus VERB --help' describes each verb. " + ExitCodes.Table)
 {
     CreateCommand.Create(stdout, stderr),
     RemoveCommand.Create(stdout, stderr),

@@ -202,7 +202,7 @@ public sealed partial class Bus
         string path = file.Path;
         int errno = changeFile();
         if (errno != 0)
-            throw FileError(path, errno, $"cannot change the key file's {what}");
+            throw BusErrors.FromCall(errno, path, $"cannot change the key file's {what}, so nothing was changed");
 
         ShmidDs oldShm = objects.Segment, newShm = oldShm;
         newShm.Perm = edit(oldShm.Perm);
@@ -238,9 +238,4 @@ public sealed partial class Bus
         if (objects.SegmentId < 0) throw BusErrors.Gone(path, "shared memory segment", keys.SegmentKey);
         return objects;
     }
-
-    private static BusException FileError(string path, int errno, string what)
-        => errno is Interop.Errors.EPERM or Interop.Errors.EACCES
-            ? new BusAccessDeniedException($"{path}: {what}: {Interop.Errors.Text(errno)}; nothing was changed", path, errno)
-            : new BusException($"{path}: {what}: {Interop.Errors.Text(errno)}; nothing was changed", path, errno);
 }

@@ -44,7 +44,7 @@ public sealed partial class Bus
 
     /// <summary>
     /// The broadcast of PROTOCOL.md's hardened algorithm: take, write, publish,
-    /// await the acknowledgements. Allocates nothing on success.
+    /// await the acknowledgements, end the delivery. Allocates nothing on success.
     /// </summary>
     private unsafe bool BroadcastCore(string? text, ReadOnlySpan<byte> bytes, bool noWait, TimeSpan? timeout, CancellationToken cancellationToken)
     {
@@ -84,26 +84,37 @@ public sealed partial class Bus
         }
 
         bool delivered;
+        bool shield;
         try
         {
-            // 3. Q := 0
+            // 3. Q := 0, reading S before and W after: were all counted listeners released at once?
+            int counted = _semaphores.CountedListeners();
             _semaphores.Publish();
+            shield = !_semaphores.ReleasedAtOnce(counted);
 
-            // 4. {Z(S), P(N)u, V(X)u}
+            // 4. Z(S)
             delivered = _semaphores.AwaitAcknowledgements(deadline, cancellationToken);
         }
         catch
         {
-            // Cancelled or failed once the bus was taken: give the delivery up, as a timed-out broadcaster does.
+            // Cancelled or failed once the bus was taken: give the delivery up (step 5 all the
+            // same), as a timed-out broadcaster does.
             GiveUpAfterError();
             throw;
         }
         if (!delivered)
         {
-            int unacknowledged = _semaphores.GiveUpDelivery();
+            int unacknowledged = _semaphores.GiveUpDelivery(); // step 5 all the same
             throw new BusTimeoutException(
                 $"{Path}: timed out: {unacknowledged} listener(s) had not received the message", Path, unacknowledged);
         }
+
+        // Bounded: until every listener holding W sleeps on N, so no C listener is still on its way
+        // to its Z(S). Skipped when the publish released every counted listener: none is a C one.
+        if (shield) _semaphores.AwaitListenersAsleep();
+
+        // 5. {P(N)u, V(X)u}
+        _semaphores.EndDelivery();
         return true;
     }
 

@@ -19,8 +19,9 @@ internal static class BusFile
     private const int ReadLimit = 4096;
 
     /// <summary>
-    /// Reads the keys from <paramref name="path"/>. Refuses anything that does not
-    /// start with two lines of positive decimal, and never blocks on a FIFO.
+    /// Reads the keys from <paramref name="path"/> (a symlink is followed: reading is harmless).
+    /// Refuses, as a corrupt key file, anything that is not two key lines as PROTOCOL.md reads
+    /// them, and never blocks on a FIFO.
     /// </summary>
     /// <remarks>Plain libc calls: this is on the path of every <c>bus broadcast</c>.</remarks>
     internal static BusKeys Read(string path) => Read(path, out _);
@@ -31,10 +32,17 @@ internal static class BusFile
         ArgumentException.ThrowIfNullOrEmpty(path);
         int fd = Interop.Libc.Open(path, Interop.Libc.O_RDONLY | Interop.Libc.O_NONBLOCK | Interop.Libc.O_CLOEXEC | Interop.Libc.O_NOCTTY);
         if (fd < 0)
-            throw OpenError(path, Interop.Errors.LastErrno);
+            throw BusErrors.FromKeyFile(Interop.Errors.LastErrno, path, KeyFileAction.Open);
         try
         {
             return ReadFrom(path, fd, out status);
+        }
+        catch (BusKeyFileCorruptException e) when (e.Errno == 0 && IsSymlink(path))
+        {
+            // Reached through a link someone else may have planted (to /etc/shadow, say): say
+            // what is wrong without quoting a byte of the file it points to.
+            throw new BusKeyFileCorruptException(
+                $"{path}: not a bus key file: a symbolic link to a file that is not one (its contents are not shown)", path);
         }
         finally
         {
@@ -53,8 +61,7 @@ internal static class BusFile
                           | Interop.Libc.STATX_GID | Interop.Libc.STATX_INO;
         if (Interop.Libc.StatxCall(fd, "", Interop.Libc.AT_EMPTY_PATH, mask, &result) != 0)
         {
-            int errno = Interop.Errors.LastErrno;
-            throw new BusException($"{path}: {Interop.Errors.Text(errno)}", path, errno);
+            throw BusErrors.FromKeyFile(Interop.Errors.LastErrno, path, KeyFileAction.Read);
         }
         status = result;
         int type = result.Mode & Interop.Libc.S_IFMT;
@@ -70,7 +77,7 @@ internal static class BusFile
             {
                 int errno = Interop.Errors.LastErrno;
                 if (errno == Interop.Errors.EINTR) continue;
-                throw new BusException($"{path}: cannot read: {Interop.Errors.Text(errno)}", path, errno);
+                throw BusErrors.FromKeyFile(errno, path, KeyFileAction.Read);
             }
             if (n == 0) break;
             length += (int)n;
@@ -78,37 +85,64 @@ internal static class BusFile
         return Parse(path, new ReadOnlySpan<byte>(buffer, length));
     }
 
-    /// <summary>Parses key file contents; <paramref name="path"/> is for messages only.</summary>
+    /// <summary>
+    /// Parses key file contents as PROTOCOL.md ("Objects", item 1) says: what the C
+    /// reader (<c>getline</c> + <c>atoll</c>) reads the same way, wherever that is
+    /// unambiguous. <paramref name="path"/> is for messages only.
+    /// </summary>
     internal static BusKeys Parse(string path, ReadOnlySpan<byte> text)
     {
-        int semaphoreKey = ParseLine(path, ref text, "line 1 (semaphore key)");
-        int segmentKey = ParseLine(path, ref text, "line 2 (shared memory key)");
+        if (text.IsEmpty)
+            throw new BusKeyFileCorruptException($"{path}: not a bus key file: line 1 (semaphore key) missing (found nothing)", path);
+        int semaphoreKey = ParseLine(path, ref text, "line 1 (semaphore key)", out bool ended);
+        if (!ended)
+            throw new BusKeyFileCorruptException($"{path}: not a bus key file: line 2 (shared memory key) missing (found only one line)", path);
+        if (text.IsEmpty)
+            throw new BusKeyFileCorruptException($"{path}: not a bus key file: line 2 (shared memory key) missing (found nothing)", path);
+        int segmentKey = ParseLine(path, ref text, "line 2 (shared memory key)", out _);
         return new BusKeys(semaphoreKey, segmentKey);
     }
 
-    private static int ParseLine(string path, ref ReadOnlySpan<byte> text, string what)
+    /// <summary>
+    /// Takes one line off <paramref name="text"/> (through its <c>\n</c>, or to the end:
+    /// <paramref name="ended"/> says which) and reads the key on it: blanks around it,
+    /// a <c>\r</c> before the <c>\n</c>, a sign and leading zeros are accepted; anything
+    /// else on the line, no digits, 0, -1 or a number outside <c>key_t</c> are refused.
+    /// </summary>
+    private static int ParseLine(string path, ref ReadOnlySpan<byte> text, string what, out bool ended)
     {
         int end = text.IndexOf((byte)'\n');
-        if (end < 0)
+        ended = end >= 0;
+        ReadOnlySpan<byte> line = ended ? text[..end] : text;
+        text = ended ? text[(end + 1)..] : default;
+        if (TryParseKey(line.Trim(" \t"u8).TrimEnd(" \t\r"u8), out int key) && key is not 0 and not -1)
+            return key;
+        throw new BusKeyFileCorruptException(
+            $"{path}: not a bus key file: {what} is '{Shorten(line)}', not a decimal key from {int.MinValue} to {int.MaxValue} other than 0 and -1", path);
+    }
+
+    /// <summary>An optional sign and one or more decimal digits, nothing else, within <c>int</c>.</summary>
+    private static bool TryParseKey(ReadOnlySpan<byte> number, out int key)
+    {
+        key = 0;
+        bool negative = false;
+        if (!number.IsEmpty && number[0] is (byte)'+' or (byte)'-')
         {
-            string found = text.IsEmpty ? "nothing" : $"'{Shorten(text)}' without a newline";
-            throw new BusKeyFileCorruptException($"{path}: not a bus key file: {what} missing (found {found})", path);
+            negative = number[0] == '-';
+            number = number[1..];
         }
-        ReadOnlySpan<byte> line = text[..end];
-        text = text[(end + 1)..];
+        if (number.IsEmpty) return false;
         long value = 0;
-        bool valid = line.Length is > 0 and <= 10;
-        foreach (byte b in line)
+        foreach (byte b in number)
         {
-            if (b is < (byte)'0' or > (byte)'9') { valid = false; break; }
+            if (b is < (byte)'0' or > (byte)'9') return false;
             value = value * 10 + (b - '0');
+            if (value > 1L << 31) return false; // leading zeros never get here
         }
-        if (!valid || value <= 0 || value > int.MaxValue)
-        {
-            throw new BusKeyFileCorruptException(
-                $"{path}: not a bus key file: {what} is '{Shorten(line)}', not a decimal key from 1 to {int.MaxValue}", path);
-        }
-        return (int)value;
+        if (negative) value = -value;
+        if (value is < int.MinValue or > int.MaxValue) return false;
+        key = (int)value;
+        return true;
     }
 
     private static string Shorten(ReadOnlySpan<byte> bytes)
@@ -121,6 +155,13 @@ internal static class BusFile
         return sb.ToString();
     }
 
+    private static unsafe bool IsSymlink(string path)
+    {
+        Interop.Libc.Statx status;
+        return Interop.Libc.StatxCall(Interop.Libc.AT_FDCWD, path, Interop.Libc.AT_SYMLINK_NOFOLLOW, Interop.Libc.STATX_TYPE, &status) == 0
+               && (status.Mode & Interop.Libc.S_IFMT) == Interop.Libc.S_IFLNK;
+    }
+
     private static string Describe(int type) => type switch
     {
         Interop.Libc.S_IFDIR => "a directory",
@@ -129,14 +170,6 @@ internal static class BusFile
         Interop.Libc.S_IFCHR => "a character device",
         Interop.Libc.S_IFBLK => "a block device",
         _ => "a special file",
-    };
-
-    internal static BusException OpenError(string path, int errno) => errno switch
-    {
-        Interop.Errors.ENOENT => new BusNotFoundException($"{path}: no such bus (the key file does not exist)", path, errno),
-        Interop.Errors.ENOTDIR => new BusNotFoundException($"{path}: no such bus (a parent is not a directory)", path, errno),
-        Interop.Errors.EACCES or Interop.Errors.EPERM => new BusAccessDeniedException($"{path}: permission denied reading the key file", path, errno),
-        _ => new BusException($"{path}: cannot open the key file: {Interop.Errors.Text(errno)}", path, errno),
     };
 
     /// <summary>
@@ -152,7 +185,7 @@ internal static class BusFile
         (string directory, string name) = SplitPath(path);
         int dirFd = Interop.Libc.Open(directory, Interop.Libc.O_PATH | Interop.Libc.O_DIRECTORY | Interop.Libc.O_CLOEXEC);
         if (dirFd < 0)
-            throw CreateError(path, Interop.Errors.LastErrno);
+            throw BusErrors.FromKeyFile(Interop.Errors.LastErrno, path, KeyFileAction.Create);
         try
         {
             byte[] text = Encoding.ASCII.GetBytes(keys.ToString());
@@ -179,7 +212,7 @@ internal static class BusFile
                 int errno = Interop.Errors.LastErrno;
                 // The file system or the kernel has no O_TMPFILE: fall back.
                 if (errno is not (Interop.Errors.EOPNOTSUPP or Interop.Errors.EISDIR or Interop.Errors.EINVAL))
-                    throw CreateError(path, errno);
+                    throw BusErrors.FromKeyFile(errno, path, KeyFileAction.Create);
             }
             return TryCreateThroughTemporaryName(path, dirFd, name, text);
         }
@@ -197,7 +230,7 @@ internal static class BusFile
             if (Interop.Libc.LinkAt(dirFd, temporary, dirFd, name, 0) == 0)
                 return true;
             int errno = Interop.Errors.LastErrno;
-            return errno == Interop.Errors.EEXIST ? false : throw CreateError(path, errno);
+            return errno == Interop.Errors.EEXIST ? false : throw BusErrors.FromKeyFile(errno, path, KeyFileAction.Create);
         }
         finally
         {
@@ -223,7 +256,7 @@ internal static class BusFile
         }
         while (fd < 0 && Interop.Errors.LastErrno == Interop.Errors.EEXIST);
         if (fd < 0)
-            throw CreateError(path, Interop.Errors.LastErrno);
+            throw BusErrors.FromKeyFile(Interop.Errors.LastErrno, path, KeyFileAction.Create);
         try
         {
             WriteAll(path, fd, text);
@@ -254,19 +287,12 @@ internal static class BusFile
                 {
                     int errno = Interop.Errors.LastErrno;
                     if (errno == Interop.Errors.EINTR) continue;
-                    throw new BusException($"{path}: cannot write the key file: {Interop.Errors.Text(errno)}", path, errno);
+                    throw BusErrors.FromCall(errno, path, "cannot write the key file");
                 }
                 written += (int)n;
             }
         }
     }
-
-    private static BusException CreateError(string path, int errno) => errno switch
-    {
-        Interop.Errors.ENOENT or Interop.Errors.ENOTDIR => new BusNotFoundException($"{path}: cannot create the key file: the directory does not exist", path, errno),
-        Interop.Errors.EACCES or Interop.Errors.EPERM => new BusAccessDeniedException($"{path}: permission denied creating the key file", path, errno),
-        _ => new BusException($"{path}: cannot create the key file: {Interop.Errors.Text(errno)}", path, errno),
-    };
 
     /// <summary>
     /// The directory part and the last component of <paramref name="path"/>; the last
@@ -290,13 +316,6 @@ internal static class BusFile
     internal static int OpenDirectory(string path, string directory)
     {
         int fd = Interop.Libc.Open(directory, Interop.Libc.O_PATH | Interop.Libc.O_DIRECTORY | Interop.Libc.O_CLOEXEC);
-        if (fd >= 0) return fd;
-        int errno = Interop.Errors.LastErrno;
-        throw errno switch
-        {
-            Interop.Errors.ENOENT or Interop.Errors.ENOTDIR => new BusNotFoundException($"{path}: no such bus (the directory does not exist)", path, errno),
-            Interop.Errors.EACCES or Interop.Errors.EPERM => new BusAccessDeniedException($"{path}: permission denied reaching the directory", path, errno),
-            _ => new BusException($"{path}: cannot open the directory: {Interop.Errors.Text(errno)}", path, errno),
-        };
+        return fd >= 0 ? fd : throw BusErrors.FromKeyFile(Interop.Errors.LastErrno, path, KeyFileAction.Open);
     }
 }

@@ -96,21 +96,13 @@ internal readonly struct BusObjects
     {
         if (id >= 0) return id;
         int errno = Interop.Errors.LastErrno;
-        return errno is Interop.Errors.ENOENT or Interop.Errors.EIDRM
-            ? -1
-            : throw new BusException($"{path}: cannot look up the {what} (key {key}): {Interop.Errors.Text(errno)}", path, errno);
+        return BusErrors.IsMissing(errno) ? -1 : throw BusErrors.FromLookup(errno, path, what, key);
     }
 
     private static int StatFailed(string path, int key, string what)
     {
         int errno = Interop.Errors.LastErrno;
-        return errno switch
-        {
-            Interop.Errors.EIDRM or Interop.Errors.EINVAL => -1, // removed since the look-up
-            Interop.Errors.EACCES or Interop.Errors.EPERM => throw new BusAccessDeniedException(
-                $"{path}: permission denied reading the bus's {what} (key {key}); nothing was changed", path, errno),
-            _ => throw new BusException($"{path}: cannot read the {what} (key {key}): {Interop.Errors.Text(errno)}", path, errno),
-        };
+        return BusErrors.IsRemoved(errno) ? -1 : throw BusErrors.FromLookup(errno, path, what, key); // -1: removed since the look-up
     }
 
     private static void RequireShape(string path, BusKeys keys, in SemidDs sem)

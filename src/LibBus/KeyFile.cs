@@ -61,7 +61,7 @@ internal sealed partial class KeyFile : IDisposable
                     ? new BusKeyFileCorruptException(
                         $"{path}: not a bus key file: a symbolic link; chmod, chown, chgrp and remove act only on the key file itself, never through a link",
                         path, errno)
-                    : BusFile.OpenError(path, errno);
+                    : BusErrors.FromKeyFile(errno, path, KeyFileAction.Open);
             }
             BusKeys keys = BusFile.ReadFrom(path, fd, out Interop.Libc.Statx status);
             return new KeyFile(path, dirFd, name, fd, keys, status);

@@ -21,6 +21,7 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
 
     private readonly Semaphores _semaphores = bus.Semaphores;
     private Position _position;
+    private Semaphores.Acknowledgement _acknowledgement = Semaphores.Acknowledgement.Settled;
 
     internal bool IsJoined => _position != Position.Out;
 
@@ -63,6 +64,7 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
         // 2. {Z(Q), V(W)u}
         if (!_semaphores.AwaitMessage(noWait, deadline, cancellationToken)) return -1;
         _position = Position.Holding;
+        bool shield = _semaphores.SomeoneCountedWithoutW(); // maybe a C listener, still in its callback
 
         // 3. copy, before acknowledging
         int length = Copy(destination);
@@ -71,6 +73,7 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
         try
         {
             _semaphores.Acknowledge();
+            if (shield) _acknowledgement = _semaphores.ObserveAcknowledgement();
         }
         catch (BusRemovedException)
         {
@@ -84,6 +87,9 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
     internal bool Requeue(bool noWait, Deadline deadline, CancellationToken cancellationToken)
     {
         if (_position != Position.Acknowledged) return true;
+        // Bounded, once per message: let a C listener that acknowledged reach its Z(S) first.
+        _semaphores.AwaitOthersAsleep(_acknowledgement);
+        _acknowledgement = Semaphores.Acknowledgement.Settled;
         if (!_semaphores.Requeue(noWait, deadline, cancellationToken)) return false;
         _position = Position.Queued;
         return true;

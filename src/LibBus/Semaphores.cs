@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using static LibBus.Interop.Libc;
 
 namespace LibBus;
@@ -6,7 +7,10 @@ namespace LibBus;
 /// The semaphore array of one bus and the steps of PROTOCOL.md's hardened
 /// algorithm, one method per step. Each step is exactly one <c>semop</c> (or
 /// <c>semctl</c>) call: the grouping of operations inside a step is what keeps
-/// the bus from wedging, so never split a step.
+/// the bus from wedging, so never split a step. Between steps, the bounded waits
+/// that shield C listeners (<see cref="AwaitListenersAsleep"/>,
+/// <see cref="AwaitOthersAsleep"/>) and the reads that decide whether they are
+/// needed change no semaphore.
 /// </summary>
 /// <remarks>
 /// Notation as in PROTOCOL.md: P(a) waits for a ≥ 1 and decrements, V(a)
@@ -30,6 +34,22 @@ internal sealed unsafe class Semaphores(int id, string path)
 
     /// <summary>Initial values, in index order: S W X Q N.</summary>
     internal static ReadOnlySpan<ushort> InitialValues => [0, 0, 1, 0, 0];
+
+    /// <summary>
+    /// Longest wait for listeners to fall asleep on N before a delivery ends (broadcaster) or
+    /// before a re-queue (listener): PROTOCOL.md's bounded waits that shield C listeners.
+    /// </summary>
+    internal static readonly TimeSpan SettleBound = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>
+    /// Longest wait of a listener for the others to acknowledge before it re-queues
+    /// (<see cref="AwaitOthersAsleep"/>): a C listener acknowledges after its callback. Asleep
+    /// in the kernel, in <see cref="SettleSlice"/>s.
+    /// </summary>
+    internal static readonly TimeSpan AcknowledgementBound = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>One kernel wait of <see cref="AwaitOthersAsleep"/>, between looks at W.</summary>
+    internal static readonly TimeSpan SettleSlice = TimeSpan.FromMilliseconds(1);
 
     private const short Undo = SEM_UNDO;
     private const short NoWait = IPC_NOWAIT;
@@ -59,31 +79,70 @@ internal sealed unsafe class Semaphores(int id, string path)
             BusErrors.Throw(Interop.Errors.LastErrno, path, "publishing");
     }
 
-    /// <summary>Broadcast step 4: <c>{Z(S), P(N)u, V(X)u}</c>. False on timeout.</summary>
+    /// <summary>Broadcast step 4: <c>Z(S)</c>, every counted listener has acknowledged. False on timeout.</summary>
     internal bool AwaitAcknowledgements(Deadline deadline, CancellationToken cancellationToken)
     {
-        SemBuf* ops = stackalloc SemBuf[3]
-        {
-            new(S, 0, 0),
-            new(N, -1, Undo),
-            new(X, 1, Undo),
-        };
-        return Apply(ops, 3, noWait: false, deadline, cancellationToken, "waiting for listeners");
+        SemBuf* ops = stackalloc SemBuf[1] { new(S, 0, 0) };
+        return Apply(ops, 1, noWait: false, deadline, cancellationToken, "waiting for listeners");
     }
 
     /// <summary>
-    /// Giving up broadcast step 4: <c>{P(N)u, V(X)u}</c>. Returns S just before, the
-    /// number of listeners that had not acknowledged.
+    /// Before broadcast step 3: the number of listeners counted (<c>GETVAL</c> of S), to compare
+    /// with W just after the publish (<see cref="ReleasedAtOnce"/>).
     /// </summary>
-    internal int GiveUpDelivery()
+    internal int CountedListeners() => Math.Max(0, SemCtl(id, S, GETVAL));
+
+    /// <summary>
+    /// Just after broadcast step 3: whether the publish itself released every listener counted
+    /// before it (W, raised in the same instant by each hardened listener waiting in Listen step 2,
+    /// has reached <paramref name="counted"/>). Then no listener can be a C one, which raises W
+    /// only after its callback, and <see cref="AwaitListenersAsleep"/> has nothing to shield.
+    /// A C listener whose callback ended before this read looks released: it loses the shield
+    /// for that message only.
+    /// </summary>
+    internal bool ReleasedAtOnce(int counted) => counted == 0 || SemCtl(id, W, GETVAL) >= counted;
+
+    /// <summary>
+    /// Between broadcast steps 4 and 5: waits, at most <see cref="SettleBound"/>, until every
+    /// listener holding W sleeps on N (<c>GETZCNT</c> of N ≥ <c>GETVAL</c> of W). A C listener
+    /// that acknowledged reaches its own <c>Z(S)</c> before it sleeps in <c>Z(N)</c>; ending the
+    /// delivery before that lets a re-queue raise S under it (PROTOCOL.md, steps 4 and 5).
+    /// Changes no semaphore; yields the CPU between reads, to the listeners it waits for. A
+    /// listener that defers its re-queue holds W without sleeping on N: the bound is what it costs.
+    /// </summary>
+    internal void AwaitListenersAsleep()
     {
-        int unacknowledged = SemCtl(id, S, GETVAL);
+        long start = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            int holding = SemCtl(id, W, GETVAL);
+            if (holding <= 0) return; // none, or the bus is gone: step 5 reports that
+            int asleep = SemCtl(id, N, GETZCNT);
+            if (asleep < 0 || asleep >= holding) return;
+            if (Stopwatch.GetElapsedTime(start) >= SettleBound) return;
+            Thread.Yield();
+        }
+    }
+
+    /// <summary>Broadcast step 5: <c>{P(N)u, V(X)u}</c>, ending the delivery and releasing the bus. Never waits.</summary>
+    internal void EndDelivery()
+    {
         SemBuf* ops = stackalloc SemBuf[2]
         {
             new(N, -1, (short)(Undo | NoWait)),
             new(X, 1, Undo),
         };
-        Apply(ops, 2, noWait: true, Deadline.Infinite, CancellationToken.None, "giving up the delivery");
+        Apply(ops, 2, noWait: true, Deadline.Infinite, CancellationToken.None, "ending the delivery");
+    }
+
+    /// <summary>
+    /// Giving up broadcast step 4: step 5 all the same. Returns S just before, the
+    /// number of listeners that had not acknowledged.
+    /// </summary>
+    internal int GiveUpDelivery()
+    {
+        int unacknowledged = SemCtl(id, S, GETVAL);
+        EndDelivery();
         return Math.Max(0, unacknowledged);
     }
 
@@ -137,6 +196,76 @@ internal sealed unsafe class Semaphores(int id, string path)
     {
         SemBuf* ops = stackalloc SemBuf[1] { new(S, -1, (short)(Undo | NoWait)) };
         Apply(ops, 1, noWait: true, Deadline.Infinite, CancellationToken.None, "acknowledging");
+    }
+
+    /// <summary>
+    /// Just after listen step 2 (<c>GETALL</c>): whether a counted listener does not hold W
+    /// (S &gt; W). Each hardened listener waiting in step 2 holds W from the instant of the
+    /// publish; a C listener raises W only after its callback, just before it acknowledges.
+    /// Only then can a C listener be the last to acknowledge, and
+    /// <see cref="AwaitOthersAsleep"/> be worth its cost. (A hardened listener that was not yet
+    /// waiting at the publish looks the same, and costs a wait for its acknowledgement.)
+    /// </summary>
+    internal bool SomeoneCountedWithoutW()
+    {
+        ushort* values = stackalloc ushort[Count];
+        return SemCtl(id, 0, GETALL, values) == 0 && values[S] > values[W];
+    }
+
+    /// <summary>
+    /// Just after listen step 4 (<c>GETALL</c>): whether this listener was the last to
+    /// acknowledge (S = 0), and W, for <see cref="AwaitOthersAsleep"/>.
+    /// </summary>
+    internal Acknowledgement ObserveAcknowledgement()
+    {
+        ushort* values = stackalloc ushort[Count];
+        if (SemCtl(id, 0, GETALL, values) != 0) return Acknowledgement.Settled; // the re-queue reports a removed bus
+        return new(values[S] == 0, values[W]);
+    }
+
+    /// <summary>
+    /// Before listen step 5: waits until no other listener can still be on its way from its
+    /// acknowledgement to its own <c>Z(S)</c>. First, at most <see cref="AcknowledgementBound"/>
+    /// and asleep in the kernel (a timed <c>Z(S)</c>, in slices), until every counted listener has
+    /// acknowledged: a C listener acknowledges only after its callback. Then, at most
+    /// <see cref="SettleBound"/>, until one listener sleeps on N, which a C listener reaches only
+    /// past its <c>Z(S)</c>. Either ends as soon as W falls (a listener re-queued, restored or
+    /// left: its delivery is over). Skipped by the last to acknowledge, so on a bus of LibBus
+    /// listeners the last one re-queues at once and the others follow it. A re-queue that
+    /// completed the instant a C broadcaster ended the delivery raised S before a C listener
+    /// that acknowledged last reached its <c>Z(S)</c> (PROTOCOL.md, Listen step 5). Changes no semaphore.
+    /// </summary>
+    internal void AwaitOthersAsleep(Acknowledgement acknowledgement)
+    {
+        if (acknowledgement.Last) return;
+        int most = acknowledgement.Holding;
+        long start = Stopwatch.GetTimestamp(), allAcknowledged = 0;
+        ushort* values = stackalloc ushort[Count];
+        SemBuf* zeroS = stackalloc SemBuf[1] { new(S, 0, 0) };
+        while (true)
+        {
+            if (SemCtl(id, 0, GETALL, values) != 0) return;
+            if (values[W] < most) return;
+            most = values[W];
+            if (values[S] != 0)
+            {
+                TimeSpan left = AcknowledgementBound - Stopwatch.GetElapsedTime(start);
+                if (left <= TimeSpan.Zero) return;
+                Apply(zeroS, 1, noWait: false, Deadline.After(left < SettleSlice ? left : SettleSlice), CancellationToken.None, "waiting for listeners");
+                continue;
+            }
+            if (SemCtl(id, N, GETZCNT) != 0) return;
+            if (allAcknowledged == 0) allAcknowledged = Stopwatch.GetTimestamp();
+            else if (Stopwatch.GetElapsedTime(allAcknowledged) >= SettleBound) return;
+            Thread.Yield();
+        }
+    }
+
+    /// <summary>What a listener saw just after acknowledging.</summary>
+    internal readonly record struct Acknowledgement(bool Last, int Holding)
+    {
+        /// <summary>Nothing to wait for.</summary>
+        internal static Acknowledgement Settled => new(true, 0);
     }
 
     /// <summary>Listen step 5, re-queue: <c>{Z(N), V(S)u, P(W)u, V(Q)}</c>. False if the delivery is still on (no-wait) or timed out.</summary>

@@ -37,14 +37,14 @@ public sealed class HostileInputTests : IDisposable
         new("missing key file", null, ["broadcast", "{d}/missing", "m"], null, 1, "{d}/missing: no such bus"),
         new("empty key file", d => Write(d, "k", ""), ["broadcast", "{d}/k", "m"], null, 1, "{d}/k: not a bus key file: line 1"),
         new("truncated: one line", d => Write(d, "k", "123456\n"), ["broadcast", "{d}/k", "m"], null, 1, "{d}/k: not a bus key file: line 2"),
-        new("truncated: no final newline", d => Write(d, "k", "123456\n654321"), ["listen", "{d}/k"], null, 1, "{d}/k: not a bus key file: line 2"),
+        new("truncated: one line, no newline", d => Write(d, "k", "123456"), ["listen", "{d}/k"], null, 1, "{d}/k: not a bus key file: line 2"),
         new("non-numeric key", d => Write(d, "k", "abc\n123\n"), ["broadcast", "{d}/k", "m"], null, 1, "'abc'"),
         new("zero key (IPC_PRIVATE)", d => Write(d, "k", "0\n0\n"), ["broadcast", "{d}/k", "m"], null, 1, "'0'"),
-        new("negative key", d => Write(d, "k", "-5\n7\n"), ["listen", "{d}/k"], null, 1, "'-5'"),
+        new("key -1", d => Write(d, "k", "-1\n7\n"), ["listen", "{d}/k"], null, 1, "'-1'"),
         new("huge key", d => Write(d, "k", "99999999999999999999\n1\n"), ["broadcast", "{d}/k", "m"], null, 1, "'99999999999999999999'"),
         new("key just over int.MaxValue", d => Write(d, "k", "2147483648\n1\n"), ["remove", "{d}/k"], null, 1, "'2147483648'"),
-        new("whitespace-padded key", d => Write(d, "k", " 123\n456\n"), ["broadcast", "{d}/k", "m"], null, 1, "' 123'"),
-        new("CRLF key file", d => Write(d, "k", "123\r\n456\r\n"), ["broadcast", "{d}/k", "m"], null, 1, "'123\\x0d'"),
+        new("blank inside a key", d => Write(d, "k", " 1 23\n456\n"), ["broadcast", "{d}/k", "m"], null, 1, "' 1 23'"),
+        new("CR inside a key", d => Write(d, "k", "12\r3\r\n456\r\n"), ["broadcast", "{d}/k", "m"], null, 1, "'12\\x0d3\\x0d'"),
         new("keys of removed objects", d =>
         {
             string path = Path.Combine(d, "gone");

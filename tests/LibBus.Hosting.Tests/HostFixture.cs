@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using LibBus.Hosting;
+using LibBus.TestSupport;
 using LibBus.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -15,7 +16,7 @@ namespace LibBus.Hosting.Tests;
 /// </summary>
 public sealed class HostFixture : IDisposable
 {
-    private readonly IpcSnapshot _before = IpcSnapshot.Take();
+    private readonly IpcScope _ipc = new();
     private readonly List<IHost> _hosts = [];
     private readonly MeterListener _meters = new();
 
@@ -74,10 +75,11 @@ public sealed class HostFixture : IDisposable
         _meters.Dispose();
         foreach (string file in System.IO.Directory.EnumerateFiles(Directory))
         {
+            _ipc.AddKeyFile(file);
             try { Bus.Remove(file); } catch (BusException) { }
         }
         System.IO.Directory.Delete(Directory, recursive: true);
-        string leaked = IpcSnapshot.Take().LeakedSince(_before);
+        string leaked = _ipc.DescribeLeaks();
         Assert.True(leaked.Length == 0, leaked);
     }
 

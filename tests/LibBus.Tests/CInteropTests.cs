@@ -94,6 +94,73 @@ public sealed class CInteropTests : IDisposable
         Assert.Equal(expected, dotnetListener.StdoutLines);
     }
 
+    /// <summary>
+    /// Rounds of <see cref="A_C_listener_beside_a_LibBus_listener_hears_LibBus_then_C_and_LibBus_broadcasters_taking_turns"/>:
+    /// 1 in the default run, <c>LIBBUS_MIXED_ROUNDS</c> to repeat it (docs/RELIABILITY.md).
+    /// </summary>
+    private static int MixedRounds => int.TryParse(Environment.GetEnvironmentVariable("LIBBUS_MIXED_ROUNDS"), out int n) && n > 0 ? n : 1;
+
+    [Fact]
+    public void A_C_listener_beside_a_LibBus_listener_hears_LibBus_then_C_and_LibBus_broadcasters_taking_turns()
+    {
+        // The C listener runs its callback before it acknowledges (bus_read), so it is
+        // usually the last to acknowledge: the case where ending a delivery or
+        // re-queueing too early raises S before its Z(S) and wedges the bus
+        // (PROTOCOL.md, broadcast steps 4 and 5 and Listen step 5). A wedge shows as
+        // a broadcast that times out or a C broadcaster that never exits.
+        const int fromLibBus = 500, turns = 40;
+        TimeSpan timeout = TimeSpan.FromSeconds(20);
+        for (int round = 0; round < MixedRounds; round++)
+        {
+            string path = _sandbox.CreateBus($"bus{round}");
+            string total = $"{fromLibBus + turns}";
+            Peer cListener = _sandbox.C("listen", path, total);
+            Peer dotnetListener = _sandbox.Dotnet("listen", path, total);
+            cListener.WaitReady();
+            dotnetListener.WaitReady();
+
+            Bus bus = _sandbox.Open(path, BusAccess.Broadcast);
+            var expected = new List<string>();
+            // A wedge names the round, the message, the semaphores and how far each listener got.
+            string Wedged(string m) => $"round {round}: wedged at '{m}': S W X Q N = {string.Join(' ', bus.GetSemaphoreValues())}; " +
+                $"C listener got {cListener.StdoutCount}, LibBus listener {dotnetListener.StdoutCount} of {expected.Count}";
+            void FromLibBus(string m)
+            {
+                try { bus.Broadcast(m, timeout); }
+                catch (BusTimeoutException e) { throw new Xunit.Sdk.XunitException($"{Wedged(m)} ({e.Message})"); }
+            }
+            void FromC(string m)
+            {
+                int status;
+                try { status = _sandbox.C("broadcast", path, m).WaitForExit(timeout); }
+                catch (Xunit.Sdk.XunitException e) { throw new Xunit.Sdk.XunitException($"{Wedged(m)} ({e.Message})"); }
+                Assert.Equal(0, status);
+            }
+            for (int i = 0; i < fromLibBus; i++)
+            {
+                string m = $"0 libbus {i}";
+                FromLibBus(m);
+                expected.Add(m);
+                Thread.Sleep(5);
+            }
+            for (int i = 0; i < turns; i++)
+            {
+                string m = $"0 turn {i}";
+                if (i % 2 == 0) FromC(m);
+                else FromLibBus(m);
+                expected.Add(m);
+                Thread.Sleep(5);
+            }
+
+            Assert.Equal(0, cListener.WaitForExit(Wait));
+            Assert.Equal(0, dotnetListener.WaitForExit(Wait));
+            Assert.Equal(expected, cListener.StdoutLines);
+            Assert.Equal(expected, dotnetListener.StdoutLines);
+            bus.Dispose();
+            Bus.Remove(path);
+        }
+    }
+
     [Fact]
     public void Back_to_back_C_broadcasts_never_wedge_a_bus_whose_listeners_are_all_LibBus()
     {

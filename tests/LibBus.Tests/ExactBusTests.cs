@@ -135,6 +135,25 @@ public sealed class ExactBusTests : IDisposable
         Assert.True(orphans.Length == 0, $"orphaned bus(es): {orphans}");
     }
 
+    [Theory]
+    [InlineData("Open")]
+    [InlineData("Open for Listen")]
+    [InlineData("GetInfo")]
+    public void A_symlink_to_a_file_that_is_not_a_key_file_is_refused_without_quoting_that_file(string operation)
+    {
+        string secret = _sandbox.PathFor("shadow");
+        File.WriteAllText(secret, "root:$6$SECRETHASH:19000:0:99999:7:::\n");
+        string link = _sandbox.PathFor("link");
+        File.CreateSymbolicLink(link, secret);
+
+        Exception? e = Record.Exception(() => Operations[operation](link));
+
+        Assert.IsType<BusKeyFileCorruptException>(e);
+        Assert.StartsWith(link + ": not a bus key file", e.Message);
+        Assert.DoesNotContain("SECRET", e.Message);
+        Assert.DoesNotContain("root:", e.Message);
+    }
+
     /// <summary>A semaphore array and a segment of a given shape, and a key file naming them; removed on Dispose.</summary>
     private sealed class ForeignObjects : IDisposable
     {

@@ -33,16 +33,16 @@ public sealed class KeyFileTests : IDisposable
         ["missing"] = _ => typeof(BusNotFoundException),
         ["empty"] = p => Write(p, ""),
         ["one line"] = p => Write(p, "1027577188\n"),
-        ["no newline after line 2"] = p => Write(p, "1027577188\n984348630"),
         ["non-numeric"] = p => Write(p, "hello\nworld\n"),
         ["numeric then letters"] = p => Write(p, "123abc\n456\n"),
         ["zero"] = p => Write(p, "0\n0\n"),
         ["zero on line 2"] = p => Write(p, "1027577188\n0\n"),
-        ["negative"] = p => Write(p, "-5\n7\n"),
+        ["minus one"] = p => Write(p, "-1\n7\n"),
+        ["one line without a newline"] = p => Write(p, "1027577188"),
+        ["blank inside a key"] = p => Write(p, "12 3\n456\n"),
+        ["just below int.MinValue"] = p => Write(p, "-2147483649\n984348630\n"),
         ["out of range"] = p => Write(p, "99999999999\n984348630\n"),
         ["just above int.MaxValue"] = p => Write(p, "2147483648\n984348630\n"),
-        ["whitespace-padded"] = p => Write(p, " 123\n456\n"),
-        ["trailing space"] = p => Write(p, "123 \n456\n"),
         ["empty line 1"] = p => Write(p, "\n456\n"),
         ["binary"] = p => Write(p, "\0\x01\x02\n\xff\n"),
         ["directory"] = p => { Directory.CreateDirectory(p); return typeof(BusKeyFileCorruptException); },
@@ -137,6 +137,94 @@ public sealed class KeyFileTests : IDisposable
         e = Assert.Throws<BusKeyFileCorruptException>(() => BusFile.Parse("/x/key", "12\n\x01\x02\n"u8));
         Assert.False(e.Message.Any(char.IsControl), $"control characters in '{e.Message}'");
         Assert.Contains("\\x01\\x02", e.Message, StringComparison.Ordinal); // escaped
+    }
+
+    // ---- what the C reader (getline + atoll) reads unambiguously, and what stays refused ----
+
+    [Theory]
+    [InlineData("1027577188\n984348630\n", 1027577188, 984348630)] // the canonical form
+    [InlineData("1027577188\n984348630", 1027577188, 984348630)] // no final newline
+    [InlineData("1027577188\r\n984348630\r\n", 1027577188, 984348630)] // CRLF
+    [InlineData("1027577188\r\n984348630\r", 1027577188, 984348630)] // CRLF, no final newline
+    [InlineData("  1027577188\n\t984348630\n", 1027577188, 984348630)] // blanks before
+    [InlineData("1027577188 \t\n984348630  \n", 1027577188, 984348630)] // blanks after
+    [InlineData(" 1027577188 \r\n 984348630 \r\n", 1027577188, 984348630)] // blanks and CR
+    [InlineData("+1027577188\n+984348630\n", 1027577188, 984348630)] // leading +
+    [InlineData("0001027577188\n00000000000000000000984348630\n", 1027577188, 984348630)] // leading zeros
+    [InlineData("-5\n-984348630\n", -5, -984348630)] // negative keys are System V keys
+    [InlineData("-2147483648\n2147483647\n", int.MinValue, int.MaxValue)] // the ends of key_t
+    [InlineData("-2\n1\n", -2, 1)] // next to -1 and 0
+    [InlineData("1\n2\nanything\n", 1, 2)] // text after line 2
+    [InlineData("1\n2\n\n\n0\n-1\nxyz", 1, 2)] // even lines that would be bad keys
+    public void Parse_accepts_what_the_C_reader_reads_the_same_way(string text, int semaphoreKey, int segmentKey)
+    {
+        Assert.Equal(new BusKeys(semaphoreKey, segmentKey), BusFile.Parse("p", Encoding.Latin1.GetBytes(text)));
+    }
+
+    [Theory]
+    [InlineData("", "line 1 (semaphore key) missing (found nothing)")] // fewer than two lines
+    [InlineData("1027577188", "line 2 (shared memory key) missing (found only one line)")]
+    [InlineData("1027577188\n", "line 2 (shared memory key) missing (found nothing)")]
+    [InlineData("1027577188\r\n", "line 2 (shared memory key) missing (found nothing)")]
+    [InlineData("\n984348630\n", "line 1 (semaphore key) is ''")] // no digits
+    [InlineData("   \n984348630\n", "line 1 (semaphore key) is '   '")]
+    [InlineData("abc\n984348630\n", "line 1 (semaphore key) is 'abc'")]
+    [InlineData("+\n984348630\n", "line 1 (semaphore key) is '+'")]
+    [InlineData("-\n984348630\n", "line 1 (semaphore key) is '-'")]
+    [InlineData("1027577188\n\n", "line 2 (shared memory key) is ''")]
+    [InlineData("1027577188\n \t", "line 2 (shared memory key) is ' \\x09'")]
+    [InlineData("123abc\n984348630\n", "line 1 (semaphore key) is '123abc'")] // trailing garbage on a key line
+    [InlineData("123 abc\n984348630\n", "line 1 (semaphore key) is '123 abc'")]
+    [InlineData("12 3\n984348630\n", "line 1 (semaphore key) is '12 3'")]
+    [InlineData("1027577188\n984348630x\n", "line 2 (shared memory key) is '984348630x'")]
+    [InlineData("1027577188\n98\r4348630\n", "line 2 (shared memory key) is '98\\x0d4348630'")]
+    [InlineData("1e3\n984348630\n", "line 1 (semaphore key) is '1e3'")]
+    [InlineData("0x10\n984348630\n", "line 1 (semaphore key) is '0x10'")]
+    [InlineData("+-1\n984348630\n", "line 1 (semaphore key) is '+-1'")]
+    [InlineData("\v1\n984348630\n", "line 1 (semaphore key) is '\\x0b1'")] // only blanks are skipped
+    [InlineData("0\n984348630\n", "line 1 (semaphore key) is '0'")] // IPC_PRIVATE
+    [InlineData("-0\n984348630\n", "line 1 (semaphore key) is '-0'")]
+    [InlineData("+000\n984348630\n", "line 1 (semaphore key) is '+000'")]
+    [InlineData("1027577188\n0\n", "line 2 (shared memory key) is '0'")]
+    [InlineData("-1\n984348630\n", "line 1 (semaphore key) is '-1'")]
+    [InlineData("1027577188\n-001\n", "line 2 (shared memory key) is '-001'")]
+    [InlineData("2147483648\n984348630\n", "line 1 (semaphore key) is '2147483648'")] // out of key_t
+    [InlineData("-2147483649\n984348630\n", "line 1 (semaphore key) is '-2147483649'")]
+    [InlineData("99999999999999999999999\n984348630\n", "line 1 (semaphore key) is '99999999999999999999999'")]
+    [InlineData("1027577188\n4294967295\n", "line 2 (shared memory key) is '4294967295'")]
+    public void Parse_refuses_what_is_ambiguous_or_dangerous_naming_the_line(string text, string error)
+    {
+        var e = Assert.Throws<BusKeyFileCorruptException>(() => BusFile.Parse("/x/key", Encoding.Latin1.GetBytes(text)));
+        Assert.StartsWith("/x/key: not a bus key file: ", e.Message);
+        Assert.Contains(error, e.Message, StringComparison.Ordinal);
+        Assert.False(e.Message.Any(char.IsControl), $"control characters in '{e.Message}'");
+    }
+
+    [Theory]
+    [InlineData("{0}\n{1}")]
+    [InlineData("{0}\r\n{1}\r\n")]
+    [InlineData(" +000{0} \n\t{1}\t\nwritten by hand\n")]
+    public void A_key_file_in_any_accepted_form_opens_the_bus_it_names_and_writers_keep_the_canonical_form(string form)
+    {
+        string path = _sandbox.CreateBus();
+        BusKeys keys = BusFile.Read(path);
+        Assert.Equal($"{keys.SemaphoreKey}\n{keys.SegmentKey}\n", File.ReadAllText(path));
+        File.WriteAllText(path, string.Format(form, keys.SemaphoreKey, keys.SegmentKey));
+
+        using Bus bus = Bus.Open(path);
+
+        Assert.Equal(keys, bus.Keys);
+        Assert.Equal($"{keys.SemaphoreKey}\n{keys.SegmentKey}\n", bus.Keys.ToString());
+    }
+
+    [Fact]
+    public void Negative_keys_that_name_no_objects_are_a_removed_bus_not_a_corrupt_key_file()
+    {
+        string path = _sandbox.PathFor("negative");
+        File.WriteAllText(path, "-5\n-7\n");
+
+        var e = Assert.Throws<BusRemovedException>(() => Bus.Open(path));
+        Assert.Contains("-5", e.Message);
     }
 
     [Fact]

@@ -15,9 +15,9 @@ internal static partial class Interop
 
         internal const short SEM_UNDO = 0x1000;
         internal const int GETNCNT = 14;
-        internal const int GETZCNT = 15;
         internal const int GETVAL = 12;
         internal const int GETALL = 13;
+        internal const int GETZCNT = 15;
         internal const int SETVAL = 16;
         internal const int SETALL = 17;
 

@@ -10,9 +10,14 @@
  * Usage: cpeer create PATH
  *        cpeer remove PATH
  *        cpeer broadcast PATH MESSAGE...
- *        cpeer broadcast-seq PATH PREFIX COUNT
- *        cpeer listen PATH COUNT            (COUNT 0: forever)
+ *        cpeer broadcast-seq PATH PREFIX COUNT [PAUSE_MS]
+ *        cpeer listen PATH COUNT [CALLBACK] (COUNT 0: forever)
  *        cpeer values PATH
+ *
+ * The listener runs its callback (print the message, then CALLBACK: a delay
+ * in microseconds, default 1000, or "exec" to fork and exec true(1) as the
+ * C `bus listen` forks a shell) before V(W)u; P(S)u, as libbus's bus_read
+ * does, so a C listener is usually the last to acknowledge.
  *
  * Build: cc -std=gnu11 -O2 -Wall -Wextra -Werror -o cpeer cpeer.c
  */
@@ -26,6 +31,7 @@
 #include <sys/random.h>
 #include <sys/sem.h>
 #include <sys/shm.h>
+#include <sys/wait.h>
 
 #define BUS_SEMS 5
 #define BUS_SIZE 2048
@@ -50,8 +56,8 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: cpeer create|remove|values PATH\n"
 	        "       cpeer broadcast PATH MESSAGE...\n"
-	        "       cpeer broadcast-seq PATH PREFIX COUNT\n"
-	        "       cpeer listen PATH COUNT\n");
+	        "       cpeer broadcast-seq PATH PREFIX COUNT [PAUSE_MS]\n"
+	        "       cpeer listen PATH COUNT [DELAY_US|exec]\n");
 	exit(2);
 }
 
@@ -200,8 +206,31 @@ static void broadcast(char *mem, const char *msg)
 	V(X, SEM_UNDO);
 }
 
-/* Reference listen: V(S)u, then V(Q); Z(Q); read; V(W)u; P(S)u; Z(S); Z(N); V(S)u; P(W)u */
-static int listen_bus(long count)
+/* The callback of bus_read: print the message, then take as long as the
+ * callback of the C `bus listen` (a delay, or fork+exec of true(1)). */
+static void callback(const char *msg, long delay_us)
+{
+	pid_t pid;
+	int status;
+	printf("%s\n", msg);
+	fflush(stdout);
+	if (delay_us > 0) {
+		usleep((useconds_t)delay_us);
+	} else if (delay_us < 0) {
+		if ((pid = fork()) < 0)
+			die("fork", errno);
+		if (pid == 0) {
+			execlp("true", "true", (char *)NULL);
+			_exit(127);
+		}
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+}
+
+/* Reference listen (bus_read): V(S)u, then
+ * V(Q); Z(Q); callback(message); V(W)u; P(S)u; Z(S); Z(N); V(S)u; P(W)u */
+static int listen_bus(long count, long delay_us)
 {
 	const char *mem = attach(SHM_RDONLY);
 	char msg[BUS_SIZE + 1];
@@ -221,14 +250,13 @@ static int listen_bus(long count)
 			msg[len] = mem[len];
 		msg[len] = '\0';
 		if (count > 0 && ++got == count) {
-			P(S, SEM_UNDO); /* leaving after a read */
+			P(S, SEM_UNDO); /* the callback said stop: leaving after a read */
 			printf("%s\n", msg);
 			fflush(stdout);
 			return 0;
 		}
+		callback(msg, delay_us);
 		V(W, SEM_UNDO);
-		printf("%s\n", msg);
-		fflush(stdout);
 		P(S, SEM_UNDO);
 		Z(S);
 		Z(N);
@@ -271,8 +299,9 @@ int main(int argc, char **argv)
 			broadcast(mem, argv[i]);
 		return 0;
 	}
-	if (!strcmp(argv[1], "broadcast-seq") && argc == 5) {
+	if (!strcmp(argv[1], "broadcast-seq") && (argc == 5 || argc == 6)) {
 		long count = number(argv[4]);
+		long pause_ms = argc == 6 ? number(argv[5]) : 0;
 		if (strlen(argv[3]) >= BUS_SIZE - 24)
 			die(path, EMSGSIZE);
 		open_bus();
@@ -280,13 +309,16 @@ int main(int argc, char **argv)
 		for (long i = 0; i < count; i++) {
 			snprintf(buf, sizeof buf, "%s %ld", argv[3], i);
 			broadcast(mem, buf);
+			if (pause_ms > 0)
+				usleep((useconds_t)(pause_ms * 1000));
 		}
 		return 0;
 	}
-	if (!strcmp(argv[1], "listen") && argc == 4) {
+	if (!strcmp(argv[1], "listen") && (argc == 4 || argc == 5)) {
 		long count = number(argv[3]);
+		long delay_us = argc == 4 ? 1000 : !strcmp(argv[4], "exec") ? -1 : number(argv[4]);
 		open_bus();
-		return listen_bus(count);
+		return listen_bus(count, delay_us);
 	}
 	if (!strcmp(argv[1], "values") && argc == 3) {
 		open_bus();
