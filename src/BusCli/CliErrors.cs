@@ -21,12 +21,20 @@ internal static class CliErrors
         return status;
     }
 
-    /// <summary>Writes <c>bus: PATH: message</c> (without repeating a path the message already names).</summary>
+    /// <summary>
+    /// Writes <c>bus: PATH: message</c> (without repeating a path the message already names),
+    /// always one line: control characters and bytes that are not UTF-8 are escaped (<c>\n</c>, <c>\xe9</c>).
+    /// </summary>
     public static void Write(TextWriter stderr, string? path, string message)
     {
-        message = message.ReplaceLineEndings(" ").Trim();
-        if (!string.IsNullOrEmpty(path) && !message.StartsWith(path + ":", StringComparison.Ordinal))
-            message = path + ": " + message;
+        if (!string.IsNullOrEmpty(path))
+        {
+            // A path with a newline or bytes that are not UTF-8 shows escaped, on one line.
+            string shown = RawArguments.Escape(path);
+            message = message.Replace(path, shown, StringComparison.Ordinal);
+            if (!message.StartsWith(shown + ":", StringComparison.Ordinal)) message = shown + ": " + message;
+        }
+        message = RawArguments.Escape(message.ReplaceLineEndings(" ").Trim());
         try
         {
             stderr.WriteLine("bus: " + message);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using BusCli.Commands;
 using LibBus;
 using Errors = LibBus.Interop.Errors;
@@ -9,7 +8,9 @@ namespace BusCli;
 /// <summary>
 /// The loop behind <c>listen</c> and <c>wait</c>: join, announce readiness, then print
 /// each message or run a command for it, until the count is reached, a signal
-/// arrives, stdout's reader goes away, or the bus is removed.
+/// arrives, stdout's reader goes away, or the bus is removed. Messages go through as
+/// bytes, and nothing is allocated per message (<see cref="Bus.ListenBytes"/>, one output
+/// buffer, the command's arguments and environment laid out once).
 /// </summary>
 internal static class Listening
 {
@@ -17,25 +18,29 @@ internal static class Listening
     public static int Run(TextWriter stdout, TextWriter stderr, ListenSettings settings, bool awaitCommand)
     {
         string path = settings.Path;
+        if (settings.Command is null && StandardStreams.StdoutClosed)
+            return CliErrors.Report(stderr, null, StandardStreams.StdoutClosedError("print the messages"));
         using var stop = new StopSignals();
         using var idle = new IdleTimer(stop.Token, settings.Timeout);
+        CommandRunner? runner = null;
         try
         {
+            if (settings.Command is { } command) runner = new CommandRunner(RawArguments.ToBytes(command));
+            ChildReaper? reaper = runner is not null && !awaitCommand ? new ChildReaper() : null;
             using Bus bus = Bus.Open(path, BusAccess.Listen);
             var output = new MessageWriter(stdout, settings.NullSeparated ? (byte)0 : (byte)'\n');
-            if (settings.Command is null) stop.WatchStdout();
+            if (runner is null) stop.WatchStdout();
 
             int received = 0;
-            BusMessage? last = null;
+            byte[]? last = null;
             bool outputClosed = false;
-            bus.Listen(
+            bus.ListenBytes(
                 message =>
                 {
                     if (!Matches(stderr, settings, message)) return true; // already acknowledged: next
                     idle.Pause();
                     received++;
-                    last = message;
-                    if (settings.Command is null)
+                    if (runner is null)
                     {
                         if (!output.TryWrite(message))
                         {
@@ -43,23 +48,29 @@ internal static class Listening
                             return false;
                         }
                     }
-                    else if (!awaitCommand)
+                    else if (awaitCommand)
                     {
-                        Spawn(stderr, path, settings.Command, message);
+                        last = message.ToArray();
+                    }
+                    else
+                    {
+                        Spawn(stderr, path, runner, reaper!, message);
                     }
                     idle.Restart();
                     return settings.Count is not { } count || received < count;
                 },
                 () =>
                 {
+                    // First, so that readiness is announced right before the first wait, as before.
+                    stop.LeaveToKernel();
                     idle.Restart();
                     AnnounceReady(stderr, settings);
                 },
                 idle.Token);
 
             if (outputClosed) return ExitCodes.Success;
-            if (awaitCommand && settings.Command is { } command && last is not null)
-                return RunAndWait(stderr, path, command, last);
+            if (runner is not null && last is not null)
+                return RunAndWait(stderr, path, runner, stop, last);
             return ExitCodes.Success;
         }
         catch (OperationCanceledException) when (idle.TimedOut)
@@ -67,24 +78,27 @@ internal static class Listening
             CliErrors.Write(stderr, path, $"timed out: no message for {settings.Timeout!.Value.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}s");
             return ExitCodes.Timeout;
         }
-        catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.StdoutClosed)
         {
-            if (stop.Signal != 0) return ExitCodes.Signal(stop.Signal);
-            return ExitCodes.Success; // stdout closed
+            return ExitCodes.Success;
         }
         catch (Exception e)
         {
             return CliErrors.Report(stderr, path, e);
         }
+        finally
+        {
+            runner?.Dispose();
+        }
     }
 
-    /// <summary>True without --match, else whether it matches (a match that runs too long counts as no match, said on stderr).</summary>
-    private static bool Matches(TextWriter stderr, ListenSettings settings, BusMessage message)
+    /// <summary>True without --match, else whether it matches the message's text (a match that runs too long counts as no match, said on stderr).</summary>
+    private static bool Matches(TextWriter stderr, ListenSettings settings, ReadOnlySpan<byte> message)
     {
         if (settings.Match is not { } match) return true;
         try
         {
-            return match.IsMatch(message.Text);
+            return match.IsMatch(System.Text.Encoding.UTF8.GetString(message));
         }
         catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
         {
@@ -109,44 +123,41 @@ internal static class Listening
         }
     }
 
-    private static ProcessStartInfo StartInfo(string command, BusMessage message)
-    {
-        var info = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add(command);
-        info.Environment["msg"] = message.Text;
-        return info;
-    }
-
-    /// <summary>Starts the command without waiting; the runtime reaps it when it exits (no zombies).</summary>
-    private static void Spawn(TextWriter stderr, string path, string command, BusMessage message)
+    /// <summary>Starts the command without waiting for it; the reaper collects it when it exits (no zombies).</summary>
+    private static void Spawn(TextWriter stderr, string path, CommandRunner runner, ChildReaper reaper, ReadOnlySpan<byte> message)
     {
         try
         {
-            var process = new Process { StartInfo = StartInfo(command, message), EnableRaisingEvents = true };
-            process.Exited += (sender, _) => ((Process)sender!).Dispose();
-            process.Start();
+            runner.Start(message);
+            reaper.Started();
         }
-        catch (Exception e)
+        catch (BusException e)
         {
             // Keep listening; say why this message's command did not run.
-            CliErrors.Write(stderr, path, $"cannot run the command: {e.Message}");
+            CliErrors.Write(stderr, path, e.Message);
         }
     }
 
-    private static int RunAndWait(TextWriter stderr, string path, string command, BusMessage message)
+    /// <summary>Runs the command (the bus already left) and returns its status; a stop signal is passed on to it.</summary>
+    private static int RunAndWait(TextWriter stderr, string path, CommandRunner runner, StopSignals stop, byte[] message)
     {
+        int pid = 0;
+        stop.TakeBack();
+        stop.StartingCommand();
         try
         {
-            using Process process = Process.Start(StartInfo(command, message))!;
-            process.WaitForExit();
-            return process.ExitCode;
+            pid = runner.Start(message);
         }
-        catch (Exception e)
+        catch (BusException e)
         {
-            CliErrors.Write(stderr, path, $"cannot run the command: {e.Message}");
+            CliErrors.Write(stderr, path, e.Message);
             return ExitCodes.Failure;
         }
+        finally
+        {
+            stop.CommandStarted(pid);
+        }
+        return CommandRunner.WaitFor(pid);
     }
 
     /// <summary>Writes raw message bytes and a separator in one write, flushed per message.</summary>
@@ -155,23 +166,21 @@ internal static class Listening
         private readonly byte[] _buffer = new byte[BusMessage.MaxLength + 2];
 
         /// <summary>False if stdout is closed (EPIPE): the caller stops quietly.</summary>
-        public bool TryWrite(BusMessage message)
+        public bool TryWrite(ReadOnlySpan<byte> message)
         {
             try
             {
+                message.CopyTo(_buffer);
+                _buffer[message.Length] = separator;
                 if (stdout is StreamWriter { BaseStream: { } stream } writer)
                 {
                     writer.Flush();
-                    ReadOnlySpan<byte> bytes = message.Bytes.Span;
-                    bytes.CopyTo(_buffer);
-                    _buffer[bytes.Length] = separator;
-                    stream.Write(_buffer, 0, bytes.Length + 1);
+                    stream.Write(_buffer, 0, message.Length + 1);
                     stream.Flush();
                 }
                 else
                 {
-                    stdout.Write(message.Text);
-                    stdout.Write((char)separator);
+                    stdout.Write(RawArguments.Decode(_buffer.AsSpan(0, message.Length + 1)));
                     stdout.Flush();
                 }
                 return true;

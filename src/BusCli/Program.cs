@@ -5,80 +5,143 @@ using BusCli;
 using BusCli.Commands;
 
 // The C bus's options before the verb ('bus -n broadcast PATH MESSAGE') move after it.
+string[] given = args;
 args = LeadingOptions.MoveAfterVerb(args);
 
 // 'bus broadcast PATH MESSAGE' is what shell users run once per event: take it
 // straight to the verb's Run, the same one the parsed command calls, without
 // building the command tree or opening stdout and stderr (start-up time is part
-// of the product). Anything else, options and '-' included, goes through the
-// parser below.
-if (args is ["broadcast", var fastPath, var fastMessage] && !fastPath.StartsWith('-') && !fastMessage.StartsWith('-'))
-    return BroadcastCommand.Run(() => Console.Error, Console.OpenStandardInput, fastPath, fastMessage, noWait: false, timeout: null);
+// of the product). Anything else, options, '-', an empty path and arguments that may not be
+// UTF-8 (RawArguments) included, goes through the parser below.
+if (args is ["broadcast", { Length: > 0 } fastPath, var fastMessage] && !fastPath.StartsWith('-') && !fastMessage.StartsWith('-')
+    && !RawArguments.MayBeAltered(fastPath) && !RawArguments.MayBeAltered(fastMessage))
+    return BroadcastCommand.Run(StandardStreams.Error, Console.OpenStandardInput, fastPath, fastMessage, noWait: false, timeout: null);
 
-// Assembles the root command; each verb lives in Commands/<Verb>Command.cs.
-var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 4096) { AutoFlush = false };
-TextWriter stderr = Console.Error;
-
-var root = new RootCommand(
-    "bus - broadcast messages between processes over a bus named by a key file (System V semaphores and shared memory). " +
-    "Options go after the verb (the C bus's -x and -n are also taken before it); 'bus VERB --help' describes each verb. " + ExitCodes.Table)
+StandardStreams.Secure();
+AppDomain.CurrentDomain.UnhandledException += (_, e) =>
 {
-    CreateCommand.Create(stdout, stderr),
-    RemoveCommand.Create(stdout, stderr),
-    BroadcastCommand.Create(stderr, Console.OpenStandardInput),
-    ListenCommand.Create(stdout, stderr),
-    WaitCommand.Create(stdout, stderr),
-    ChmodCommand.Create(stdout, stderr),
-    ChownCommand.Create(stdout, stderr),
-    ChgrpCommand.Create(stdout, stderr),
-    StatusCommand.Create(stdout, stderr),
-    ListCommand.Create(stdout, stderr),
-    GcCommand.Create(stdout, stderr),
-    RunCommand.Create(stdout, stderr),
+    // The last resort, for a background thread: one line and status 1, never a stack trace.
+    CliErrors.Write(StandardStreams.Error(), null, $"internal error: {(e.ExceptionObject as Exception)?.Message}");
+    Environment.Exit(ExitCodes.Failure);
 };
-root.Directives.Clear(); // '[suggest]' and friends are valid messages, not directives.
-
-// '@file' is a valid message or path, not a response file.
-ParseResult parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
-int status;
-string? dashed = StrayOption(parsed);
-if (dashed is not null && !args.Any(a => a is "--help" or "-h" or "-?" or "--version"))
-{
-    string verb = parsed.CommandResult.Command == root ? "bus" : "bus " + parsed.CommandResult.Command.Name;
-    CliErrors.Write(stderr, null, $"unrecognized option '{dashed}' (put '--' before an argument that starts with '-'; try '{verb} --help')");
-    status = ExitCodes.Usage;
-}
-else if (parsed.Action is ParseErrorAction)
-{
-    // One line: the most telling error (an unknown token beats "missing command"), and where to look.
-    System.CommandLine.Parsing.ParseError error = parsed.Errors
-        .FirstOrDefault(e => parsed.UnmatchedTokens.Any(t => e.Message.Contains($"'{t}'", StringComparison.Ordinal)))
-        ?? parsed.Errors[0];
-    string verb = parsed.CommandResult.Command == root ? "bus" : "bus " + parsed.CommandResult.Command.Name;
-    string text = error.Message.TrimEnd('.');
-    if (text.Length > 0) text = char.ToLowerInvariant(text[0]) + text[1..];
-    CliErrors.Write(stderr, null, $"{text} (try '{verb} --help')");
-    status = ExitCodes.Usage;
-}
-else
-{
-    status = parsed.Invoke(new InvocationConfiguration
-    {
-        Output = stdout,
-        Error = stderr,
-        EnableDefaultExceptionHandler = false,
-        ProcessTerminationTimeout = null,
-    });
-}
 try
 {
-    stdout.Flush();
+    return Run(given);
 }
-catch (IOException)
+catch (Exception e)
 {
-    // stdout's reader went away: nothing more to say.
+    CliErrors.Write(StandardStreams.Error(), null, $"internal error: {e.Message}");
+    return ExitCodes.Failure;
 }
-return status;
+
+// Everything but the fast path: parse, then run the verb.
+static int Run(string[] args)
+{
+    try
+    {
+        // Recovered in the order given, which is the order of /proc/self/cmdline.
+        args = LeadingOptions.MoveAfterVerb(RawArguments.Recover(args));
+    }
+    catch (LibBus.BusException e)
+    {
+        return CliErrors.Report(StandardStreams.Error(), null, e);
+    }
+
+    // Assembles the root command; each verb lives in Commands/<Verb>Command.cs.
+    var stdout = new StreamWriter(StandardStreams.OpenOutput(), new UTF8Encoding(false), 4096) { AutoFlush = false };
+    TextWriter stderr = StandardStreams.Error();
+
+    var root = new RootCommand(
+        "bus - broadcast messages between processes over a bus named by a key file (System V semaphores and shared memory). " +
+        "Options go after the verb (the C bus's -x and -n are also taken before it); 'bus VERB --help' describes each verb. " + ExitCodes.Table)
+    {
+        CreateCommand.Create(stdout, stderr),
+        RemoveCommand.Create(stdout, stderr),
+        BroadcastCommand.Create(stderr, Console.OpenStandardInput),
+        ListenCommand.Create(stdout, stderr),
+        WaitCommand.Create(stdout, stderr),
+        ChmodCommand.Create(stdout, stderr),
+        ChownCommand.Create(stdout, stderr),
+        ChgrpCommand.Create(stdout, stderr),
+        StatusCommand.Create(stdout, stderr),
+        ListCommand.Create(stdout, stderr),
+        GcCommand.Create(stdout, stderr),
+        RunCommand.Create(stdout, stderr),
+    };
+    root.Directives.Clear(); // '[suggest]' and friends are valid messages, not directives.
+
+    // '@file' is a valid message or path, not a response file.
+    ParseResult parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+    int status;
+    string? dashed = StrayOption(parsed);
+    if (dashed is not null && !args.Any(a => a is "--help" or "-h" or "-?" or "--version"))
+    {
+        string verb = parsed.CommandResult.Command == root ? "bus" : "bus " + parsed.CommandResult.Command.Name;
+        CliErrors.Write(stderr, null, $"unrecognized option '{dashed}' (put '--' before an argument that starts with '-'; try '{verb} --help')");
+        status = ExitCodes.Usage;
+    }
+    else if (parsed.Action is ParseErrorAction)
+    {
+        // One line: the most telling error (an unknown token beats "missing command"), and where to look.
+        System.CommandLine.Parsing.ParseError error = parsed.Errors
+            .FirstOrDefault(e => parsed.UnmatchedTokens.Any(t => e.Message.Contains($"'{t}'", StringComparison.Ordinal)))
+            ?? parsed.Errors[0];
+        string verb = parsed.CommandResult.Command == root ? "bus" : "bus " + parsed.CommandResult.Command.Name;
+        string text = error.Message.TrimEnd('.');
+        if (text.Length > 0) text = char.ToLowerInvariant(text[0]) + text[1..];
+        CliErrors.Write(stderr, null, $"{text} (try '{verb} --help')");
+        status = ExitCodes.Usage;
+    }
+    else if (BadValue(parsed) is { } bad)
+    {
+        CliErrors.Write(stderr, null, bad);
+        status = ExitCodes.Failure;
+    }
+    else
+    {
+        status = parsed.Invoke(new InvocationConfiguration
+        {
+            Output = stdout,
+            Error = stderr,
+            EnableDefaultExceptionHandler = false,
+            ProcessTerminationTimeout = null,
+        });
+    }
+    try
+    {
+        stdout.Flush();
+    }
+    catch (IOException)
+    {
+        // stdout's reader went away: nothing more to say.
+    }
+    return status;
+}
+
+// A path (or user or group name) that LibBus cannot take as it is: empty, or not UTF-8 (its
+// file and user APIs take text). Messages and commands are passed on as bytes instead.
+static string? BadValue(ParseResult parsed)
+{
+    foreach (System.CommandLine.Parsing.SymbolResult child in parsed.CommandResult.Children)
+    {
+        (string name, IReadOnlyList<System.CommandLine.Parsing.Token> tokens) = child switch
+        {
+            System.CommandLine.Parsing.ArgumentResult a => (a.Argument.Name, a.Tokens),
+            System.CommandLine.Parsing.OptionResult o => (o.Option.Name, o.Tokens),
+            _ => ("", []),
+        };
+        if (name is "MESSAGE" or "COMMAND") continue;
+        foreach (System.CommandLine.Parsing.Token token in tokens)
+        {
+            if (token.Value.Length == 0 && name is "PATH" or "--ready-file")
+                return $"{name} is empty: it must name a file";
+            if (RawArguments.HasRawBytes(token.Value))
+                return $"{RawArguments.Escape(token.Value)}: not valid UTF-8; bus passes messages and commands byte for byte, " +
+                       "but paths and names only as UTF-8 text, so it cannot use this one unchanged";
+        }
+    }
+    return null;
+}
 
 // System.CommandLine takes an unknown '-x' as a value for a free argument slot; a Unix
 // tool calls it an unknown option unless it comes after '--'. A lone '-' is stdin;

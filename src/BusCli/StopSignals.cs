@@ -1,17 +1,32 @@
 using System.Runtime.InteropServices;
+using LibBus;
 
 namespace BusCli;
 
 /// <summary>
-/// Turns SIGINT, SIGTERM and SIGHUP (and a closed stdout) into cancellation, so that a
-/// listener leaves the bus cleanly instead of dying in the middle of a step.
+/// SIGINT, SIGTERM and SIGHUP end <c>listen</c> and <c>wait</c> at once, wherever the process
+/// is: waiting for a message, blocked writing to a full stdout pipe, or starting a command.
+/// Every step a listener takes on the bus is marked SEM_UNDO, and the kernel's undo on exit is
+/// exactly the leave for where the listener is (PROTOCOL.md, "Leaving"), so ending is leaving
+/// cleanly. Once joined (<see cref="LeaveToKernel"/>) the signals have their default action:
+/// the kernel ends the process (a shell's <c>$?</c> is 128+N), which needs nothing from this
+/// process, not even a thread (a user at its process limit cannot start one). Before that,
+/// and while <c>wait</c>'s command runs (<see cref="TakeBack"/>), a handler exits with 128+N,
+/// first passing the signal on to the command. A closed stdout is reported by cancellation.
 /// </summary>
 internal sealed class StopSignals : IDisposable
 {
+    private const int NoCommand = 0, Starting = -1, Stopping = -2;
+
     private readonly CancellationTokenSource _source = new();
     private readonly PosixSignalRegistration[] _registrations;
     private int _signal;
+    private int _command = NoCommand;
     private volatile bool _stdoutClosed;
+
+    private static readonly int[] StopSignalNumbers = [Interop.Libc.SIGINT, Interop.Libc.SIGTERM, Interop.Libc.SIGHUP];
+    private readonly Interop.Libc.SigAction[] _saved = new Interop.Libc.SigAction[3];
+    private int _savedMask;
 
     public StopSignals()
     {
@@ -23,10 +38,8 @@ internal sealed class StopSignals : IDisposable
         ];
     }
 
+    /// <summary>Cancelled when stdout's reader goes away.</summary>
     public CancellationToken Token => _source.Token;
-
-    /// <summary>The number of the signal that stopped us (2 for SIGINT), or 0.</summary>
-    public int Signal => Volatile.Read(ref _signal);
 
     /// <summary>True if stdout's reader went away.</summary>
     public bool StdoutClosed => _stdoutClosed;
@@ -41,17 +54,54 @@ internal sealed class StopSignals : IDisposable
             _ => 15,
         };
         Interlocked.CompareExchange(ref _signal, number, 0);
-        Cancel();
+        int command = Interlocked.Exchange(ref _command, Stopping);
+        if (command == Starting) return; // CommandStarted forwards the signal and exits.
+        if (command > 0) Interop.Libc.Kill(command, Volatile.Read(ref _signal));
+        Exit();
+    }
+
+    private void Exit() => Environment.Exit(ExitCodes.Signal(Volatile.Read(ref _signal)));
+
+    /// <summary>From now on a stop signal ends the process by its default action, at once, with no handler.</summary>
+    public unsafe void LeaveToKernel()
+    {
+        Interop.Libc.SigAction defaultAction = default;
+        for (int i = 0; i < StopSignalNumbers.Length; i++)
+        {
+            fixed (Interop.Libc.SigAction* saved = &_saved[i])
+                if (Interop.Libc.SigActionSet(StopSignalNumbers[i], &defaultAction, saved) == 0) _savedMask |= 1 << i;
+        }
+    }
+
+    /// <summary>Undoes <see cref="LeaveToKernel"/>: the handlers (exit 128+N, passing the signal on to the command) again.</summary>
+    public unsafe void TakeBack()
+    {
+        for (int i = 0; i < StopSignalNumbers.Length; i++)
+        {
+            if ((_savedMask & (1 << i)) == 0) continue;
+            fixed (Interop.Libc.SigAction* saved = &_saved[i])
+                Interop.Libc.SigActionSet(StopSignalNumbers[i], saved, null);
+        }
+        _savedMask = 0;
+    }
+
+    /// <summary>Call before starting the command that a stop signal is to be passed on to.</summary>
+    public void StartingCommand() => Interlocked.CompareExchange(ref _command, Starting, NoCommand);
+
+    /// <summary>
+    /// Call once the command is started (<paramref name="pid"/>) or failed to start (0): a stop
+    /// signal from now on goes to it; one that came meanwhile is passed on now, and exits.
+    /// </summary>
+    public void CommandStarted(int pid)
+    {
+        if (Interlocked.CompareExchange(ref _command, pid > 0 ? pid : NoCommand, Starting) != Stopping) return;
+        if (pid > 0) Interop.Libc.Kill(pid, Volatile.Read(ref _signal));
+        Exit();
     }
 
     public void OnStdoutClosed()
     {
         _stdoutClosed = true;
-        Cancel();
-    }
-
-    private void Cancel()
-    {
         try
         {
             _source.Cancel();
@@ -81,6 +131,7 @@ internal sealed class StopSignals : IDisposable
 
     public void Dispose()
     {
+        TakeBack();
         foreach (PosixSignalRegistration registration in _registrations) registration.Dispose();
     }
 }

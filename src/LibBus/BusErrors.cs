@@ -49,6 +49,10 @@ internal static class BusErrors
         if (IsDenied(errno))
             return new BusAccessDeniedException($"{path}: permission denied ({operation}); see 'bus chmod' and 'bus chown'", path, errno);
         if (IsRemoved(errno)) return Removed(path, errno);
+        if (errno == Interop.Errors.E2BIG)
+            return new BusException(
+                $"{path}: {operation}: the kernel allows too few operations per semop call (SEMOPM, the third " +
+                "number in /proc/sys/kernel/sem, is below 4, the most bus takes in one step)", path, errno);
         return new BusException($"{path}: {operation}: {Interop.Errors.Text(errno)}", path, errno);
     }
 

@@ -155,7 +155,7 @@ public sealed class BroadcastListenTests : IDisposable
         RunResult sender = _sandbox.RunWithInput(input, "broadcast", bus, "-");
         Assert.Equal(1, sender.ExitCode);
         Assert.Equal(
-            $"bus: {bus}: standard input line 2: not sent: the message more than 2047 bytes\n" +
+            $"bus: {bus}: standard input line 2: not sent: the message is more than 2047 bytes\n" +
             $"bus: {bus}: standard input line 3: not sent: the message contains a NUL byte; bus messages cannot contain NUL\n",
             sender.Stderr);
         Assert.Equal("first\nsecond\n", listener.WaitForExit().Stdout);

@@ -82,7 +82,7 @@ public sealed class HostileInputTests : IDisposable
         new("message of 2048 bytes", null, ["broadcast", "{bus}", Repeat(2048)], null, 1, "2048 bytes"),
         new("message of 100,000 bytes", null, ["broadcast", "{bus}", Repeat(100_000)], null, 1, "100000 bytes"),
         new("stdin line with NUL", null, ["broadcast", "{bus}", "-"], "a\0b\n"u8.ToArray(), 1, "standard input line 1: not sent: the message contains a NUL byte"),
-        new("stdin line of 2048 bytes", null, ["broadcast", "{bus}", "-"], Encoding.ASCII.GetBytes(Repeat(2048) + "\n"), 1, "standard input line 1: not sent: the message more than 2047 bytes"),
+        new("stdin line of 2048 bytes", null, ["broadcast", "{bus}", "-"], Encoding.ASCII.GetBytes(Repeat(2048) + "\n"), 1, "standard input line 1: not sent: the message is more than 2047 bytes"),
         new("stdin line of invalid UTF-8 is sent byte for byte", null, ["broadcast", "{bus}", "-"], [0xFF, 0xFE, 0xC3, (byte)'\n'], 0, null),
 
         // chmod, chown, chgrp.

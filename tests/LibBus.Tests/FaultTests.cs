@@ -71,6 +71,9 @@ public sealed class FaultTests : IDisposable
         Assert.Equal("0 before", listener.ReadLine(Wait));
 
         listener.Signal(Native.SIGSTOP);
+        // kill() returns before the target has stopped: on a loaded machine a thread of it can
+        // still run for a while. Broadcast only once every thread is stopped.
+        Eventually.True(() => AllThreadsStopped(listener.Pid), "every thread of the listener to stop");
         Task pending = Task.Factory.StartNew(() => _bus.Broadcast("0 while stopped", TimeSpan.FromSeconds(20)), TaskCreationOptions.LongRunning);
         Thread.Sleep(300);
         Assert.False(pending.IsCompleted, "a broadcast returned before a stopped listener copied the message");
@@ -81,6 +84,20 @@ public sealed class FaultTests : IDisposable
         Assert.Equal(0, listener.WaitForExit(Wait));
         Assert.Equal(["0 before", "0 while stopped", "0 after"], listener.StdoutLines);
         BusAssert.Idle(_bus);
+    }
+
+    /// <summary>Every thread of <paramref name="pid"/> is stopped (state T in /proc/PID/task/TID/stat).</summary>
+    private static bool AllThreadsStopped(int pid)
+    {
+        foreach (string task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+        {
+            string stat;
+            try { stat = File.ReadAllText(Path.Combine(task, "stat")); }
+            catch (IOException) { continue; } // the thread exited
+            // "tid (comm) S ...": the state follows the last ')'.
+            if (stat[(stat.LastIndexOf(')') + 2)..].FirstOrDefault() is not ('T' or 't')) return false;
+        }
+        return true;
     }
 
     [Theory]

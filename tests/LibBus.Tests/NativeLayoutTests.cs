@@ -98,6 +98,13 @@ public sealed class NativeLayoutTests : IDisposable
         ("offsetof(struct group, gr_gid)", "offsetof(struct group, gr_gid)", Offset<Group>(nameof(Group.Gid))),
         ("offsetof(struct group, gr_mem)", "offsetof(struct group, gr_mem)", Offset<Group>(nameof(Group.Members))),
 
+        ("sizeof(posix_spawnattr_t)", "sizeof(posix_spawnattr_t)", Marshal.SizeOf<PosixSpawnAttr>()),
+        ("Unsafe.SizeOf<PosixSpawnAttr> = sizeof(posix_spawnattr_t)", "sizeof(posix_spawnattr_t)", Unsafe.SizeOf<PosixSpawnAttr>()),
+        ("sizeof(sigset_t)", "sizeof(sigset_t)", Marshal.SizeOf<SigSet>()),
+        ("sizeof(struct sigaction)", "sizeof(struct sigaction)", Marshal.SizeOf<SigAction>()),
+        ("Unsafe.SizeOf<SigAction> = sizeof(struct sigaction)", "sizeof(struct sigaction)", Unsafe.SizeOf<SigAction>()),
+        ("Unsafe.SizeOf<SigSet> = sizeof(sigset_t)", "sizeof(sigset_t)", Unsafe.SizeOf<SigSet>()),
+
         ("sizeof(key_t)", "sizeof(key_t)", sizeof(int)),
         ("sizeof(size_t) (shmget size, semop nsops)", "sizeof(size_t)", Marshal.SizeOf<nuint>()),
         ("sizeof(void *) (shmat result)", "sizeof(void *)", Marshal.SizeOf<nint>()),
@@ -138,7 +145,9 @@ public sealed class NativeLayoutTests : IDisposable
             #include <fcntl.h>
             #include <unistd.h>
             #include <sys/stat.h>
+            #include <sys/wait.h>
             #include <signal.h>
+            #include <spawn.h>
             #include <pwd.h>
             #include <grp.h>
 

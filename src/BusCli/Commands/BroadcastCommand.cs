@@ -59,9 +59,15 @@ internal static class BroadcastCommand
         try
         {
             if (message == "-")
-                return RunLines(stderr(), stdin(), path, noWait, timeout);
-            // Refuse a bad message before touching the bus.
-            var validated = new BusMessage(message);
+            {
+                return StandardStreams.StdinClosed
+                    ? CliErrors.Report(stderr(), null, StandardStreams.StdinClosedError())
+                    : RunLines(stderr(), stdin(), path, noWait, timeout);
+            }
+            // Refuse a bad message before touching the bus; bytes that are not UTF-8 go as they came.
+            BusMessage validated = RawArguments.HasRawBytes(message)
+                ? new BusMessage(RawArguments.ToBytes(message))
+                : new BusMessage(message);
             using Bus bus = Bus.Open(path, BusAccess.Broadcast);
             return Send(bus, validated.Bytes.Span, noWait, timeout)
                 ? ExitCodes.Success
@@ -110,7 +116,7 @@ internal static class BroadcastCommand
                 if (overlong || containsNul)
                 {
                     string why = overlong
-                        ? $"more than {BusMessage.MaxLength} bytes"
+                        ? $"is more than {BusMessage.MaxLength} bytes"
                         : "contains a NUL byte; bus messages cannot contain NUL";
                     CliErrors.Write(stderr, path, $"standard input line {lineNumber}: not sent: the message {why}");
                     status = ExitCodes.Failure;

@@ -33,6 +33,8 @@ internal static class CreateCommand
         {
             if (path is null)
             {
+                if (StandardStreams.StdoutClosed)
+                    return CliErrors.Report(stderr, null, StandardStreams.StdoutClosedError("print the new bus's path; nothing was created"));
                 stdout.WriteLine(Bus.CreateRandom());
                 stdout.Flush();
             }

@@ -23,7 +23,9 @@ internal static class ListenCommand
         var command = new Command("listen",
             "Listen on a bus until stopped. Without COMMAND, print each message followed by a newline, flushed per " +
             "message; with COMMAND, run 'sh -c COMMAND' with $msg set to the message, without waiting for it. " +
-            "SIGINT, SIGTERM, SIGHUP and a closed stdout make it leave the bus cleanly. " +
+            "SIGINT, SIGTERM and SIGHUP end it at once wherever it is blocked, leaving the bus cleanly " +
+            "(the kernel undoes its steps); a closed stdout makes it leave and exit 0. Messages, COMMAND and $msg " +
+            "go byte for byte. " +
             "Exit status: 0 count reached or stdout closed, 1 failure (including a removed bus), " +
             "2 bad command line, 4 idle for --timeout, 128+N ended by signal N.");
         var timeout = ListenOptions.Timeout(

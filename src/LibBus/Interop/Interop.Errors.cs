@@ -11,7 +11,9 @@ internal static partial class Interop
         internal const int ENOENT = 2;
         internal const int ESRCH = 3;
         internal const int EINTR = 4;
+        internal const int E2BIG = 7;
         internal const int EBADF = 9;
+        internal const int ECHILD = 10;
         internal const int EAGAIN = 11;
         internal const int EACCES = 13;
         internal const int EEXIST = 17;

@@ -1,0 +1,51 @@
+using LibBus;
+using static LibBus.Interop.Libc;
+
+namespace BusCli;
+
+/// <summary>
+/// Standard input, output and error when the caller may have closed them (<c>&gt;&amp;-</c>).
+/// A descriptor the caller closed is either still closed at <c>Main</c> or already reused by
+/// the runtime's own start-up (the JIT host's internal pipe lands on fd 1), and then it is
+/// marked close-on-exec, which a descriptor inherited across exec never is. Either way the
+/// command treats the stream as closed: it never writes to or reads from it, a verb that needs
+/// it refuses with one line, and a descriptor still free gets /dev/null, so that no file the
+/// command opens later lands on fd 0, 1 or 2.
+/// </summary>
+internal static class StandardStreams
+{
+    private static int s_closed;
+
+    public static bool StdinClosed => (s_closed & 1) != 0;
+
+    public static bool StdoutClosed => (s_closed & 2) != 0;
+
+    /// <summary>Checks fds 0, 1 and 2 and puts /dev/null in place of each one still free.</summary>
+    public static void Secure()
+    {
+        for (int fd = 0; fd < 3; fd++)
+        {
+            int flags = Fcntl(fd, F_GETFD);
+            if (flags >= 0 && (flags & FD_CLOEXEC) == 0) continue;
+            s_closed |= 1 << fd;
+            // open returns the lowest free descriptor: this one, as those below it are taken by now.
+            if (flags < 0) Open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+        }
+    }
+
+    /// <summary>stderr, or nothing if it is closed. Also for the broadcast fast path, which skips <see cref="Secure"/>.</summary>
+    public static TextWriter Error()
+    {
+        int flags = Fcntl(2, F_GETFD);
+        return flags < 0 || (flags & FD_CLOEXEC) != 0 ? TextWriter.Null : Console.Error;
+    }
+
+    /// <summary>stdout, or a stream that discards everything if it is closed.</summary>
+    public static Stream OpenOutput() => StdoutClosed ? Stream.Null : Console.OpenStandardOutput();
+
+    /// <summary>The error for a verb that needs stdout when it is closed.</summary>
+    public static BusException StdoutClosedError(string what) => new($"standard output is closed: nowhere to {what}");
+
+    /// <summary>The error for <c>broadcast PATH -</c> when stdin is closed.</summary>
+    public static BusException StdinClosedError() => new("standard input is closed: no messages to read");
+}
