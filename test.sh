@@ -25,6 +25,18 @@ status=0
 # tests bound how long a step may take, and two projects on 2 cores stretch them.
 dotnet test LibBus.sln -m:1 2>&1 | tee -a "$log" || status=1
 
+# The protocol's model check (model/, docs/MODEL.md): the small configurations and
+# the mutants, with SPIN. Its last line "model: Passed: P, Failed: F" counts below.
+if ! command -v spin >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq spin >/dev/null
+fi
+if command -v spin >/dev/null 2>&1; then
+  model/check.sh --ci 2>&1 | tee -a "$log" || status=1
+else
+  echo "test.sh: the model check did not run: spin is not installed (sudo apt-get install spin). model: Failed: 1" | tee -a "$log" >&2
+  status=1
+fi
+
 rid=linux-x64
 [ "$(uname -m)" = aarch64 ] && rid=linux-arm64
 aot=artifacts/test/bus-$rid

@@ -67,6 +67,7 @@ static int Run(string[] args)
         ListCommand.Create(stdout, stderr),
         GcCommand.Create(stdout, stderr),
         RunCommand.Create(stdout, stderr),
+        BridgeCommand.Create(stdout, stderr),
     };
     root.Directives.Clear(); // '[suggest]' and friends are valid messages, not directives.
 

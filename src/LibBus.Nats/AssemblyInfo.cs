@@ -1,0 +1,4 @@
+using System.Runtime.Versioning;
+
+// Like LibBus: System V IPC as Linux defines it.
+[assembly: SupportedOSPlatform("linux")]

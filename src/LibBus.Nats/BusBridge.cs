@@ -1,0 +1,426 @@
+using System.Buffers;
+using System.Threading.Channels;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+
+namespace LibBus.Nats;
+
+/// <summary>
+/// Carries the messages of a local bus to a NATS subject (out) and those of other nodes from
+/// that subject to the local bus (in), so that a broadcast on one machine reaches the listeners
+/// of every machine whose bus is bridged to the same subject.
+/// </summary>
+/// <remarks>
+/// <para>Out: the bridge is an ordinary listener of the bus; each message is copied into a bounded
+/// buffer and published with the header <see cref="OriginHeader"/> set to <see cref="OriginId"/>.
+/// In: each message on the subject is broadcast on the local bus, one at a time in the order NATS
+/// delivers them, each returning once every local listener copied it; messages carrying this
+/// bridge's own origin are dropped, and with both directions the out side skips the copies
+/// the in side broadcast, so nothing loops and nothing comes back to the bus it left.</para>
+/// <para>Plain NATS is at most once. With <see cref="BusBridgeOptions.Durable"/>, messages go
+/// through a JetStream stream (published with a message id, so retries do not duplicate them)
+/// and a durable consumer, and each is acknowledged only after its local broadcast returned.</para>
+/// <para>One bridge per bus and subject: two bridges on one bus would carry each other's
+/// broadcasts.</para>
+/// </remarks>
+public sealed class BusBridge : IDisposable
+{
+    /// <summary>The NATS header that carries the origin of a published message.</summary>
+    public const string OriginHeader = "Bus-Origin";
+
+    /// <summary>How long a stopping bridge goes on publishing what it had buffered.</summary>
+    private static readonly TimeSpan DrainTime = TimeSpan.FromSeconds(2);
+
+    private static readonly TimeSpan RemovalCheck = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan BackoffMin = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan BackoffMax = TimeSpan.FromSeconds(5);
+
+    private readonly Bus _bus;
+    private readonly NatsConnection _connection;
+    private readonly BusBridgeOptions _options;
+    private readonly EchoFilter _echoes = new();
+    private readonly Channel<Outgoing> _outgoing;
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _started;
+    private volatile bool _disconnected;
+    private long _sequence;
+
+    /// <summary>Makes a bridge; <see cref="RunAsync"/> starts it.</summary>
+    /// <param name="bus">The local bus, opened for what <see cref="BusBridgeOptions.Direction"/> needs (listen for out, broadcast for in).</param>
+    /// <param name="connection">The NATS connection, with the caller's servers, credentials and TLS; the bridge does not dispose it.</param>
+    /// <param name="options">The subject, direction and delivery mode.</param>
+    /// <exception cref="ArgumentException">A bad subject, name or number in <paramref name="options"/>.</exception>
+    public BusBridge(Bus bus, NatsConnection connection, BusBridgeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(bus);
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _bus = bus;
+        _connection = connection;
+        _options = options;
+        OriginId = options.OriginId ?? Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
+        _outgoing = Channel.CreateBounded<Outgoing>(new BoundedChannelOptions(options.BufferCapacity)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        Counters = new BusBridgeCounters(OriginId);
+        _connection.ConnectionDisconnected += OnDisconnected;
+        _connection.ConnectionOpened += OnOpened;
+        _connection.MessageDropped += OnMessageDropped;
+    }
+
+    /// <summary>This bridge's origin mark, sent in <see cref="OriginHeader"/>.</summary>
+    public string OriginId { get; }
+
+    /// <summary>What the bridge has carried and lost.</summary>
+    public BusBridgeCounters Counters { get; }
+
+    /// <summary>Completes once the bridge listens on the bus (out) and is subscribed on NATS (in): from then on nothing is missed.</summary>
+    public Task Ready => _ready.Task;
+
+    /// <summary>
+    /// Runs the bridge until <paramref name="cancellationToken"/> is cancelled (then throws
+    /// <see cref="OperationCanceledException"/>) or the bus is removed (then throws
+    /// <see cref="BusRemovedException"/>). Keeps running while NATS is unreachable.
+    /// </summary>
+    /// <exception cref="NatsJSApiException">Durable mode: JetStream refused the stream or consumer.</exception>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _started, 1) != 0) throw new InvalidOperationException("the bridge is already running");
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        CancellationToken token = stop.Token;
+        // The publisher stops last: on a stop it first publishes what the listener had buffered.
+        using var stopPublishing = new CancellationTokenSource();
+        Task? publishing = null;
+        var parts = new List<Task>();
+        try
+        {
+            INatsJSConsumer? consumer = null;
+            NatsJSContext? js = _options.Durable is null ? null : new NatsJSContext(_connection);
+            if (js is not null)
+            {
+                // While NATS is unreachable or JetStream has no leader yet, keep trying.
+                string stream = "";
+                await RetryAsync(async () => stream = await EnsureStreamAsync(js, token).ConfigureAwait(false), token).ConfigureAwait(false);
+                if (_options.Direction.HasFlag(BridgeDirection.In))
+                    await RetryAsync(async () => consumer = await js.CreateOrUpdateConsumerAsync(stream, new ConsumerConfig(_options.Durable!)
+                    {
+                        AckPolicy = ConsumerConfigAckPolicy.Explicit,
+                        DeliverPolicy = ConsumerConfigDeliverPolicy.New,
+                        FilterSubject = _options.Subject,
+                    }, token).ConfigureAwait(false), token).ConfigureAwait(false);
+            }
+
+            if (_options.Direction.HasFlag(BridgeDirection.Out))
+            {
+                var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                parts.Add(ListenLocally(listening, token));
+                await Task.WhenAny(listening.Task, parts[0]).ConfigureAwait(false);
+                if (parts[0].IsCompleted) await parts[0].ConfigureAwait(false);
+                publishing = PublishAsync(js, stopPublishing.Token);
+                parts.Add(publishing);
+            }
+            else
+            {
+                parts.Add(WatchForRemovalAsync(token));
+            }
+
+            if (_options.Direction.HasFlag(BridgeDirection.In))
+            {
+                var subscribed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                parts.Add(consumer is null ? ReceivePlainAsync(subscribed, token) : ReceiveDurableAsync(consumer, subscribed, token));
+                await Task.WhenAny(subscribed.Task, parts[^1]).ConfigureAwait(false);
+                if (parts[^1].IsCompleted) await parts[^1].ConfigureAwait(false);
+            }
+            _ready.TrySetResult();
+            // A part ends by failing or by cancellation, except the publisher, which ends once the
+            // listener has ended and everything it copied is published: then the listener's end counts.
+            var running = new List<Task>(parts);
+            while (running.Count > 0)
+            {
+                Task ended = await Task.WhenAny(running).ConfigureAwait(false);
+                await ended.ConfigureAwait(false);
+                running.Remove(ended);
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            if (publishing is not null)
+            {
+                await Task.WhenAny(publishing, Task.Delay(DrainTime, CancellationToken.None)).ConfigureAwait(false);
+                await stopPublishing.CancelAsync().ConfigureAwait(false);
+            }
+            try
+            {
+                await Task.WhenAll(parts).ConfigureAwait(false);
+            }
+            catch (Exception) when (parts.Any(p => p.IsFaulted || p.IsCanceled))
+            {
+                // The first failure was thrown above; the others follow from the stop.
+            }
+            _ready.TrySetCanceled(CancellationToken.None);
+        }
+    }
+
+    /// <summary>Stops counting connection events.</summary>
+    public void Dispose()
+    {
+        _connection.ConnectionDisconnected -= OnDisconnected;
+        _connection.ConnectionOpened -= OnOpened;
+        _connection.MessageDropped -= OnMessageDropped;
+        Counters.Dispose();
+    }
+
+    private async Task<string> EnsureStreamAsync(NatsJSContext js, CancellationToken token)
+    {
+        string name = _options.Stream ?? NatsNames.DefaultStream(_options.Subject);
+        try
+        {
+            await js.GetStreamAsync(name, cancellationToken: token).ConfigureAwait(false);
+        }
+        catch (NatsJSApiException e) when (e.Error.Code == 404)
+        {
+            try
+            {
+                await js.CreateStreamAsync(new StreamConfig(name, [_options.Subject])
+                {
+                    NumReplicas = _options.StreamReplicas,
+                    MaxAge = _options.StreamMaxAge,
+                    Storage = StreamConfigStorage.File,
+                }, token).ConfigureAwait(false);
+            }
+            catch (NatsJSApiException created) when (created.Error.ErrCode == 10058)
+            {
+                // Another bridge made it meanwhile.
+            }
+        }
+        return name;
+    }
+
+    // ---- out: local bus to NATS ----
+
+    private Task ListenLocally(TaskCompletionSource listening, CancellationToken token)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                _bus.ListenBytes(OnLocalMessage, () => listening.TrySetResult(), token);
+                done.TrySetResult();
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                done.TrySetCanceled(token);
+            }
+            catch (Exception e)
+            {
+                done.TrySetException(e);
+            }
+            finally
+            {
+                _outgoing.Writer.TryComplete();
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "bus bridge listener",
+        };
+        thread.Start();
+        return done.Task;
+
+        bool OnLocalMessage(ReadOnlySpan<byte> message)
+        {
+            if (_echoes.IsEcho(message)) return true;
+            byte[] copy = ArrayPool<byte>.Shared.Rent(Math.Max(message.Length, 1));
+            message.CopyTo(copy);
+            var item = new Outgoing(copy, message.Length);
+            if (_outgoing.Writer.TryWrite(item)) return true;
+            if (_options.Durable is null)
+            {
+                ArrayPool<byte>.Shared.Return(copy);
+                Counters.CountDropped();
+                return true;
+            }
+            // Durable: hold the bus back rather than lose the message.
+            while (!_outgoing.Writer.TryWrite(item))
+                if (!_outgoing.Writer.WaitToWriteAsync(token).AsTask().GetAwaiter().GetResult()) return false;
+            return true;
+        }
+    }
+
+    private async Task PublishAsync(NatsJSContext? js, CancellationToken token)
+    {
+        await foreach (Outgoing item in _outgoing.Reader.ReadAllAsync(token).ConfigureAwait(false))
+        {
+            try
+            {
+                var data = new ReadOnlyMemory<byte>(item.Buffer, 0, item.Length);
+                var headers = new NatsHeaders { [OriginHeader] = OriginId };
+                if (js is null)
+                {
+                    await _connection.PublishAsync(_options.Subject, data, headers, cancellationToken: token).ConfigureAwait(false);
+                }
+                else
+                {
+                    string id = OriginId + "-" + Interlocked.Increment(ref _sequence).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    await RetryAsync(async () =>
+                    {
+                        PubAckResponse ack = await js.PublishAsync(_options.Subject, data, headers: headers,
+                            opts: new NatsJSPubOpts { MsgId = id }, cancellationToken: token).ConfigureAwait(false);
+                        ack.EnsureSuccess();
+                    }, token).ConfigureAwait(false);
+                }
+                Counters.CountOut();
+            }
+            catch (NatsException) when (js is null && !token.IsCancellationRequested)
+            {
+                Counters.CountDropped();
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(item.Buffer);
+            }
+        }
+        // The listener has left the bus and everything it copied is published.
+    }
+
+    // ---- in: NATS to local bus ----
+
+    private async Task ReceivePlainAsync(TaskCompletionSource subscribed, CancellationToken token)
+    {
+        await using INatsSub<byte[]> subscription = await _connection.SubscribeCoreAsync<byte[]>(_options.Subject, cancellationToken: token).ConfigureAwait(false);
+        // SUB is written once connected; a PING round trip makes sure the server has it.
+        await _connection.PingAsync(token).ConfigureAwait(false);
+        subscribed.TrySetResult();
+        await foreach (NatsMsg<byte[]> message in subscription.Msgs.ReadAllAsync(token).ConfigureAwait(false))
+            if (!IsOwn(message.Headers)) Deliver(message.Data ?? [], token);
+        token.ThrowIfCancellationRequested();
+        throw new NatsException($"the subscription to '{_options.Subject}' ended");
+    }
+
+    private async Task ReceiveDurableAsync(INatsJSConsumer consumer, TaskCompletionSource subscribed, CancellationToken token)
+    {
+        subscribed.TrySetResult(); // the durable consumer keeps our place from its creation on
+        TimeSpan backoff = BackoffMin;
+        while (true)
+        {
+            try
+            {
+                await foreach (NatsJSMsg<byte[]> message in consumer.ConsumeAsync<byte[]>(cancellationToken: token).ConfigureAwait(false))
+                {
+                    if (!IsOwn(message.Headers)) Deliver(message.Data ?? [], token);
+                    await RetryAsync(async () => await message.AckAsync(new AckOpts { DoubleAck = true }, token).ConfigureAwait(false), token).ConfigureAwait(false);
+                    backoff = BackoffMin;
+                }
+            }
+            catch (Exception e) when (IsTransient(e) && !token.IsCancellationRequested)
+            {
+                await Task.Delay(backoff, token).ConfigureAwait(false);
+                backoff = Next(backoff);
+            }
+        }
+    }
+
+    private bool IsOwn(NatsHeaders? headers)
+        => headers is not null && headers.TryGetValue(OriginHeader, out var origin) && origin.Count > 0 && origin[0] == OriginId;
+
+    /// <summary>Broadcasts one message from NATS on the local bus; returns once every local listener copied it.</summary>
+    private void Deliver(byte[] message, CancellationToken token)
+    {
+        try
+        {
+            _ = new BusMessage(message); // validates: at most 2047 bytes, no NUL
+        }
+        catch (BusMessageInvalidException)
+        {
+            Counters.CountDropped();
+            return;
+        }
+        bool expect = _options.Direction.HasFlag(BridgeDirection.Out);
+        if (expect) _echoes.Expect(message);
+        try
+        {
+            _bus.Broadcast(message, timeout: null, token);
+        }
+        catch
+        {
+            if (expect) _echoes.Forget(message);
+            throw;
+        }
+        Counters.CountIn();
+    }
+
+    private async Task WatchForRemovalAsync(CancellationToken token)
+    {
+        while (true)
+        {
+            await Task.Delay(RemovalCheck, token).ConfigureAwait(false);
+            _bus.GetSemaphoreValues(); // throws BusRemovedException once the bus is gone
+        }
+    }
+
+    // ---- connection events and retries ----
+
+    private ValueTask OnDisconnected(object? sender, NatsEventArgs args)
+    {
+        _disconnected = true;
+        return ValueTask.CompletedTask;
+    }
+
+    private ValueTask OnOpened(object? sender, NatsEventArgs args)
+    {
+        if (_disconnected)
+        {
+            _disconnected = false;
+            Counters.CountReconnect();
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    private ValueTask OnMessageDropped(object? sender, NatsMessageDroppedEventArgs args)
+    {
+        if (args.Subject == _options.Subject) Counters.CountDropped();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Retries a JetStream call with growing pauses until it succeeds or <paramref name="token"/> is cancelled.</summary>
+    private static async Task RetryAsync(Func<Task> call, CancellationToken token)
+    {
+        TimeSpan backoff = BackoffMin;
+        while (true)
+        {
+            try
+            {
+                await call().ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (IsTransient(e) && !token.IsCancellationRequested)
+            {
+                await Task.Delay(backoff, token).ConfigureAwait(false);
+                backoff = Next(backoff);
+            }
+        }
+    }
+
+
+    /// <summary>
+    /// A failure that time may cure: no connection, no answer, JetStream without a leader (503).
+    /// Not a refusal such as a bad configuration or JetStream not enabled.
+    /// </summary>
+    internal static bool IsTransient(Exception e) => e switch
+    {
+        NatsJSApiException api => api.Error.Code == 503 && api.Error.ErrCode is not (10039 or 10076),
+        NatsException or TimeoutException => true,
+        _ => false,
+    };
+
+    private static TimeSpan Next(TimeSpan backoff) => backoff * 2 < BackoffMax ? backoff * 2 : BackoffMax;
+
+    private readonly record struct Outgoing(byte[] Buffer, int Length);
+}

@@ -1,0 +1,135 @@
+using BusCli.Tests.Infrastructure;
+using LibBus.Nats.Tests.Infrastructure;
+using LibBus.Tests.Infrastructure;
+using LibBus.TestSupport;
+
+namespace LibBus.Nats.Tests;
+
+/// <summary><c>bus bridge</c> on one bus: credentials, secrets, an unreachable server, a removed bus, signals.</summary>
+public sealed class CliTests : IDisposable
+{
+    private readonly TestResources _resources = new();
+    private readonly string _directory = Directory.CreateTempSubdirectory("libbus-nats-cli-").FullName;
+    private readonly string _bus;
+
+    public CliTests()
+    {
+        _resources.Defer(() => Directory.Delete(_directory, recursive: true));
+        _bus = Bus.Create(Path.Combine(_directory, "bus"), exclusive: true);
+        _ipc.AddKeyFile(_bus);
+        _resources.Defer(() =>
+        {
+            try { Bus.Remove(_bus); }
+            catch (BusException) { }
+        });
+    }
+
+    private IpcScope _ipc => _resources.Ipc;
+
+    public void Dispose() => _resources.Dispose();
+
+    private T Own<T>(T item) where T : IDisposable => _resources.Own(item);
+
+    private string SecretFile(string name, string secret)
+    {
+        string file = Path.Combine(_directory, name);
+        File.WriteAllText(file, secret + "\n");
+        return file;
+    }
+
+    private CliProcess Bridge(params string[] arguments)
+    {
+        CliProcess bridge = Own(CliProcess.Bus(["bridge", _bus, "--ready-file", Path.Combine(_directory, "ready"), .. arguments], null, null));
+        _ipc.AddProcess(bridge.Id);
+        return bridge;
+    }
+
+    private void WaitUntilReady(CliProcess bridge) => Eventually.True(
+        () => File.Exists(Path.Combine(_directory, "ready")) || bridge.HasExited,
+        $"the bridge to be ready (stderr [{bridge.Stderr}])", TimeSpan.FromSeconds(60));
+
+    [NatsFact]
+    public void Refused_credentials_end_the_bridge_with_one_line_that_shows_no_secret()
+    {
+        var server = Own(NatsServer.Start(false, "--user", "alice", "--pass", "right-pw-4711"));
+        CliProcess wrong = Bridge("--server", server.Url, "--subject", "s", "--user", "alice", "--password-file", SecretFile("wrong", "wrong-pw-0815"));
+        RunResult result = wrong.WaitForExit(TimeSpan.FromSeconds(60));
+        Assert.Equal(1, result.ExitCode);
+        Assert.Single(result.Stderr.TrimEnd('\n').Split('\n'));
+        Assert.StartsWith("bus: ", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("uthorization", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("pw-", result.Stdout + result.Stderr, StringComparison.Ordinal);
+
+        CliProcess right = Bridge("--server", server.Url, "--subject", "s", "--user", "alice", "--password-file", SecretFile("right", "right-pw-4711"));
+        WaitUntilReady(right);
+        Assert.False(right.HasExited, right.Stderr);
+        right.Signal(Proc.SIGINT);
+        Assert.Equal(128 + 2, right.WaitForExit(TimeSpan.FromSeconds(30)).ExitCode);
+    }
+
+    [NatsFact]
+    public void A_token_from_a_file_connects_and_the_token_is_never_printed()
+    {
+        var server = Own(NatsServer.Start(false, "--auth", "tok-secret-99"));
+        CliProcess bridge = Bridge("--server", server.Url, "--subject", "s", "--token-file", SecretFile("token", "tok-secret-99"), "--stats", "200ms");
+        WaitUntilReady(bridge);
+        bridge.WaitFor((o, _) => o.Contains("forwarded-out 0 forwarded-in 0 dropped 0 reconnects 0\n", StringComparison.Ordinal), "a --stats line");
+        bridge.Signal(Proc.SIGHUP);
+        RunResult result = bridge.WaitForExit(TimeSpan.FromSeconds(30));
+        Assert.Equal(128 + 1, result.ExitCode);
+        Assert.DoesNotContain("tok-secret", result.Stdout + result.Stderr, StringComparison.Ordinal);
+    }
+
+    [NatsFact]
+    public void A_bridge_started_before_its_server_says_so_once_and_connects_when_the_server_comes()
+    {
+        int port = NatsServer.FreePort();
+        CliProcess bridge = Bridge("--server", $"nats://127.0.0.1:{port}", "--subject", "s");
+        bridge.WaitFor((_, e) => e.Contains("retrying", StringComparison.Ordinal), "the 'cannot reach' line", TimeSpan.FromSeconds(60));
+        Own(NatsServer.Start(port, jetStream: false));
+        WaitUntilReady(bridge);
+        Assert.False(bridge.HasExited, bridge.Stderr);
+        bridge.Signal(Proc.SIGTERM);
+        RunResult result = bridge.WaitForExit(TimeSpan.FromSeconds(30));
+        Assert.Equal(128 + 15, result.ExitCode);
+        Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains("retrying", StringComparison.Ordinal));
+    }
+
+    [NatsFact]
+    public void Removing_the_bus_ends_the_bridge_with_status_1_and_one_line()
+    {
+        var server = Own(NatsServer.Start());
+        foreach (string direction in new[] { "out", "in", "both" })
+        {
+            File.Delete(Path.Combine(_directory, "ready"));
+            if (!File.Exists(_bus))
+            {
+                Bus.Create(_bus, exclusive: true);
+                _ipc.AddKeyFile(_bus);
+            }
+            CliProcess bridge = Bridge("--server", server.Url, "--subject", "s", "--direction", direction);
+            WaitUntilReady(bridge);
+            Bus.Remove(_bus);
+            RunResult result = bridge.WaitForExit(TimeSpan.FromSeconds(60));
+            Assert.True(result.ExitCode == 1, $"{direction}: {result}");
+            Assert.Contains("removed", result.Stderr, StringComparison.Ordinal);
+            Assert.Single(result.Stderr.TrimEnd('\n').Split('\n'));
+        }
+    }
+
+    [Theory]
+    [InlineData("--server", "localhost:4222", "bad NATS server URL 'localhost:4222'")]
+    [InlineData("--server", "nats://bob:hunter2@127.0.0.1:1/x", "nats://***@127.0.0.1:1/x")]
+    [InlineData("--subject", "a.>", "bad NATS subject 'a.>'")]
+    [InlineData("--durable", "no.dots", "bad durable name 'no.dots'")]
+    public void Bad_values_are_one_line_errors_with_status_2(string option, string value, string expected)
+    {
+        string[] arguments = option == "--server" ? ["--server", value, "--subject", "s"]
+            : ["--server", "nats://127.0.0.1:1", "--subject", option == "--subject" ? value : "s", .. option == "--durable" ? new[] { option, value } : []];
+        RunResult result = Own(CliProcess.Bus(["bridge", _bus, .. arguments], null, null)).WaitForExit();
+        Assert.Equal(2, result.ExitCode);
+        Assert.Single(result.Stderr.TrimEnd('\n').Split('\n'));
+        Assert.Contains(expected, result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", result.Stderr, StringComparison.Ordinal);
+    }
+}
