@@ -15,7 +15,7 @@ internal static class ExitCodes
     /// <summary><c>broadcast -n</c>: the bus was busy (another broadcaster, or a listener still busy); nothing was sent.</summary>
     public const int Busy = 3;
 
-    /// <summary><c>broadcast --timeout</c>: the time ran out.</summary>
+    /// <summary><c>--timeout</c> of broadcast, listen or wait: the time ran out.</summary>
     public const int Timeout = 4;
 
     /// <summary><c>listen</c>/<c>wait</c> ended by a signal (after leaving the bus cleanly): 128 + the signal number.</summary>
@@ -24,6 +24,6 @@ internal static class ExitCodes
     /// <summary>The exit status table for <c>--help</c>.</summary>
     public const string Table =
         "Exit status: 0 success; 1 failure; 2 bad command line; 3 busy (broadcast -n); " +
-        "4 timeout (broadcast --timeout); 128+N when listen or wait is ended by signal N " +
+        "4 timeout (--timeout of broadcast, listen or wait); 128+N when listen or wait is ended by signal N " +
         "(129 SIGHUP, 130 SIGINT, 143 SIGTERM).";
 }

@@ -21,6 +21,7 @@ internal static class Listening
         if (settings.Command is null && StandardStreams.StdoutClosed)
             return CliErrors.Report(stderr, null, StandardStreams.StdoutClosedError("print the messages"));
         using var stop = new StopSignals();
+        using var idle = new IdleTimer(stop.Token, settings.Timeout);
         CommandRunner? runner = null;
         try
         {
@@ -36,6 +37,8 @@ internal static class Listening
             bus.ListenBytes(
                 message =>
                 {
+                    if (!Matches(stderr, settings, message)) return true; // already acknowledged: next
+                    idle.Pause();
                     received++;
                     if (runner is null)
                     {
@@ -53,20 +56,27 @@ internal static class Listening
                     {
                         Spawn(stderr, path, runner, reaper!, message);
                     }
+                    idle.Restart();
                     return settings.Count is not { } count || received < count;
                 },
                 () =>
                 {
                     // First, so that readiness is announced right before the first wait, as before.
                     stop.LeaveToKernel();
+                    idle.Restart();
                     AnnounceReady(stderr, settings);
                 },
-                stop.Token);
+                idle.Token);
 
             if (outputClosed) return ExitCodes.Success;
             if (runner is not null && last is not null)
                 return RunAndWait(stderr, path, runner, stop, last);
             return ExitCodes.Success;
+        }
+        catch (OperationCanceledException) when (idle.TimedOut)
+        {
+            CliErrors.Write(stderr, path, $"timed out: no message for {settings.Timeout!.Value.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}s");
+            return ExitCodes.Timeout;
         }
         catch (OperationCanceledException) when (stop.StdoutClosed)
         {
@@ -79,6 +89,21 @@ internal static class Listening
         finally
         {
             runner?.Dispose();
+        }
+    }
+
+    /// <summary>True without --match, else whether it matches the message's text (a match that runs too long counts as no match, said on stderr).</summary>
+    private static bool Matches(TextWriter stderr, ListenSettings settings, ReadOnlySpan<byte> message)
+    {
+        if (settings.Match is not { } match) return true;
+        try
+        {
+            return match.IsMatch(System.Text.Encoding.UTF8.GetString(message));
+        }
+        catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
+        {
+            CliErrors.Write(stderr, settings.Path, "--match took over a second on a message; taken as no match");
+            return false;
         }
     }
 

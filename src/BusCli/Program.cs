@@ -63,6 +63,10 @@ static int Run(string[] args)
         ChmodCommand.Create(stdout, stderr),
         ChownCommand.Create(stdout, stderr),
         ChgrpCommand.Create(stdout, stderr),
+        StatusCommand.Create(stdout, stderr),
+        ListCommand.Create(stdout, stderr),
+        GcCommand.Create(stdout, stderr),
+        RunCommand.Create(stdout, stderr),
         BridgeCommand.Create(stdout, stderr),
     };
     root.Directives.Clear(); // '[suggest]' and friends are valid messages, not directives.

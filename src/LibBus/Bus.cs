@@ -89,7 +89,8 @@ public sealed partial class Bus : IDisposable
     /// <summary>
     /// Creates a bus whose key file is <paramref name="path"/> and returns the path.
     /// If the file exists, plain create checks that it is a usable bus and leaves it
-    /// as it is; exclusive create fails. The IPC objects and the key file get mode 0600.
+    /// as it is, or, if it is a stale key file of the caller's (its objects are gone), replaces
+    /// it atomically with a new bus; exclusive create fails. The IPC objects and the key file get mode 0600.
     /// </summary>
     /// <param name="path">Where to write the key file.</param>
     /// <param name="exclusive">Fail if <paramref name="path"/> exists.</param>
@@ -123,25 +124,12 @@ public sealed partial class Bus : IDisposable
     /// <summary>
     /// Creates a bus at a new random path, <c>$XDG_RUNTIME_DIR/bus/random.</c> and 30
     /// characters from <c>[0-9a-zA-Z]</c> (<c>/run/bus</c> when <c>XDG_RUNTIME_DIR</c> is
-    /// unset or empty), making missing directories with mode 0755. Returns the path.
+    /// unset or empty), making missing directories with mode 0755 (<see cref="CreateDirectory"/>). Returns the path.
     /// </summary>
     public static string CreateRandom()
     {
-        string? runtime = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
-        string directory = string.IsNullOrEmpty(runtime) ? "/run/bus" : System.IO.Path.Combine(runtime, "bus");
-        try
-        {
-            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-                | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-        }
-        catch (UnauthorizedAccessException)
-        {
-            throw new BusAccessDeniedException($"{directory}: permission denied creating the directory", directory, Interop.Errors.EACCES);
-        }
-        catch (IOException e)
-        {
-            throw new BusException($"{directory}: cannot create the directory: {e.Message}", directory);
-        }
+        string directory = DefaultDirectory;
+        CreateDirectory(directory);
         const string alphabet = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
         while (true)
         {
@@ -174,6 +162,10 @@ public sealed partial class Bus : IDisposable
         catch (BusKeyFileCorruptException e)
         {
             throw new BusKeyFileCorruptException($"{e.Message} (the path exists and is not a usable bus; remove it or choose another path)", path, e.Errno);
+        }
+        catch (BusRemovedException e)
+        {
+            return ReplaceStale(path, e);
         }
         return path;
     }

@@ -224,6 +224,27 @@ internal static class BusFile
 
     private static bool TryCreateThroughTemporaryName(string path, int dirFd, string name, byte[] text)
     {
+        string temporary = WriteTemporary(path, dirFd, text);
+        try
+        {
+            if (Interop.Libc.LinkAt(dirFd, temporary, dirFd, name, 0) == 0)
+                return true;
+            int errno = Interop.Errors.LastErrno;
+            return errno == Interop.Errors.EEXIST ? false : throw BusErrors.FromKeyFile(errno, path, KeyFileAction.Create);
+        }
+        finally
+        {
+            Interop.Libc.UnlinkAt(dirFd, temporary, 0);
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="text"/> whole to a new file under a private temporary name in the
+    /// directory <paramref name="dirFd"/> (<c>O_CREAT|O_EXCL|O_NOFOLLOW</c>, mode 0600) and returns
+    /// that name; the caller links or renames it into place and unlinks the name.
+    /// </summary>
+    internal static string WriteTemporary(string path, int dirFd, byte[] text)
+    {
         string temporary;
         int fd;
         do
@@ -238,23 +259,18 @@ internal static class BusFile
             throw BusErrors.FromKeyFile(Interop.Errors.LastErrno, path, KeyFileAction.Create);
         try
         {
-            try
-            {
-                WriteAll(path, fd, text);
-            }
-            finally
-            {
-                Interop.Libc.Close(fd);
-            }
-            if (Interop.Libc.LinkAt(dirFd, temporary, dirFd, name, 0) == 0)
-                return true;
-            int errno = Interop.Errors.LastErrno;
-            return errno == Interop.Errors.EEXIST ? false : throw BusErrors.FromKeyFile(errno, path, KeyFileAction.Create);
+            WriteAll(path, fd, text);
+        }
+        catch
+        {
+            Interop.Libc.UnlinkAt(dirFd, temporary, 0);
+            throw;
         }
         finally
         {
-            Interop.Libc.UnlinkAt(dirFd, temporary, 0);
+            Interop.Libc.Close(fd);
         }
+        return temporary;
     }
 
     private const uint OwnerReadWrite = 0x180; // 0600

@@ -9,7 +9,7 @@ namespace LibBus;
 /// and the name is unlinked only while it still is this very file. Another user who can
 /// write the directory therefore cannot make these verbs act on any other file.
 /// </summary>
-internal sealed class KeyFile : IDisposable
+internal sealed partial class KeyFile : IDisposable
 {
     private readonly int _directory;
     private readonly string _name;

@@ -69,6 +69,16 @@ public sealed class NativeLayoutTests : IDisposable
         ("offsetof(struct shmid_ds, shm_perm)", "offsetof(struct shmid_ds, shm_perm)", Offset<ShmidDs>(nameof(ShmidDs.Perm))),
         ("offsetof(struct shmid_ds, shm_segsz)", "offsetof(struct shmid_ds, shm_segsz)", Offset<ShmidDs>(nameof(ShmidDs.SegSz))),
         ("sizeof(shmid_ds.shm_segsz)", "sizeof(((struct shmid_ds *)0)->shm_segsz)", Marshal.SizeOf<nuint>()),
+        ("offsetof(struct shmid_ds, shm_atime)", "offsetof(struct shmid_ds, shm_atime)", Offset<ShmidDs>(nameof(ShmidDs.ATime))),
+        ("offsetof(struct shmid_ds, shm_dtime)", "offsetof(struct shmid_ds, shm_dtime)", Offset<ShmidDs>(nameof(ShmidDs.DTime))),
+        ("offsetof(struct shmid_ds, shm_ctime)", "offsetof(struct shmid_ds, shm_ctime)", Offset<ShmidDs>(nameof(ShmidDs.CTime))),
+        ("sizeof(shmid_ds.shm_ctime)", "sizeof(((struct shmid_ds *)0)->shm_ctime)", sizeof(long)),
+        ("offsetof(struct shmid_ds, shm_cpid)", "offsetof(struct shmid_ds, shm_cpid)", Offset<ShmidDs>(nameof(ShmidDs.CPid))),
+        ("offsetof(struct shmid_ds, shm_lpid)", "offsetof(struct shmid_ds, shm_lpid)", Offset<ShmidDs>(nameof(ShmidDs.LPid))),
+        ("sizeof(shmid_ds.shm_cpid)", "sizeof(((struct shmid_ds *)0)->shm_cpid)", sizeof(int)),
+        ("offsetof(struct shmid_ds, shm_nattch)", "offsetof(struct shmid_ds, shm_nattch)", Offset<ShmidDs>(nameof(ShmidDs.NAttch))),
+        ("sizeof(shmid_ds.shm_nattch)", "sizeof(((struct shmid_ds *)0)->shm_nattch)", Marshal.SizeOf<nuint>()),
+        ("sizeof(semid_ds.sem_otime)", "sizeof(((struct semid_ds *)0)->sem_otime)", sizeof(long)),
 
         ("sizeof(struct statx)", "sizeof(struct statx)", Marshal.SizeOf<Statx>()),
         ("offsetof(struct statx, stx_mode)", "offsetof(struct statx, stx_mode)", Offset<Statx>(nameof(Statx.Mode))),
@@ -108,7 +118,7 @@ public sealed class NativeLayoutTests : IDisposable
         string[] expected =
         [
             "IPC_CREAT", "IPC_EXCL", "IPC_NOWAIT", "IPC_RMID", "IPC_SET", "IPC_STAT",
-            "SEM_UNDO", "GETVAL", "GETALL", "GETZCNT", "SETVAL", "SETALL", "SHM_RDONLY",
+            "SEM_UNDO", "GETVAL", "GETALL", "GETNCNT", "GETZCNT", "SETVAL", "SETALL", "SHM_RDONLY",
             "EPERM", "ENOENT", "EINTR", "EAGAIN", "EACCES", "EEXIST", "EINVAL", "ENOSPC", "EIDRM",
         ];
         Assert.Subset(DeclaredConstants().Keys.ToHashSet(), expected.ToHashSet());

@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace BusCli.Commands;
 
-/// <summary><c>bus listen [-0] [--count N] [--ready] [--ready-file FILE] PATH [COMMAND]</c>.</summary>
+/// <summary><c>bus listen [-0] [--count N] [--match REGEX] [--timeout DURATION] [--ready] [--ready-file FILE] PATH [COMMAND]</c>.</summary>
 internal static class ListenCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
@@ -27,16 +27,21 @@ internal static class ListenCommand
             "(the kernel undoes its steps); a closed stdout makes it leave and exit 0. Messages, COMMAND and $msg " +
             "go byte for byte. " +
             "Exit status: 0 count reached or stdout closed, 1 failure (including a removed bus), " +
-            "2 bad command line, 128+N ended by signal N.");
+            "2 bad command line, 4 idle for --timeout, 128+N ended by signal N.");
+        var timeout = ListenOptions.Timeout(
+            "Exit with status 4 once no message (none that --match matches) has arrived for DURATION since joining or since the last one.");
         options.AddTo(command);
         command.Add(count);
+        command.Add(timeout);
         command.SetAction(result => Run(stdout, stderr, new ListenSettings(
             result.GetValue(options.Path)!,
             result.GetValue(options.Command),
             result.GetValue(options.Null),
             result.GetValue(count),
             result.GetValue(options.Ready),
-            result.GetValue(options.ReadyFile))));
+            result.GetValue(options.ReadyFile),
+            result.GetValue(options.Match),
+            result.GetValue(timeout))));
         return command;
     }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.RegularExpressions;
 
 namespace BusCli.Commands;
 
@@ -32,11 +33,46 @@ internal sealed class ListenOptions
         HelpName = "FILE",
     };
 
+    public Option<Regex?> Match { get; } = new("--match", "-m")
+    {
+        Description = "Only messages that REGEX (a .NET regular expression, matched against the whole message " +
+                      "text, sender id included) matches are printed, passed to COMMAND and counted; the others " +
+                      "are still received and acknowledged at once, so they never slow broadcasters.",
+        HelpName = "REGEX",
+        CustomParser = result =>
+        {
+            string pattern = result.Tokens[0].Value;
+            try
+            {
+                return new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            }
+            catch (ArgumentException e)
+            {
+                result.AddError($"--match: '{pattern}' is not a valid regular expression: {e.Message}");
+                return null;
+            }
+        },
+    };
+
+    /// <summary><c>--timeout</c>, whose description differs between listen and wait.</summary>
+    public static Option<TimeSpan?> Timeout(string description) => new("--timeout", "-t")
+    {
+        Description = description + " DURATION is a number with an optional unit ms, s (default), m or h.",
+        HelpName = "DURATION",
+        CustomParser = arg =>
+        {
+            if (DurationParser.TryParse(arg.Tokens[0].Value, out TimeSpan value, out string error)) return value;
+            arg.AddError(error);
+            return null;
+        },
+    };
+
     public void AddTo(Command command)
     {
         command.Add(Null);
         command.Add(Ready);
         command.Add(ReadyFile);
+        command.Add(Match);
         command.Add(Path);
         command.Add(Command);
     }
@@ -49,4 +85,6 @@ internal sealed record ListenSettings(
     bool NullSeparated = false,
     int? Count = null,
     bool Ready = false,
-    string? ReadyFile = null);
+    string? ReadyFile = null,
+    Regex? Match = null,
+    TimeSpan? Timeout = null);

@@ -3,31 +3,41 @@ using LibBus;
 
 namespace BusCli.Commands;
 
-/// <summary><c>bus remove PATH</c>.</summary>
+/// <summary><c>bus remove [-f] PATH</c>.</summary>
 internal static class RemoveCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var path = new Argument<string>("PATH") { Description = "The bus's key file." };
         var allowOwnerMismatch = AdminOptions.AllowOwnerMismatch();
+        var force = new Option<bool>("--force", "-f")
+        {
+            Description = "A missing key file (or directory) is not an error. A stale bus (key file left, objects gone) " +
+                          "is removed without error with or without it.",
+        };
         var command = new Command("remove",
             "Remove a bus: its semaphore array, its shared memory segment and its key file. " +
             "Nothing is removed unless both objects are exactly a bus's and owned by the key file's owner; " +
             "the key file is removed last, and only once both objects are gone. An error line says what could not be removed. " +
-            "Exit status: 0 removed, 1 failure, 2 bad command line.")
+            "Exit status: 0 removed (or, with -f, missing), 1 failure, 2 bad command line.")
         {
+            force,
             allowOwnerMismatch,
             path,
         };
-        command.SetAction(result => Run(stdout, stderr, result.GetValue(path)!, result.GetValue(allowOwnerMismatch)));
+        command.SetAction(result => Run(stdout, stderr, result.GetValue(path)!, result.GetValue(allowOwnerMismatch), result.GetValue(force)));
         return command;
     }
 
-    public static int Run(TextWriter stdout, TextWriter stderr, string path, bool allowOwnerMismatch = false)
+    public static int Run(TextWriter stdout, TextWriter stderr, string path, bool allowOwnerMismatch = false, bool force = false)
     {
         try
         {
             Bus.Remove(path, allowOwnerMismatch);
+            return ExitCodes.Success;
+        }
+        catch (BusNotFoundException) when (force)
+        {
             return ExitCodes.Success;
         }
         catch (BusRemovalException e)

@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace BusCli.Commands;
 
-/// <summary><c>bus wait [-0] [--ready] [--ready-file FILE] PATH [COMMAND]</c>.</summary>
+/// <summary><c>bus wait [-0] [--match REGEX] [--timeout DURATION] [--ready] [--ready-file FILE] PATH [COMMAND]</c>.</summary>
 internal static class WaitCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
@@ -12,16 +12,20 @@ internal static class WaitCommand
             "Wait for one message on a bus. Without COMMAND, print it followed by a newline; with COMMAND, " +
             "leave the bus, then run 'sh -c COMMAND' with $msg set to the message and exit with its status; " +
             "SIGINT, SIGTERM and SIGHUP are passed on to the running command, and wait exits 128+N at once. " +
-            "Exit status: 0 received, 1 failure (including a removed bus), 2 bad command line, " +
+            "Exit status: 0 received, 1 failure (including a removed bus), 2 bad command line, 4 timeout (--timeout), " +
             "128+N ended by signal N; with COMMAND, the command's exit status.");
+        var timeout = ListenOptions.Timeout("Give up with exit status 4 if no message (none that --match matches) arrives within DURATION of joining.");
         options.AddTo(command);
+        command.Add(timeout);
         command.SetAction(result => Run(stdout, stderr, new ListenSettings(
             result.GetValue(options.Path)!,
             result.GetValue(options.Command),
             result.GetValue(options.Null),
             1,
             result.GetValue(options.Ready),
-            result.GetValue(options.ReadyFile))));
+            result.GetValue(options.ReadyFile),
+            result.GetValue(options.Match),
+            result.GetValue(timeout))));
         return command;
     }
 

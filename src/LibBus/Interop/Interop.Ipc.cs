@@ -14,6 +14,7 @@ internal static partial class Interop
         internal const int IPC_STAT = 2;
 
         internal const short SEM_UNDO = 0x1000;
+        internal const int GETNCNT = 14;
         internal const int GETVAL = 12;
         internal const int GETALL = 13;
         internal const int GETZCNT = 15;

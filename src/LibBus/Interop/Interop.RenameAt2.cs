@@ -7,11 +7,13 @@ internal static partial class Interop
     internal static partial class Libc
     {
         internal const uint RENAME_NOREPLACE = 1;
+        internal const uint RENAME_EXCHANGE = 2;
 
         /// <summary>
         /// <c>renameat2(olddirfd, oldpath, newdirfd, newpath, flags)</c> (glibc 2.28+). Renames the
         /// name itself (a symlink is moved, never followed); with RENAME_NOREPLACE fails with EEXIST
-        /// rather than replace <paramref name="newPath"/>.
+        /// rather than replace <paramref name="newPath"/>; with RENAME_EXCHANGE swaps the two names
+        /// atomically (both must exist).
         /// </summary>
         [LibraryImport(Libraries.Libc, EntryPoint = "renameat2", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
         internal static partial int RenameAt2(int oldDirFd, string oldPath, int newDirFd, string newPath, uint flags);

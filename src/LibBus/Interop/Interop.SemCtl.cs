@@ -21,7 +21,7 @@ internal static partial class Interop
         // semctl is variadic in C; each command gets one exact overload for the
         // type of its fourth argument (union semun).
 
-        /// <summary><c>semctl(semid, semnum, GETVAL / GETZCNT)</c> and <c>semctl(semid, 0, IPC_RMID)</c>.</summary>
+        /// <summary><c>semctl(semid, semnum, GETVAL / GETNCNT / GETZCNT)</c> and <c>semctl(semid, 0, IPC_RMID)</c>.</summary>
         [LibraryImport(Libraries.Libc, EntryPoint = "semctl", SetLastError = true)]
         internal static partial int SemCtl(int semid, int semnum, int cmd);
 

@@ -12,6 +12,12 @@ internal static partial class Interop
         {
             internal IpcPerm Perm;
             internal nuint SegSz;
+            internal long ATime;
+            internal long DTime;
+            internal long CTime;
+            internal int CPid;
+            internal int LPid;
+            internal nuint NAttch;
         }
 
         /// <summary><c>shmctl(shmid, IPC_STAT / IPC_SET / IPC_RMID, struct shmid_ds *)</c>.</summary>

@@ -1,0 +1,151 @@
+namespace LibBus;
+
+/// <summary>Whether a key file's IPC objects exist.</summary>
+public enum BusState
+{
+    /// <summary>Both the semaphore array and the segment exist: the bus can be used.</summary>
+    Alive,
+
+    /// <summary>
+    /// Neither object exists (removed by <c>ipcrm</c>, a reboot, or systemd-logind's RemoveIPC
+    /// at logout): only the key file is left. <c>bus create</c> replaces it, <c>bus gc</c> removes it.
+    /// </summary>
+    Stale,
+
+    /// <summary>One object exists and the other does not: the bus cannot be opened.</summary>
+    Partial,
+
+    /// <summary>
+    /// The key file names objects that exist but that the caller may not read
+    /// (only <see cref="Bus.ListBuses(string)"/> reports this; <see cref="Bus.GetStatus(string)"/> throws).
+    /// </summary>
+    Unreadable,
+}
+
+/// <summary>Owner, group and permission bits of one part of a bus.</summary>
+/// <param name="Uid">Owner.</param>
+/// <param name="Gid">Group.</param>
+/// <param name="Mode">Permission bits (0 to 0777).</param>
+public sealed record BusOwnership(uint Uid, uint Gid, int Mode);
+
+/// <summary>
+/// One semaphore of the array as the kernel reports it: its value, and how many processes
+/// are blocked in a <c>semop</c> whose blocking operation is on this semaphore.
+/// </summary>
+/// <param name="Name">S, W, X, Q or N (PROTOCOL.md).</param>
+/// <param name="Value"><c>semctl(GETALL)</c>.</param>
+/// <param name="WaitingForIncrease"><c>semctl(GETNCNT)</c>: processes waiting in a P on it.</param>
+/// <param name="WaitingForZero"><c>semctl(GETZCNT)</c>: processes waiting in a Z on it.</param>
+public sealed record BusSemaphore(string Name, int Value, int WaitingForIncrease, int WaitingForZero);
+
+/// <summary>The semaphore array of a bus: ownership, identifiers, times and the five semaphores.</summary>
+/// <param name="Id">Identifier (as <c>ipcs -s</c> shows it).</param>
+/// <param name="Ownership">Owner, group, mode.</param>
+/// <param name="LastOperation"><c>sem_otime</c>: the last <c>semop</c>, or null if none yet.</param>
+/// <param name="LastChange"><c>sem_ctime</c>: creation, the last <c>SETVAL</c> (every publish sets Q to 0) or the last chmod/chown.</param>
+/// <param name="Semaphores">S, W, X, Q, N in that order.</param>
+public sealed record BusSemaphoreArrayStatus(int Id, BusOwnership Ownership, DateTimeOffset? LastOperation, DateTimeOffset LastChange,
+    IReadOnlyList<BusSemaphore> Semaphores)
+{
+    /// <summary>The semaphore named <paramref name="name"/> (S, W, X, Q or N).</summary>
+    public BusSemaphore this[string name] => Semaphores.First(s => s.Name == name);
+}
+
+/// <summary>The shared memory segment of a bus.</summary>
+/// <param name="Id">Identifier (as <c>ipcs -m</c> shows it).</param>
+/// <param name="Ownership">Owner, group, mode.</param>
+/// <param name="Attached"><c>shm_nattch</c>: processes that have the bus open (every open handle attaches the segment).</param>
+/// <param name="CreatorPid"><c>shm_cpid</c>: the process that created the bus.</param>
+/// <param name="LastPid"><c>shm_lpid</c>: the process that last attached or detached.</param>
+/// <param name="LastAttach"><c>shm_atime</c>, or null if never attached.</param>
+/// <param name="LastDetach"><c>shm_dtime</c>, or null if never detached.</param>
+/// <param name="LastChange"><c>shm_ctime</c>: creation or the last chmod/chown.</param>
+public sealed record BusSegmentStatus(int Id, BusOwnership Ownership, int Attached, int CreatorPid, int LastPid,
+    DateTimeOffset? LastAttach, DateTimeOffset? LastDetach, DateTimeOffset LastChange);
+
+/// <summary>
+/// What a bus is doing, read without changing it (<see cref="Bus.GetStatus(string)"/>): only
+/// <c>IPC_STAT</c>, <c>GETALL</c>, <c>GETNCNT</c> and <c>GETZCNT</c> are used, and the segment is
+/// never attached. The counts are derived from the semaphores as PROTOCOL.md defines them; see
+/// each property for the mapping. A snapshot: the bus may change while it is read.
+/// </summary>
+public sealed record BusStatus
+{
+    /// <summary>The key file.</summary>
+    public required string Path { get; init; }
+
+    /// <summary>Whether the objects exist.</summary>
+    public required BusState State { get; init; }
+
+    /// <summary>The keys the key file holds.</summary>
+    public required BusKeys Keys { get; init; }
+
+    /// <summary>Owner, group and permission bits of the key file.</summary>
+    public required BusOwnership KeyFile { get; init; }
+
+    /// <summary>The semaphore array, or null if it does not exist (or could not be read).</summary>
+    public BusSemaphoreArrayStatus? SemaphoreArray { get; init; }
+
+    /// <summary>The segment, or null if it does not exist (or could not be read).</summary>
+    public BusSegmentStatus? Segment { get; init; }
+
+    /// <summary>
+    /// N = 1: a broadcaster has published (or is publishing) a message and waits for the
+    /// listeners counted in S to acknowledge it. Null when the semaphore array is unknown.
+    /// </summary>
+    public bool? DeliveryInProgress { get; init; }
+
+    /// <summary>
+    /// During a delivery, S: the listeners that have not acknowledged the message yet (the
+    /// broadcaster waits until S is 0). 0 between deliveries.
+    /// </summary>
+    public int? ListenersHoldingDelivery { get; init; }
+
+    /// <summary>
+    /// The listeners on the bus. Between deliveries every joined listener is counted in
+    /// exactly one of S (queued for the next message) and W (released with the last message
+    /// and not yet re-queued), so this is S + W. During a delivery W was 0 when it began and
+    /// every released listener holds W until the delivery ends, so this is S before the
+    /// publish and W after it: max(S, W). Exact for LibBus listeners; a C listener is counted
+    /// twice for the instant between its V(S) and its P(W), and a broadcaster that gave up
+    /// mid-delivery can make it high by the listeners that had not acknowledged.
+    /// </summary>
+    public int? ListenersJoined { get; init; }
+
+    /// <summary>GETZCNT of Q: listeners blocked waiting for the next message.</summary>
+    public int? ListenersWaitingForMessage { get; init; }
+
+    /// <summary>
+    /// GETNCNT of X plus GETZCNT of W: processes blocked before they can broadcast, waiting for
+    /// the bus lock (another broadcaster is delivering) or for W to reach 0 (a listener still
+    /// holds the previous message, for example a stopped or slow listener). A listener waiting
+    /// to join while a listener holds the previous message also blocks on W and is counted here
+    /// too: the kernel does not tell the two apart.
+    /// </summary>
+    public int? BroadcastersWaiting { get; init; }
+
+    /// <summary>X = 0: a broadcaster holds the bus lock.</summary>
+    public bool? Locked { get; init; }
+
+    /// <summary>Reads the status; see <see cref="Bus.GetStatus(string)"/>.</summary>
+    internal static BusStatus From(string path, BusKeys keys, BusOwnership keyFile, BusState state,
+        BusSemaphoreArrayStatus? semaphores, BusSegmentStatus? segment)
+    {
+        var status = new BusStatus
+        {
+            Path = path, State = state, Keys = keys, KeyFile = keyFile, SemaphoreArray = semaphores, Segment = segment,
+        };
+        if (semaphores is null) return status;
+        int s = semaphores["S"].Value, w = semaphores["W"].Value, n = semaphores["N"].Value;
+        bool delivering = n > 0;
+        return status with
+        {
+            DeliveryInProgress = delivering,
+            ListenersHoldingDelivery = delivering ? s : 0,
+            ListenersJoined = delivering ? Math.Max(s, w) : s + w,
+            ListenersWaitingForMessage = semaphores["Q"].WaitingForZero,
+            BroadcastersWaiting = semaphores["X"].WaitingForIncrease + semaphores["W"].WaitingForZero,
+            Locked = semaphores["X"].Value == 0,
+        };
+    }
+}

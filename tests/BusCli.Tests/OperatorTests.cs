@@ -1,0 +1,434 @@
+using System.Text.Json;
+using BusCli.Tests.Infrastructure;
+
+namespace BusCli.Tests;
+
+/// <summary>bus status, list, gc, run, remove -f and create over a stale key file (issue 16).</summary>
+public sealed class OperatorTests : IDisposable
+{
+    private readonly CliSandbox _sandbox = new();
+
+    public void Dispose() => _sandbox.Dispose();
+
+    private CliProcess Listen(string bus)
+    {
+        CliProcess listener = _sandbox.Start("listen", "--ready", bus);
+        listener.WaitUntilListening();
+        return listener;
+    }
+
+    private JsonElement StatusJson(string bus)
+    {
+        RunResult result = _sandbox.Run("status", "--json", bus);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        return JsonDocument.Parse(result.Stdout).RootElement;
+    }
+
+    /// <summary>S W X Q N, read without attaching the segment.</summary>
+    private static int[] Values(string bus)
+        => LibBus.Bus.GetStatus(bus).SemaphoreArray!.Semaphores.Select(s => s.Value).ToArray();
+
+    /// <summary>The /proc/sysvipc lines of the bus's two objects: values, times, attach counts, last pids.</summary>
+    private static string KernelView(string bus)
+    {
+        string[] keys = File.ReadAllLines(bus);
+        string Line(string table, string key) => File.ReadAllLines(table)
+            .Single(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0] == key);
+        return Line("/proc/sysvipc/sem", keys[0]) + "\n" + Line("/proc/sysvipc/shm", keys[1]);
+    }
+
+    /// <summary>Removes the bus's objects and leaves the key file: what a reboot or RemoveIPC leaves.</summary>
+    private static void MakeStale(string bus)
+    {
+        string[] keys = File.ReadAllLines(bus);
+        using CliProcess ipcrm = CliProcess.Shell($"ipcrm -S {keys[0]} -M {keys[1]}");
+        Assert.Equal(0, ipcrm.WaitForExit().ExitCode);
+    }
+
+    /// <summary>In the sandbox: a live bus "a", a stale bus "b", and "notes.txt", which is not a bus.</summary>
+    private (string Alive, string Stale) AliveStaleAndNotes()
+    {
+        string alive = _sandbox.CreateBus("a");
+        string stale = _sandbox.CreateBus("b");
+        MakeStale(stale);
+        File.WriteAllText(_sandbox.PathFor("notes.txt"), "not a bus\n");
+        return (alive, stale);
+    }
+
+    private static void WaitUntil(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + CliProcess.DefaultTimeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("timed out waiting until " + what);
+            Thread.Sleep(20);
+        }
+    }
+
+    [Fact]
+    public void Status_counts_a_waiting_listener_and_reading_it_changes_nothing_in_the_kernel()
+    {
+        string bus = _sandbox.CreateBus();
+        using CliProcess listener = Listen(bus);
+        WaitUntil(() => Values(bus)[0] == 1, "the listener is counted");
+        string before = KernelView(bus);
+
+        JsonElement status = StatusJson(bus);
+        RunResult text = _sandbox.Run("status", bus);
+
+        Assert.Equal(before, KernelView(bus));
+        Assert.Equal(bus, status.GetProperty("path").GetString());
+        Assert.Equal("alive", status.GetProperty("state").GetString());
+        Assert.Equal(1, status.GetProperty("listeners_joined").GetInt32());
+        Assert.Equal(1, status.GetProperty("listeners_waiting_for_message").GetInt32());
+        Assert.False(status.GetProperty("delivery_in_progress").GetBoolean());
+        Assert.Equal(0, status.GetProperty("broadcasters_waiting").GetInt32());
+        Assert.Equal("0600", status.GetProperty("key_file").GetProperty("mode").GetString());
+        Assert.Equal("0600", status.GetProperty("semaphore_array").GetProperty("mode").GetString());
+        Assert.Equal(1, status.GetProperty("segment").GetProperty("attached").GetInt32());
+        Assert.Equal(1, status.GetProperty("semaphore_array").GetProperty("semaphores").GetProperty("Q").GetProperty("waiting_for_zero").GetInt32());
+        Assert.Equal(0, text.ExitCode);
+        Assert.Contains("state:            alive\n", text.Stdout);
+        Assert.Contains("listeners:        1 joined, 1 waiting for a message\n", text.Stdout);
+    }
+
+    [Fact]
+    public void Status_shows_a_delivery_held_by_a_stopped_listener_and_a_broadcaster_waiting_behind_it()
+    {
+        string bus = _sandbox.CreateBus();
+        using CliProcess listener = Listen(bus);
+        listener.Signal(Proc.SIGSTOP);
+        WaitUntil(() => Proc.State(listener.Id) == 'T', "the listener is stopped");
+        using CliProcess first = _sandbox.Start("broadcast", bus, "first");
+        WaitUntil(() => Values(bus)[4] == 1, "the first broadcaster published");
+        using CliProcess second = _sandbox.Start("broadcast", bus, "second");
+        WaitUntil(() => StatusJson(bus).GetProperty("broadcasters_waiting").GetInt32() == 1, "the second broadcaster waits");
+
+        JsonElement status = StatusJson(bus);
+        Assert.True(status.GetProperty("delivery_in_progress").GetBoolean());
+        Assert.Equal(1, status.GetProperty("listeners_holding_delivery").GetInt32());
+        Assert.Equal(1, status.GetProperty("listeners_joined").GetInt32());
+        Assert.True(status.GetProperty("locked").GetBoolean());
+        Assert.Contains("delivery:         in progress, 1 listener(s) have not acknowledged it yet\n", _sandbox.Run("status", bus).Stdout);
+
+        listener.Signal(Proc.SIGCONT);
+        Assert.Equal(0, first.WaitForExit().ExitCode);
+        Assert.Equal(0, second.WaitForExit().ExitCode);
+        listener.WaitForLines(2);
+        listener.Signal(Proc.SIGTERM);
+        listener.WaitForExit();
+    }
+
+    [Fact]
+    public void Status_of_a_stale_bus_says_stale_and_of_a_missing_one_fails()
+    {
+        string bus = _sandbox.CreateBus();
+        MakeStale(bus);
+        JsonElement status = StatusJson(bus);
+        Assert.Equal("stale", status.GetProperty("state").GetString());
+        Assert.Equal(JsonValueKind.Null, status.GetProperty("semaphore_array").ValueKind);
+        Assert.Equal(JsonValueKind.Null, status.GetProperty("listeners_joined").ValueKind);
+
+        RunResult missing = _sandbox.Run("status", _sandbox.PathFor("none"));
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Equal($"bus: {_sandbox.PathFor("none")}: no such bus (the key file does not exist)\n", missing.Stderr);
+    }
+
+    [Fact]
+    public void List_shows_each_bus_with_its_state_and_listeners_and_skips_other_files()
+    {
+        (string alive, string stale) = AliveStaleAndNotes();
+        File.CreateSymbolicLink(_sandbox.PathFor("link"), alive);
+        Directory.CreateDirectory(_sandbox.PathFor("sub"));
+        using CliProcess listener = Listen(alive);
+
+        RunResult text = _sandbox.Run("list", _sandbox.Directory);
+        Assert.True(text.ExitCode == 0, text.ToString());
+        Assert.Equal($"{alive}\talive\t1\n{stale}\tstale\t-\n", text.Stdout);
+
+        RunResult json = _sandbox.Run("list", "--json", _sandbox.Directory);
+        JsonElement[] entries = JsonDocument.Parse(json.Stdout).RootElement.EnumerateArray().ToArray();
+        Assert.Equal(2, entries.Length);
+        Assert.Equal((alive, "alive", 1), (entries[0].GetProperty("path").GetString(), entries[0].GetProperty("state").GetString(),
+            entries[0].GetProperty("listeners_joined").GetInt32()));
+        Assert.Equal(JsonValueKind.Null, entries[1].GetProperty("listeners_joined").ValueKind);
+    }
+
+    [Fact]
+    public void List_without_a_directory_lists_XDG_RUNTIME_DIR_bus_and_a_missing_default_is_empty()
+    {
+        string runtime = _sandbox.PathFor("runtime");
+        var environment = new Dictionary<string, string> { ["XDG_RUNTIME_DIR"] = runtime };
+        using (CliProcess empty = _sandbox.Start(["list"], environment))
+            Assert.Equal(new RunResult(0, "", ""), empty.WaitForExit());
+
+        Directory.CreateDirectory(Path.Combine(runtime, "bus"));
+        string bus = _sandbox.CreateBus("runtime/bus/x");
+        using CliProcess list = _sandbox.Start(["list"], environment);
+        Assert.Equal(new RunResult(0, $"{bus}\talive\t0\n", ""), list.WaitForExit());
+
+        RunResult missing = _sandbox.Run("list", _sandbox.PathFor("nowhere"));
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Equal($"bus: {_sandbox.PathFor("nowhere")}: no such directory\n", missing.Stderr);
+    }
+
+    [Fact]
+    public void Gc_removes_stale_key_files_only_and_dry_run_changes_nothing()
+    {
+        (string alive, string stale) = AliveStaleAndNotes();
+
+        RunResult dry = _sandbox.Run("gc", "--dry-run", _sandbox.Directory);
+        Assert.Equal(new RunResult(0, $"would remove stale key file {stale}\n", ""), dry);
+        Assert.True(File.Exists(stale));
+
+        RunResult gc = _sandbox.Run("gc", _sandbox.Directory);
+        Assert.Equal(new RunResult(0, $"removed stale key file {stale}\n", ""), gc);
+        Assert.False(File.Exists(stale));
+        Assert.True(File.Exists(alive));
+        Assert.True(File.Exists(_sandbox.PathFor("notes.txt")));
+        Assert.Equal("alive", StatusJson(alive).GetProperty("state").GetString());
+        Assert.Equal(new RunResult(0, "", ""), _sandbox.Run("gc", _sandbox.Directory));
+    }
+
+    [Fact]
+    public void Gc_leaves_another_users_stale_key_file()
+    {
+        if (!AsNobody.IsRoot) return; // needs setpriv to another user
+        AsNobody.MakeSearchable(_sandbox.Directory);
+        string stale = _sandbox.CreateBus("mine");
+        MakeStale(stale);
+        File.SetUnixFileMode(stale, (UnixFileMode)0x1A4); // 0644: nobody can read it and see it is stale
+        File.SetUnixFileMode(_sandbox.Directory, (UnixFileMode)0x1FF); // 0777: nobody could unlink it
+        RunResult result = Nobody.Run(_sandbox, "gc", _sandbox.Directory);
+        Assert.Equal(new RunResult(0, "", ""), result);
+        Assert.True(File.Exists(stale));
+    }
+
+    [Fact]
+    public void Create_over_a_stale_key_file_makes_a_new_bus_in_its_place()
+    {
+        string bus = _sandbox.CreateBus();
+        string old = File.ReadAllText(bus);
+        MakeStale(bus);
+
+        RunResult create = _sandbox.Run("create", bus);
+        Assert.Equal(new RunResult(0, "", ""), create);
+        _sandbox.RememberKeys(bus);
+        Assert.NotEqual(old, File.ReadAllText(bus));
+        Assert.Equal("alive", StatusJson(bus).GetProperty("state").GetString());
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(bus));
+        Assert.DoesNotContain(Directory.GetFiles(_sandbox.Directory), f => Path.GetFileName(f).StartsWith(".bus-", StringComparison.Ordinal));
+
+        // A live bus stays as it is; exclusive create of a stale one still fails; a file that is not a bus stays an error.
+        string now = File.ReadAllText(bus);
+        Assert.Equal(0, _sandbox.Run("create", bus).ExitCode);
+        Assert.Equal(now, File.ReadAllText(bus));
+        MakeStale(bus);
+        Assert.Equal(1, _sandbox.Run("create", "-x", bus).ExitCode);
+        Assert.Equal(now, File.ReadAllText(bus));
+        string notes = _sandbox.PathFor("notes");
+        File.WriteAllText(notes, "hello\n");
+        RunResult notABus = _sandbox.Run("create", notes);
+        Assert.Equal(1, notABus.ExitCode);
+        Assert.Equal("hello\n", File.ReadAllText(notes));
+    }
+
+    [Fact]
+    public void Create_over_a_stale_key_file_behind_a_symlink_is_refused_and_follows_nothing()
+    {
+        string bus = _sandbox.CreateBus();
+        string old = File.ReadAllText(bus);
+        MakeStale(bus);
+        string link = _sandbox.PathFor("link");
+        File.CreateSymbolicLink(link, bus);
+        RunResult result = _sandbox.Run("create", link);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(old, File.ReadAllText(bus));
+        Assert.Equal(bus, new FileInfo(link).LinkTarget);
+    }
+
+    [Fact]
+    public void Remove_force_accepts_a_missing_bus_and_remove_accepts_a_stale_one()
+    {
+        Assert.Equal(new RunResult(0, "", ""), _sandbox.Run("remove", "-f", _sandbox.PathFor("none")));
+        Assert.Equal(new RunResult(0, "", ""), _sandbox.Run("remove", "--force", _sandbox.PathFor("no/such/dir")));
+        string stale = _sandbox.CreateBus();
+        MakeStale(stale);
+        Assert.Equal(new RunResult(0, "", ""), _sandbox.Run("remove", "-f", stale));
+        Assert.False(File.Exists(stale));
+        string notes = _sandbox.PathFor("notes");
+        File.WriteAllText(notes, "hello\n");
+        Assert.Equal(1, _sandbox.Run("remove", "-f", notes).ExitCode);
+        Assert.True(File.Exists(notes));
+    }
+
+    [Fact]
+    public void Run_gives_the_command_a_bus_in_BUS_PATH_removes_it_and_exits_with_its_status()
+    {
+        string dir = _sandbox.PathFor("runs");
+        using CliProcess run = _sandbox.Shell(
+            $"exec \"$BUS\" run --dir '{dir}' -- sh -c 'echo \"$BUS_PATH\"; \"$0\" status \"$BUS_PATH\" | head -n 2; exit 7' \"$BUS\"");
+        RunResult result = run.WaitForExit();
+        Assert.Equal(7, result.ExitCode);
+        string path = result.StdoutLines[0];
+        Assert.StartsWith(dir + "/run.", path);
+        Assert.Equal("state:            alive", result.StdoutLines[2]);
+        Assert.False(File.Exists(path));
+        Assert.Empty(Directory.GetFiles(dir));
+    }
+
+    [Fact]
+    public void Run_reports_a_missing_command_with_127_and_leaves_nothing()
+    {
+        string dir = _sandbox.PathFor("runs");
+        RunResult result = _sandbox.Run("run", "--dir", dir, "--", "no-such-command-16");
+        Assert.Equal(127, result.ExitCode);
+        Assert.Equal("bus: no-such-command-16: command not found\n", result.Stderr);
+        Assert.Empty(Directory.GetFiles(dir));
+    }
+
+    [Theory]
+    [InlineData(Proc.SIGTERM)]
+    [InlineData(Proc.SIGINT)]
+    [InlineData(Proc.SIGHUP)]
+    public void Run_forwards_a_signal_to_the_command_and_exits_with_its_status(int signal)
+    {
+        string dir = _sandbox.PathFor("runs");
+        using CliProcess run = _sandbox.Start("run", "--dir", dir, "--", "sh", "-c",
+            $"trap 'echo got; exit 40' {signal}; echo ready; while :; do sleep 0.05; done");
+        run.WaitFor((o, _) => o.Contains("ready\n"), "the command to start");
+        run.Signal(signal);
+        RunResult result = run.WaitForExit();
+        Assert.Equal(40, result.ExitCode);
+        Assert.Equal("ready\ngot\n", result.Stdout);
+        Assert.Empty(Directory.GetFiles(dir));
+    }
+
+    [Fact]
+    public void Run_exits_128_plus_N_when_the_command_dies_of_signal_N()
+    {
+        string dir = _sandbox.PathFor("runs");
+        RunResult result = _sandbox.Run("run", "--dir", dir, "--", "sh", "-c", "kill -KILL $$");
+        Assert.Equal(137, result.ExitCode);
+        Assert.Empty(Directory.GetFiles(dir));
+    }
+
+    [Fact]
+    public void Run_killed_with_SIGKILL_leaves_its_bus_which_gc_removes_once_nothing_uses_it()
+    {
+        string dir = _sandbox.PathFor("runs");
+        using CliProcess run = _sandbox.Start("run", "--dir", dir, "--", "sh", "-c", "echo ready; exec sleep 600");
+        run.WaitFor((o, _) => o.Contains("ready\n"), "the command to start");
+        string bus = Directory.GetFiles(dir).Single();
+        _sandbox.RememberKeys(bus);
+        int child = Proc.Children(run.Id).Single().Pid;
+
+        // While bus run lives (it keeps the segment attached), gc leaves the bus alone.
+        Assert.Equal(new RunResult(0, "", ""), _sandbox.Run("gc", dir));
+        run.Signal(Proc.SIGKILL);
+        run.WaitForExit();
+        Assert.True(File.Exists(bus));
+        try
+        {
+            // The orphaned command still runs but has not opened the bus: nothing uses it.
+            Assert.Equal(new RunResult(0, $"would remove abandoned bus {bus} (its 'bus run' is gone)\n", ""), _sandbox.Run("gc", "-n", dir));
+            Assert.True(File.Exists(bus));
+            Assert.Equal(new RunResult(0, $"removed abandoned bus {bus} (its 'bus run' is gone)\n", ""), _sandbox.Run("gc", dir));
+            Assert.False(File.Exists(bus));
+        }
+        finally
+        {
+            Proc.Kill(child, Proc.SIGKILL);
+        }
+    }
+
+    [Fact]
+    public void Gc_does_not_take_a_bus_in_use_for_abandoned()
+    {
+        string dir = _sandbox.PathFor("runs");
+        using CliProcess run = _sandbox.Start("run", "--dir", dir, "--", "sh", "-c", "echo ready; exec sleep 600");
+        run.WaitFor((o, _) => o.Contains("ready\n"), "the command to start");
+        string bus = Directory.GetFiles(dir).Single();
+        _sandbox.RememberKeys(bus);
+        int child = Proc.Children(run.Id).Single().Pid;
+        using CliProcess listener = Listen(bus);
+        run.Signal(Proc.SIGKILL);
+        run.WaitForExit();
+        try
+        {
+            Assert.Equal(new RunResult(0, "", ""), _sandbox.Run("gc", dir));
+            Assert.True(File.Exists(bus));
+        }
+        finally
+        {
+            Proc.Kill(child, Proc.SIGKILL);
+        }
+    }
+
+    /// <summary>
+    /// --orphans runs in an IPC namespace of its own (unshare --ipc, as root), so that it can never
+    /// see or remove a real object of the machine.
+    /// </summary>
+    [Fact]
+    public void Gc_orphans_removes_only_the_callers_unused_bus_shaped_objects_that_no_key_file_names()
+    {
+        if (!AsNobody.IsRoot) return; // unshare --ipc and setpriv need root
+        AsNobody.MakeSearchable(_sandbox.Directory);
+        string dir = _sandbox.PathFor("buses");
+        string others = _sandbox.PathFor("others");
+        Directory.CreateDirectory(dir);
+        Directory.CreateDirectory(others);
+        File.SetUnixFileMode(others, (UnixFileMode)0x1FF);
+        string Q(string s) => Nobody.Quote(s);
+        // In the namespace: a named bus, an orphan bus (key file deleted), a bus of nobody's whose key
+        // file is deleted, objects of other shapes, and a bus-shaped pair in use (a listener).
+        string script = $$"""
+            set -e
+            "$BUS" create {{Q(dir + "/named")}}
+            "$BUS" create {{Q(dir + "/orphan")}}
+            orphan_keys=$(cat {{Q(dir + "/orphan")}} | tr '\n' ' ')
+            rm {{Q(dir + "/orphan")}}
+            {{Nobody.Command("create", others + "/theirs")["exec ".Length..]}}
+            rm {{Q(others + "/theirs")}}
+            ipcmk -S 4 >/dev/null; ipcmk -M 4096 >/dev/null
+            "$BUS" create {{Q(dir + "/used")}}
+            "$BUS" listen {{Q(dir + "/used")}} >/dev/null & listener=$!
+            sleep 1
+            rm {{Q(dir + "/used")}}
+            echo "keys $orphan_keys"
+            echo "--- recent"
+            "$BUS" gc --orphans {{Q(dir)}}
+            echo "--- dry"
+            "$BUS" gc --orphans --dry-run --min-idle 0 {{Q(dir)}}
+            echo "--- real"
+            "$BUS" gc --orphans --min-idle 0 {{Q(dir)}}
+            echo "--- again"
+            "$BUS" gc --orphans --min-idle 0 {{Q(dir)}}
+            echo "--- left"
+            awk 'NR > 1 { print "sem", $1, $4, $5 }' /proc/sysvipc/sem
+            awk 'NR > 1 { print "shm", $1, $4, $8 }' /proc/sysvipc/shm
+            kill $listener; wait $listener || true
+            """;
+        using CliProcess shell = _sandbox.Shell($"exec unshare --ipc -- sh -c {Q(script)}");
+        RunResult result = shell.WaitForExit(TimeSpan.FromSeconds(60));
+        Assert.True(result.ExitCode == 0, result.ToString());
+        string[] lines = result.StdoutLines;
+        string[] keys = lines[0]["keys ".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        string Section(string name) => string.Join("\n", lines.SkipWhile(l => l != "--- " + name).Skip(1).TakeWhile(l => !l.StartsWith("---", StringComparison.Ordinal)));
+
+        Assert.Equal("", Section("recent")); // the default --min-idle (1h) protects them all
+        string[] dry = Section("dry").Split('\n');
+        Assert.Equal(2, dry.Length);
+        Assert.Matches($@"^would remove orphan semaphore array \d+ \(key {keys[0]}\)$", dry[0]);
+        Assert.Matches($@"^would remove orphan shared memory segment \d+ \(key {keys[1]}\)$", dry[1]);
+        Assert.Equal(Section("dry").Replace("would remove", "removed", StringComparison.Ordinal), Section("real"));
+        Assert.Equal("", Section("again"));
+
+        string[] left = Section("left").Split('\n');
+        Assert.DoesNotContain(left, l => l.Split(' ')[1] == keys[0] || l.Split(' ')[1] == keys[1]);
+        // Left: named (2), nobody's (2), used (2), ipcmk's (2).
+        Assert.Equal(4, left.Count(l => l.StartsWith("sem ", StringComparison.Ordinal)));
+        Assert.Equal(4, left.Count(l => l.StartsWith("shm ", StringComparison.Ordinal)));
+        Assert.Equal(2, left.Count(l => l.EndsWith(" 65534", StringComparison.Ordinal)));
+    }
+}
