@@ -10,54 +10,51 @@ internal static unsafe class UserDatabase
     private const int FirstBuffer = 1024, MaxBuffer = 1 << 20;
 
     /// <summary>The user called <paramref name="name"/>: its uid and login group, or false if there is none.</summary>
-    public static bool TryGetUser(string name, out uint uid, out uint gid)
-    {
-        Interop.Libc.Passwd entry = default;
-        Interop.Libc.Passwd* result = null;
-        for (int length = FirstBuffer; ; length *= 2)
-        {
-            byte[] buffer = new byte[length];
-            int error;
-            fixed (byte* p = buffer)
-                error = Interop.Libc.GetPwNamR(name, &entry, p, (nuint)length, &result);
-            if (!Again(name, error, length)) break;
-        }
-        (uid, gid) = result != null ? (entry.Uid, entry.Gid) : (0u, 0u);
-        return result != null;
-    }
+    public static bool TryGetUser(string name, out uint uid, out uint gid) => LookUp(Query.UserByName, name, 0, out uid, out gid);
 
     /// <summary>The login group of the user with <paramref name="uid"/>, or false if there is none.</summary>
     public static bool TryGetUser(uint uid, out uint gid)
-    {
-        Interop.Libc.Passwd entry = default;
-        Interop.Libc.Passwd* result = null;
-        for (int length = FirstBuffer; ; length *= 2)
-        {
-            byte[] buffer = new byte[length];
-            int error;
-            fixed (byte* p = buffer)
-                error = Interop.Libc.GetPwUidR(uid, &entry, p, (nuint)length, &result);
-            if (!Again(uid.ToString(System.Globalization.CultureInfo.InvariantCulture), error, length)) break;
-        }
-        gid = result != null ? entry.Gid : 0;
-        return result != null;
-    }
+        => LookUp(Query.UserById, uid.ToString(System.Globalization.CultureInfo.InvariantCulture), uid, out _, out gid);
 
     /// <summary>The group called <paramref name="name"/>, or false if there is none.</summary>
-    public static bool TryGetGroup(string name, out uint gid)
+    public static bool TryGetGroup(string name, out uint gid) => LookUp(Query.GroupByName, name, 0, out gid, out _);
+
+    private enum Query { UserByName, UserById, GroupByName }
+
+    /// <summary>
+    /// One look-up: for a user, <paramref name="id"/> is its uid and <paramref name="gid"/> its
+    /// login group; for a group, both are its gid. <paramref name="name"/> names it in errors.
+    /// </summary>
+    private static bool LookUp(Query query, string name, uint uid, out uint id, out uint gid)
     {
-        Interop.Libc.Group entry = default;
-        Interop.Libc.Group* result = null;
         for (int length = FirstBuffer; ; length *= 2)
         {
             byte[] buffer = new byte[length];
             int error;
+            bool found;
             fixed (byte* p = buffer)
-                error = Interop.Libc.GetGrNamR(name, &entry, p, (nuint)length, &result);
-            if (!Again(name, error, length)) break;
+            {
+                if (query == Query.GroupByName)
+                {
+                    Interop.Libc.Group entry = default;
+                    Interop.Libc.Group* result = null;
+                    error = Interop.Libc.GetGrNamR(name, &entry, p, (nuint)length, &result);
+                    found = result != null;
+                    (id, gid) = found ? (entry.Gid, entry.Gid) : (0u, 0u);
+                }
+                else
+                {
+                    Interop.Libc.Passwd entry = default;
+                    Interop.Libc.Passwd* result = null;
+                    error = query == Query.UserByName
+                        ? Interop.Libc.GetPwNamR(name, &entry, p, (nuint)length, &result)
+                        : Interop.Libc.GetPwUidR(uid, &entry, p, (nuint)length, &result);
+                    found = result != null;
+                    (id, gid) = found ? (entry.Uid, entry.Gid) : (0u, 0u);
+                }
+            }
+            if (!Again(name, error, length)) return found;
         }
-        gid = result != null ? entry.Gid : 0;
-        return result != null;
     }
 
     /// <summary>
