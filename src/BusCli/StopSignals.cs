@@ -30,13 +30,24 @@ internal sealed class StopSignals : IDisposable
 
     public StopSignals()
     {
-        _registrations =
-        [
-            PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle),
-            PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle),
-            PosixSignalRegistration.Create(PosixSignal.SIGHUP, Handle),
-        ];
+        _registrations = Register(Handle);
     }
+
+    /// <summary>A handler for SIGINT, SIGTERM and SIGHUP, the signals that stop a verb.</summary>
+    internal static PosixSignalRegistration[] Register(Action<PosixSignalContext> handler) =>
+    [
+        PosixSignalRegistration.Create(PosixSignal.SIGINT, handler),
+        PosixSignalRegistration.Create(PosixSignal.SIGTERM, handler),
+        PosixSignalRegistration.Create(PosixSignal.SIGHUP, handler),
+    ];
+
+    /// <summary>The number of a stop signal (SIGHUP 1, SIGINT 2, SIGTERM 15), for the exit status 128+N.</summary>
+    internal static int Number(PosixSignal signal) => signal switch
+    {
+        PosixSignal.SIGHUP => 1,
+        PosixSignal.SIGINT => 2,
+        _ => 15,
+    };
 
     /// <summary>Cancelled when stdout's reader goes away.</summary>
     public CancellationToken Token => _source.Token;
@@ -47,13 +58,7 @@ internal sealed class StopSignals : IDisposable
     private void Handle(PosixSignalContext context)
     {
         context.Cancel = true;
-        int number = context.Signal switch
-        {
-            PosixSignal.SIGHUP => 1,
-            PosixSignal.SIGINT => 2,
-            _ => 15,
-        };
-        Interlocked.CompareExchange(ref _signal, number, 0);
+        Interlocked.CompareExchange(ref _signal, Number(context.Signal), 0);
         int command = Interlocked.Exchange(ref _command, Stopping);
         if (command == Starting) return; // CommandStarted forwards the signal and exits.
         if (command > 0) Interop.Libc.Kill(command, Volatile.Read(ref _signal));

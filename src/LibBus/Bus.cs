@@ -100,7 +100,7 @@ public sealed partial class Bus : IDisposable
     public static string Create(string path, bool exclusive = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (PathExists(path))
+        if (BusFile.TypeOf(path) >= 0)
             return UseExisting(path, exclusive);
 
         BusKeys keys = CreateObjects(path);
@@ -143,12 +143,6 @@ public sealed partial class Bus : IDisposable
                 // 62^30 names: practically never; pick another.
             }
         }
-    }
-
-    private static unsafe bool PathExists(string path)
-    {
-        Interop.Libc.Statx status;
-        return StatxCall(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, 0, &status) == 0;
     }
 
     private static string UseExisting(string path, bool exclusive)

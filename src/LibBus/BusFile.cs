@@ -37,7 +37,7 @@ internal static class BusFile
         {
             return ReadFrom(path, fd, out status);
         }
-        catch (BusKeyFileCorruptException e) when (e.Errno == 0 && IsSymlink(path))
+        catch (BusKeyFileCorruptException e) when (e.Errno == 0 && TypeOf(path) == Interop.Libc.S_IFLNK)
         {
             // Reached through a link someone else may have planted (to /etc/shadow, say): say
             // what is wrong without quoting a byte of the file it points to.
@@ -155,11 +155,16 @@ internal static class BusFile
         return sb.ToString();
     }
 
-    private static unsafe bool IsSymlink(string path)
+    /// <summary>
+    /// The file type (<c>S_IF*</c>) of what <paramref name="path"/> itself names, a symlink not
+    /// followed; -1 if nothing is there (or it cannot be looked at).
+    /// </summary>
+    internal static unsafe int TypeOf(string path)
     {
         Interop.Libc.Statx status;
         return Interop.Libc.StatxCall(Interop.Libc.AT_FDCWD, path, Interop.Libc.AT_SYMLINK_NOFOLLOW, Interop.Libc.STATX_TYPE, &status) == 0
-               && (status.Mode & Interop.Libc.S_IFMT) == Interop.Libc.S_IFLNK;
+            ? status.Mode & Interop.Libc.S_IFMT
+            : -1;
     }
 
     private static string Describe(int type) => type switch

@@ -15,12 +15,7 @@ internal sealed class BridgeSignals : IDisposable
 
     public BridgeSignals()
     {
-        _registrations =
-        [
-            PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle),
-            PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle),
-            PosixSignalRegistration.Create(PosixSignal.SIGHUP, Handle),
-        ];
+        _registrations = StopSignals.Register(Handle);
     }
 
     /// <summary>Cancelled by the first stop signal.</summary>
@@ -32,13 +27,7 @@ internal sealed class BridgeSignals : IDisposable
     private void Handle(PosixSignalContext context)
     {
         context.Cancel = true;
-        int number = context.Signal switch
-        {
-            PosixSignal.SIGHUP => 1,
-            PosixSignal.SIGINT => 2,
-            _ => 15,
-        };
-        Interlocked.CompareExchange(ref _signal, number, 0);
+        Interlocked.CompareExchange(ref _signal, StopSignals.Number(context.Signal), 0);
         try
         {
             _source.Cancel();
