@@ -21,7 +21,7 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
 
     private readonly Semaphores _semaphores = bus.Semaphores;
     private Position _position;
-    private Semaphores.Acknowledgement _acknowledgement = Semaphores.Acknowledgement.Settled;
+    private Semaphores.Release _release = Semaphores.Release.Unshielded;
 
     internal bool IsJoined => _position != Position.Out;
 
@@ -64,7 +64,7 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
         // 2. {Z(Q), V(W)u}
         if (!_semaphores.AwaitMessage(noWait, deadline, cancellationToken)) return -1;
         _position = Position.Holding;
-        bool shield = _semaphores.SomeoneCountedWithoutW(); // maybe a C listener, still in its callback
+        _release = _semaphores.ObserveRelease(); // a counted listener without W: maybe a C one, in its callback
 
         // 3. copy, before acknowledging
         int length = Copy(destination);
@@ -73,7 +73,6 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
         try
         {
             _semaphores.Acknowledge();
-            if (shield) _acknowledgement = _semaphores.ObserveAcknowledgement();
         }
         catch (BusRemovedException)
         {
@@ -87,9 +86,14 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
     internal bool Requeue(bool noWait, Deadline deadline, CancellationToken cancellationToken)
     {
         if (_position != Position.Acknowledged) return true;
-        // Bounded, once per message: let a C listener that acknowledged reach its Z(S) first.
-        _semaphores.AwaitOthersAsleep(_acknowledgement);
-        _acknowledgement = Semaphores.Acknowledgement.Settled;
+        if (_release.Shielded)
+        {
+            // Hold W past the end of the delivery until a C listener has queued again (bounded):
+            // then this re-queue, not its P(W), frees the bus for the next broadcaster.
+            if (!_semaphores.AwaitDeliveryOver(noWait, deadline, cancellationToken)) return false;
+            _semaphores.AwaitOthersQueued(_release);
+            _release = Semaphores.Release.Unshielded;
+        }
         if (!_semaphores.Requeue(noWait, deadline, cancellationToken)) return false;
         _position = Position.Queued;
         return true;

@@ -9,7 +9,7 @@ namespace LibBus;
 /// <c>semctl</c>) call: the grouping of operations inside a step is what keeps
 /// the bus from wedging, so never split a step. Between steps, the bounded waits
 /// that shield C listeners (<see cref="AwaitListenersAsleep"/>,
-/// <see cref="AwaitOthersAsleep"/>) and the reads that decide whether they are
+/// <see cref="AwaitDeliveryOver"/>, <see cref="AwaitOthersQueued"/>) and the reads that decide whether they are
 /// needed change no semaphore.
 /// </summary>
 /// <remarks>
@@ -36,20 +36,11 @@ internal sealed unsafe class Semaphores(int id, string path)
     internal static ReadOnlySpan<ushort> InitialValues => [0, 0, 1, 0, 0];
 
     /// <summary>
-    /// Longest wait for listeners to fall asleep on N before a delivery ends (broadcaster) or
-    /// before a re-queue (listener): PROTOCOL.md's bounded waits that shield C listeners.
+    /// Longest wait for listeners to fall asleep on N before a delivery ends (broadcaster), or
+    /// for the others to queue again before a re-queue (listener): PROTOCOL.md's bounded waits
+    /// that shield C listeners.
     /// </summary>
     internal static readonly TimeSpan SettleBound = TimeSpan.FromMilliseconds(5);
-
-    /// <summary>
-    /// Longest wait of a listener for the others to acknowledge before it re-queues
-    /// (<see cref="AwaitOthersAsleep"/>): a C listener acknowledges after its callback. Asleep
-    /// in the kernel, in <see cref="SettleSlice"/>s.
-    /// </summary>
-    internal static readonly TimeSpan AcknowledgementBound = TimeSpan.FromMilliseconds(50);
-
-    /// <summary>One kernel wait of <see cref="AwaitOthersAsleep"/>, between looks at W.</summary>
-    internal static readonly TimeSpan SettleSlice = TimeSpan.FromMilliseconds(1);
 
     private const short Undo = SEM_UNDO;
     private const short NoWait = IPC_NOWAIT;
@@ -200,72 +191,70 @@ internal sealed unsafe class Semaphores(int id, string path)
 
     /// <summary>
     /// Just after listen step 2 (<c>GETALL</c>): whether a counted listener does not hold W
-    /// (S &gt; W). Each hardened listener waiting in step 2 holds W from the instant of the
-    /// publish; a C listener raises W only after its callback, just before it acknowledges.
-    /// Only then can a C listener be the last to acknowledge, and
-    /// <see cref="AwaitOthersAsleep"/> be worth its cost. (A hardened listener that was not yet
-    /// waiting at the publish looks the same, and costs a wait for its acknowledgement.)
+    /// (S &gt; W), and W. Each hardened listener waiting in step 2 holds W from the instant of the
+    /// publish; a C listener raises W only after its callback, just before it acknowledges. Only
+    /// then is <see cref="AwaitOthersQueued"/> worth its cost, and the W read here (the listeners
+    /// released at once, this one included) is what it compares W with. (A hardened listener
+    /// that was not yet waiting at the publish looks the same, and costs a bounded wait.)
     /// </summary>
-    internal bool SomeoneCountedWithoutW()
+    internal Release ObserveRelease()
     {
         ushort* values = stackalloc ushort[Count];
-        return SemCtl(id, 0, GETALL, values) == 0 && values[S] > values[W];
+        if (SemCtl(id, 0, GETALL, values) != 0 || values[S] <= values[W]) return Release.Unshielded;
+        return new(values[W]);
+    }
+
+    /// <summary>What a listener saw just after its release.</summary>
+    /// <param name="ReleasedAtOnce">Listeners holding W just after the release, this one included; 0: no shield.</param>
+    internal readonly record struct Release(int ReleasedAtOnce)
+    {
+        /// <summary>Every counted listener was released at once: nothing to shield.</summary>
+        internal static Release Unshielded => new(0);
+
+        internal bool Shielded => ReleasedAtOnce > 0;
     }
 
     /// <summary>
-    /// Just after listen step 4 (<c>GETALL</c>): whether this listener was the last to
-    /// acknowledge (S = 0), and W, for <see cref="AwaitOthersAsleep"/>.
+    /// Before listen step 5: its own blocking operation alone, <c>Z(N)</c>: waits until the
+    /// delivery is over, changing nothing. While this listener holds W no broadcaster can start
+    /// the next delivery, so N stays 0 until it re-queues. False if the delivery is still on
+    /// (no-wait) or the deadline passed.
     /// </summary>
-    internal Acknowledgement ObserveAcknowledgement()
+    internal bool AwaitDeliveryOver(bool noWait, Deadline deadline, CancellationToken cancellationToken)
     {
-        ushort* values = stackalloc ushort[Count];
-        if (SemCtl(id, 0, GETALL, values) != 0) return Acknowledgement.Settled; // the re-queue reports a removed bus
-        return new(values[S] == 0, values[W]);
+        short flag = noWait ? NoWait : (short)0;
+        SemBuf* ops = stackalloc SemBuf[1] { new(N, 0, flag) };
+        return Apply(ops, 1, noWait, deadline, cancellationToken, "re-queueing");
     }
 
     /// <summary>
-    /// Before listen step 5: waits until no other listener can still be on its way from its
-    /// acknowledgement to its own <c>Z(S)</c>. First, at most <see cref="AcknowledgementBound"/>
-    /// and asleep in the kernel (a timed <c>Z(S)</c>, in slices), until every counted listener has
-    /// acknowledged: a C listener acknowledges only after its callback. Then, at most
-    /// <see cref="SettleBound"/>, until one listener sleeps on N, which a C listener reaches only
-    /// past its <c>Z(S)</c>. Either ends as soon as W falls (a listener re-queued, restored or
-    /// left: its delivery is over). Skipped by the last to acknowledge, so on a bus of LibBus
-    /// listeners the last one re-queues at once and the others follow it. A re-queue that
-    /// completed the instant a C broadcaster ended the delivery raised S before a C listener
-    /// that acknowledged last reached its <c>Z(S)</c> (PROTOCOL.md, Listen step 5). Changes no semaphore.
+    /// After <see cref="AwaitDeliveryOver"/>, before listen step 5: waits, at most
+    /// <see cref="SettleBound"/>, until no listener but those released at once with this one
+    /// still holds W (W ≤ <paramref name="release"/>.ReleasedAtOnce) and every counted listener
+    /// sleeps on Q (S ≤ <c>GETZCNT</c> of Q). A C listener restores with <c>V(S)u</c>, <c>P(W)u</c>
+    /// and only then <c>V(Q)</c>, three calls: if its <c>P(W)</c> lowers W to 0, a broadcaster
+    /// can take the bus and publish before its <c>V(Q)</c>, and it then sleeps on Q = 1 while
+    /// counted (race 1). A hardened re-queue completes the instant N falls, so without this wait
+    /// the C listener's <c>P(W)</c> is always the one that frees the bus; with it, this
+    /// listener's re-queue is, and its <c>V(Q)</c> is in the same call. Also no S raised before a
+    /// C listener's <c>Z(S)</c> (race 3): this re-queue comes after that listener is queued again.
+    /// Changes no semaphore; yields the CPU between reads, to the listeners it waits for.
     /// </summary>
-    internal void AwaitOthersAsleep(Acknowledgement acknowledgement)
+    internal void AwaitOthersQueued(Release release)
     {
-        if (acknowledgement.Last) return;
-        int most = acknowledgement.Holding;
-        long start = Stopwatch.GetTimestamp(), allAcknowledged = 0;
+        long start = Stopwatch.GetTimestamp();
         ushort* values = stackalloc ushort[Count];
-        SemBuf* zeroS = stackalloc SemBuf[1] { new(S, 0, 0) };
         while (true)
         {
-            if (SemCtl(id, 0, GETALL, values) != 0) return;
-            if (values[W] < most) return;
-            most = values[W];
-            if (values[S] != 0)
+            if (SemCtl(id, 0, GETALL, values) != 0) return; // the re-queue reports a removed bus
+            if (values[W] <= release.ReleasedAtOnce)
             {
-                TimeSpan left = AcknowledgementBound - Stopwatch.GetElapsedTime(start);
-                if (left <= TimeSpan.Zero) return;
-                Apply(zeroS, 1, noWait: false, Deadline.After(left < SettleSlice ? left : SettleSlice), CancellationToken.None, "waiting for listeners");
-                continue;
+                int queued = SemCtl(id, Q, GETZCNT);
+                if (queued < 0 || values[S] <= queued) return;
             }
-            if (SemCtl(id, N, GETZCNT) != 0) return;
-            if (allAcknowledged == 0) allAcknowledged = Stopwatch.GetTimestamp();
-            else if (Stopwatch.GetElapsedTime(allAcknowledged) >= SettleBound) return;
+            if (Stopwatch.GetElapsedTime(start) >= SettleBound) return;
             Thread.Yield();
         }
-    }
-
-    /// <summary>What a listener saw just after acknowledging.</summary>
-    internal readonly record struct Acknowledgement(bool Last, int Holding)
-    {
-        /// <summary>Nothing to wait for.</summary>
-        internal static Acknowledgement Settled => new(true, 0);
     }
 
     /// <summary>Listen step 5, re-queue: <c>{Z(N), V(S)u, P(W)u, V(Q)}</c>. False if the delivery is still on (no-wait) or timed out.</summary>
