@@ -229,15 +229,19 @@ internal sealed unsafe class Semaphores(int id, string path)
 
     /// <summary>
     /// After <see cref="AwaitDeliveryOver"/>, before listen step 5: waits, at most
-    /// <see cref="SettleBound"/>, until no listener but those released at once with this one
-    /// still holds W (W ≤ <paramref name="release"/>.ReleasedAtOnce) and every counted listener
-    /// sleeps on Q (S ≤ <c>GETZCNT</c> of Q). A C listener restores with <c>V(S)u</c>, <c>P(W)u</c>
-    /// and only then <c>V(Q)</c>, three calls: if its <c>P(W)</c> lowers W to 0, a broadcaster
-    /// can take the bus and publish before its <c>V(Q)</c>, and it then sleeps on Q = 1 while
-    /// counted (race 1). A hardened re-queue completes the instant N falls, so without this wait
-    /// the C listener's <c>P(W)</c> is always the one that frees the bus; with it, this
-    /// listener's re-queue is, and its <c>V(Q)</c> is in the same call. Also no S raised before a
-    /// C listener's <c>Z(S)</c> (race 3): this re-queue comes after that listener is queued again.
+    /// <see cref="SettleBound"/>, until every other listener has queued again, as far as a C
+    /// listener matters: none but those released at once with this one still holds W
+    /// (W ≤ <paramref name="release"/>.ReleasedAtOnce) and each listener counted again has
+    /// raised Q (S ≤ Q; one <c>GETALL</c> per look). A C listener restores with <c>V(S)u</c>,
+    /// <c>P(W)u</c> and only then <c>V(Q)</c>, three calls: if its <c>P(W)</c> lowers W to 0, a
+    /// broadcaster can take the bus and publish before its <c>V(Q)</c>, and it then sleeps on
+    /// Q = 1 while counted (race 1). A hardened re-queue completes the instant N falls, so without
+    /// this wait the C listener's <c>P(W)</c> is nearly always the one that frees the bus; with
+    /// it, this listener's re-queue is, and that re-queue raises Q in the same call. It also
+    /// raises S only once the C listener is past its <c>Z(S)</c> (race 3). S and Q count from 0
+    /// here: S reached 0 before the delivery ended, Q was set to 0 by its publish, and while this
+    /// listener holds W no broadcaster can raise Q again, so every V(S) and V(Q) since are those
+    /// of listeners restoring (or of a C listener joining: V(S) then V(Q), also waited for).
     /// Changes no semaphore; yields the CPU between reads, to the listeners it waits for.
     /// </summary>
     internal void AwaitOthersQueued(Release release)
@@ -247,11 +251,7 @@ internal sealed unsafe class Semaphores(int id, string path)
         while (true)
         {
             if (SemCtl(id, 0, GETALL, values) != 0) return; // the re-queue reports a removed bus
-            if (values[W] <= release.ReleasedAtOnce)
-            {
-                int queued = SemCtl(id, Q, GETZCNT);
-                if (queued < 0 || values[S] <= queued) return;
-            }
+            if (values[W] <= release.ReleasedAtOnce && values[S] <= values[Q]) return;
             if (Stopwatch.GetElapsedTime(start) >= SettleBound) return;
             Thread.Yield();
         }

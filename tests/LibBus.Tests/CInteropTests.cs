@@ -95,7 +95,8 @@ public sealed class CInteropTests : IDisposable
     }
 
     /// <summary>
-    /// Rounds of <see cref="A_C_listener_beside_a_LibBus_listener_hears_LibBus_then_C_and_LibBus_broadcasters_taking_turns"/>:
+    /// Rounds of <see cref="A_C_listener_beside_a_LibBus_listener_hears_LibBus_then_C_and_LibBus_broadcasters_taking_turns"/>
+    /// and <see cref="A_C_listener_beside_a_LibBus_listener_hears_back_to_back_broadcasts_from_LibBus_then_from_C"/>:
     /// 1 in the default run, <c>LIBBUS_MIXED_ROUNDS</c> to repeat it (docs/RELIABILITY.md).
     /// </summary>
     private static int MixedRounds => int.TryParse(Environment.GetEnvironmentVariable("LIBBUS_MIXED_ROUNDS"), out int n) && n > 0 ? n : 1;
@@ -152,6 +153,51 @@ public sealed class CInteropTests : IDisposable
                 Thread.Sleep(5);
             }
 
+            Assert.Equal(0, cListener.WaitForExit(Wait));
+            Assert.Equal(0, dotnetListener.WaitForExit(Wait));
+            Assert.Equal(expected, cListener.StdoutLines);
+            Assert.Equal(expected, dotnetListener.StdoutLines);
+            bus.Dispose();
+            Bus.Remove(path);
+        }
+    }
+
+    [Fact]
+    public void A_C_listener_beside_a_LibBus_listener_hears_back_to_back_broadcasts_from_LibBus_then_from_C()
+    {
+        // Back to back, the C listener's own race 1 is what wedges: its restore is V(S)u, P(W)u
+        // and V(Q) in three calls, and if its P(W) lowers W to 0 the next broadcaster can publish
+        // before its V(Q). The LibBus listener, which re-queues in one call the instant N falls,
+        // holds W until the C listener has queued again, so its own re-queue frees the bus
+        // (PROTOCOL.md, Listen step 5). Before that, nearly every round wedged within its 200
+        // messages, under either broadcaster. A wedge shows as a broadcast that times out.
+        const int each = 100;
+        TimeSpan timeout = TimeSpan.FromSeconds(10);
+        for (int round = 0; round < MixedRounds; round++)
+        {
+            string path = _sandbox.CreateBus($"bus{round}");
+            string total = $"{2 * each}";
+            Peer cListener = _sandbox.C("listen", path, total);
+            Peer dotnetListener = _sandbox.Dotnet("listen", path, total);
+            cListener.WaitReady();
+            dotnetListener.WaitReady();
+
+            Bus bus = _sandbox.Open(path, BusAccess.Broadcast);
+            string Wedged(string when) => $"round {round}: wedged {when}: S W X Q N = {string.Join(' ', bus.GetSemaphoreValues())}; " +
+                $"C listener got {cListener.StdoutCount}, LibBus listener {dotnetListener.StdoutCount} of {2 * each}";
+            foreach (string m in Sequence("0 libbus", each))
+            {
+                try { bus.Broadcast(m, timeout); }
+                catch (BusTimeoutException e) { throw new Xunit.Sdk.XunitException($"{Wedged($"at '{m}'")} ({e.Message})"); }
+            }
+            Peer c = _sandbox.C("broadcast-seq", path, "0 c", $"{each}");
+            // Read the semaphores while the C broadcaster is still stuck (killing it undoes its X and N).
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (!c.HasExited && clock.Elapsed < timeout) Thread.Sleep(10);
+            if (!c.HasExited) throw new Xunit.Sdk.XunitException(Wedged("under the C broadcaster"));
+            Assert.Equal(0, c.WaitForExit(Wait));
+
+            string[] expected = [.. Sequence("0 libbus", each), .. Sequence("0 c", each)];
             Assert.Equal(0, cListener.WaitForExit(Wait));
             Assert.Equal(0, dotnetListener.WaitForExit(Wait));
             Assert.Equal(expected, cListener.StdoutLines);
