@@ -101,6 +101,54 @@ public sealed class CInteropTests : IDisposable
     /// </summary>
     private static int MixedRounds => int.TryParse(Environment.GetEnvironmentVariable("LIBBUS_MIXED_ROUNDS"), out int n) && n > 0 ? n : 1;
 
+    /// <summary>
+    /// One round of the mixed tests: a C-peer listener and a LibBus callback listener, both
+    /// ready, on a fresh bus, and a LibBus broadcaster on it.
+    /// </summary>
+    private sealed class MixedPair
+    {
+        private readonly int _round, _total;
+
+        public MixedPair(BusSandbox sandbox, int round, int total)
+        {
+            (_round, _total) = (round, total);
+            Path = sandbox.CreateBus($"bus{round}");
+            CListener = sandbox.C("listen", Path, $"{total}");
+            LibBusListener = sandbox.Dotnet("listen", Path, $"{total}");
+            CListener.WaitReady();
+            LibBusListener.WaitReady();
+            Broadcaster = sandbox.Open(Path, BusAccess.Broadcast);
+        }
+
+        public string Path { get; }
+        public Peer CListener { get; }
+        public Peer LibBusListener { get; }
+        public Bus Broadcaster { get; }
+
+        /// <summary>A wedge names the round, where, the semaphores and how far each listener got.</summary>
+        public Xunit.Sdk.XunitException Wedged(string where, string detail = "") => new(
+            $"round {_round}: wedged {where}: S W X Q N = {string.Join(' ', Broadcaster.GetSemaphoreValues())}; " +
+            $"C listener got {CListener.StdoutCount}, LibBus listener {LibBusListener.StdoutCount} of {_total}" +
+            (detail.Length > 0 ? $" ({detail})" : ""));
+
+        public void Broadcast(string message, TimeSpan timeout)
+        {
+            try { Broadcaster.Broadcast(message, timeout); }
+            catch (BusTimeoutException e) { throw Wedged($"at '{message}'", e.Message); }
+        }
+
+        /// <summary>Both listeners got exactly <paramref name="expected"/> and ended; then the bus goes.</summary>
+        public void AssertBothHeard(IEnumerable<string> expected)
+        {
+            Assert.Equal(0, CListener.WaitForExit(Wait));
+            Assert.Equal(0, LibBusListener.WaitForExit(Wait));
+            Assert.Equal(expected, CListener.StdoutLines);
+            Assert.Equal(expected, LibBusListener.StdoutLines);
+            Broadcaster.Dispose();
+            Bus.Remove(Path);
+        }
+    }
+
     [Fact]
     public void A_C_listener_beside_a_LibBus_listener_hears_LibBus_then_C_and_LibBus_broadcasters_taking_turns()
     {
@@ -113,34 +161,19 @@ public sealed class CInteropTests : IDisposable
         TimeSpan timeout = TimeSpan.FromSeconds(20);
         for (int round = 0; round < MixedRounds; round++)
         {
-            string path = _sandbox.CreateBus($"bus{round}");
-            string total = $"{fromLibBus + turns}";
-            Peer cListener = _sandbox.C("listen", path, total);
-            Peer dotnetListener = _sandbox.Dotnet("listen", path, total);
-            cListener.WaitReady();
-            dotnetListener.WaitReady();
-
-            Bus bus = _sandbox.Open(path, BusAccess.Broadcast);
+            var pair = new MixedPair(_sandbox, round, fromLibBus + turns);
             var expected = new List<string>();
-            // A wedge names the round, the message, the semaphores and how far each listener got.
-            string Wedged(string m) => $"round {round}: wedged at '{m}': S W X Q N = {string.Join(' ', bus.GetSemaphoreValues())}; " +
-                $"C listener got {cListener.StdoutCount}, LibBus listener {dotnetListener.StdoutCount} of {expected.Count}";
-            void FromLibBus(string m)
-            {
-                try { bus.Broadcast(m, timeout); }
-                catch (BusTimeoutException e) { throw new Xunit.Sdk.XunitException($"{Wedged(m)} ({e.Message})"); }
-            }
             void FromC(string m)
             {
                 int status;
-                try { status = _sandbox.C("broadcast", path, m).WaitForExit(timeout); }
-                catch (Xunit.Sdk.XunitException e) { throw new Xunit.Sdk.XunitException($"{Wedged(m)} ({e.Message})"); }
+                try { status = _sandbox.C("broadcast", pair.Path, m).WaitForExit(timeout); }
+                catch (Xunit.Sdk.XunitException e) { throw pair.Wedged($"at '{m}'", e.Message); }
                 Assert.Equal(0, status);
             }
             for (int i = 0; i < fromLibBus; i++)
             {
                 string m = $"0 libbus {i}";
-                FromLibBus(m);
+                pair.Broadcast(m, timeout);
                 expected.Add(m);
                 Thread.Sleep(5);
             }
@@ -148,17 +181,11 @@ public sealed class CInteropTests : IDisposable
             {
                 string m = $"0 turn {i}";
                 if (i % 2 == 0) FromC(m);
-                else FromLibBus(m);
+                else pair.Broadcast(m, timeout);
                 expected.Add(m);
                 Thread.Sleep(5);
             }
-
-            Assert.Equal(0, cListener.WaitForExit(Wait));
-            Assert.Equal(0, dotnetListener.WaitForExit(Wait));
-            Assert.Equal(expected, cListener.StdoutLines);
-            Assert.Equal(expected, dotnetListener.StdoutLines);
-            bus.Dispose();
-            Bus.Remove(path);
+            pair.AssertBothHeard(expected);
         }
     }
 
@@ -170,40 +197,22 @@ public sealed class CInteropTests : IDisposable
         // before its V(Q). The LibBus listener, which re-queues in one call the instant N falls,
         // holds W until the C listener has queued again, so its own re-queue frees the bus
         // (PROTOCOL.md, Listen step 5). Before that, nearly every round wedged within its 200
-        // messages, under either broadcaster. A wedge shows as a broadcast that times out.
+        // messages, under either broadcaster. A wedge shows as a broadcast that times out or a
+        // C broadcaster that does not finish.
         const int each = 100;
         TimeSpan timeout = TimeSpan.FromSeconds(10);
         for (int round = 0; round < MixedRounds; round++)
         {
-            string path = _sandbox.CreateBus($"bus{round}");
-            string total = $"{2 * each}";
-            Peer cListener = _sandbox.C("listen", path, total);
-            Peer dotnetListener = _sandbox.Dotnet("listen", path, total);
-            cListener.WaitReady();
-            dotnetListener.WaitReady();
-
-            Bus bus = _sandbox.Open(path, BusAccess.Broadcast);
-            string Wedged(string when) => $"round {round}: wedged {when}: S W X Q N = {string.Join(' ', bus.GetSemaphoreValues())}; " +
-                $"C listener got {cListener.StdoutCount}, LibBus listener {dotnetListener.StdoutCount} of {2 * each}";
+            var pair = new MixedPair(_sandbox, round, 2 * each);
             foreach (string m in Sequence("0 libbus", each))
-            {
-                try { bus.Broadcast(m, timeout); }
-                catch (BusTimeoutException e) { throw new Xunit.Sdk.XunitException($"{Wedged($"at '{m}'")} ({e.Message})"); }
-            }
-            Peer c = _sandbox.C("broadcast-seq", path, "0 c", $"{each}");
+                pair.Broadcast(m, timeout);
+            Peer c = _sandbox.C("broadcast-seq", pair.Path, "0 c", $"{each}");
             // Read the semaphores while the C broadcaster is still stuck (killing it undoes its X and N).
             var clock = System.Diagnostics.Stopwatch.StartNew();
             while (!c.HasExited && clock.Elapsed < timeout) Thread.Sleep(10);
-            if (!c.HasExited) throw new Xunit.Sdk.XunitException(Wedged("under the C broadcaster"));
+            if (!c.HasExited) throw pair.Wedged("under the C broadcaster");
             Assert.Equal(0, c.WaitForExit(Wait));
-
-            string[] expected = [.. Sequence("0 libbus", each), .. Sequence("0 c", each)];
-            Assert.Equal(0, cListener.WaitForExit(Wait));
-            Assert.Equal(0, dotnetListener.WaitForExit(Wait));
-            Assert.Equal(expected, cListener.StdoutLines);
-            Assert.Equal(expected, dotnetListener.StdoutLines);
-            bus.Dispose();
-            Bus.Remove(path);
+            pair.AssertBothHeard([.. Sequence("0 libbus", each), .. Sequence("0 c", each)]);
         }
     }
 
