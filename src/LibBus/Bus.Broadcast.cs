@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace LibBus;
 
 public sealed partial class Bus
@@ -42,6 +44,9 @@ public sealed partial class Bus
     public bool TryBroadcast(ReadOnlySpan<byte> message, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
         => BroadcastCore(null, message, noWait: true, timeout, cancellationToken);
 
+    /// <summary>Whether C listeners were seen lately; used only while this process holds the bus (X).</summary>
+    private MixedBusWatch _mixedBusWatch = MixedBusWatch.ForBroadcaster;
+
     /// <summary>
     /// The broadcast of PROTOCOL.md's hardened algorithm: take, write, publish,
     /// await the acknowledgements, end the delivery. Allocates nothing on success.
@@ -84,13 +89,23 @@ public sealed partial class Bus
         }
 
         bool delivered;
-        bool shield;
+        bool shield = false;
         try
         {
-            // 3. Q := 0, reading S before and W after: were all counted listeners released at once?
-            int counted = _semaphores.CountedListeners();
-            _semaphores.Publish();
-            shield = !_semaphores.ReleasedAtOnce(counted);
+            // 3. Q := 0. Now and then (every message on a bus where C listeners were seen), look
+            // whether every listener asleep in its wait was released at once, as hardened ones are.
+            long now = Stopwatch.GetTimestamp();
+            if (_mixedBusWatch.ShouldLook(now))
+            {
+                int asleep = _semaphores.QueuedAsleep();
+                _semaphores.Publish();
+                _mixedBusWatch.Looked(now, sawCListener: !_semaphores.ReleasedAtOnce(asleep));
+                shield = _mixedBusWatch.IsMixed(now);
+            }
+            else
+            {
+                _semaphores.Publish();
+            }
 
             // 4. Z(S)
             delivered = _semaphores.AwaitAcknowledgements(deadline, cancellationToken);
@@ -110,7 +125,7 @@ public sealed partial class Bus
         }
 
         // Bounded: until every listener holding W sleeps on N, so no C listener is still on its way
-        // to its Z(S). Skipped when the publish released every counted listener: none is a C one.
+        // to its Z(S). Only where C listeners were seen lately (MixedBusWatch).
         if (shield) _semaphores.AwaitListenersAsleep();
 
         // 5. {P(N)u, V(X)u}

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace LibBus;
 
 /// <summary>
@@ -22,6 +24,7 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
     private readonly Semaphores _semaphores = bus.Semaphores;
     private Position _position;
     private Semaphores.Acknowledgement _acknowledgement = Semaphores.Acknowledgement.Settled;
+    private MixedBusWatch _mixedBusWatch = MixedBusWatch.ForListener;
 
     internal bool IsJoined => _position != Position.Out;
 
@@ -64,7 +67,14 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
         // 2. {Z(Q), V(W)u}
         if (!_semaphores.AwaitMessage(noWait, deadline, cancellationToken)) return -1;
         _position = Position.Holding;
-        bool shield = _semaphores.SomeoneCountedWithoutW(); // maybe a C listener, still in its callback
+        // Now and then (every message where C listeners were seen): maybe a C listener, still in its callback?
+        bool shield = false;
+        long now = Stopwatch.GetTimestamp();
+        if (_mixedBusWatch.ShouldLook(now))
+        {
+            shield = _semaphores.SomeoneCountedWithoutW();
+            _mixedBusWatch.Looked(now, sawCListener: shield);
+        }
 
         // 3. copy, before acknowledging
         int length = Copy(destination);

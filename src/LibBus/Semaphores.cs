@@ -87,20 +87,21 @@ internal sealed unsafe class Semaphores(int id, string path)
     }
 
     /// <summary>
-    /// Before broadcast step 3: the number of listeners counted (<c>GETVAL</c> of S), to compare
-    /// with W just after the publish (<see cref="ReleasedAtOnce"/>).
+    /// Before broadcast step 3: the number of listeners asleep in Listen step 2 (<c>GETZCNT</c>
+    /// of Q), to compare with W just after the publish (<see cref="ReleasedAtOnce"/>).
     /// </summary>
-    internal int CountedListeners() => Math.Max(0, SemCtl(id, S, GETVAL));
+    internal int QueuedAsleep() => Math.Max(0, SemCtl(id, Q, GETZCNT));
 
     /// <summary>
-    /// Just after broadcast step 3: whether the publish itself released every listener counted
-    /// before it (W, raised in the same instant by each hardened listener waiting in Listen step 2,
-    /// has reached <paramref name="counted"/>). Then no listener can be a C one, which raises W
-    /// only after its callback, and <see cref="AwaitListenersAsleep"/> has nothing to shield.
-    /// A C listener whose callback ended before this read looks released: it loses the shield
-    /// for that message only.
+    /// Just after broadcast step 3: whether the publish itself released, by raising W, every
+    /// listener that slept in its wait for Q before it (W has reached <paramref name="asleep"/>,
+    /// from <see cref="QueuedAsleep"/>). A hardened listener's step 2 raises W in the instant of the
+    /// publish; a C listener sleeps in a plain <c>Z(Q)</c> and raises W only after its callback.
+    /// A hardened listener that was not yet asleep (a busy CPU) counts on neither side, so a bus of
+    /// LibBus listeners always looks released. A C listener whose callback ended before this read
+    /// looks released: that look misses it.
     /// </summary>
-    internal bool ReleasedAtOnce(int counted) => counted == 0 || SemCtl(id, W, GETVAL) >= counted;
+    internal bool ReleasedAtOnce(int asleep) => asleep == 0 || SemCtl(id, W, GETVAL) >= asleep;
 
     /// <summary>
     /// Between broadcast steps 4 and 5: waits, at most <see cref="SettleBound"/>, until every
@@ -235,9 +236,12 @@ internal sealed unsafe class Semaphores(int id, string path)
     /// completed the instant a C broadcaster ended the delivery raised S before a C listener
     /// that acknowledged last reached its <c>Z(S)</c> (PROTOCOL.md, Listen step 5). Changes no semaphore.
     /// </summary>
-    internal void AwaitOthersAsleep(Acknowledgement acknowledgement)
+    /// <param name="acknowledgement">What this listener saw just after acknowledging.</param>
+    /// <param name="acknowledgementBound">Instead of <see cref="AcknowledgementBound"/> (tests).</param>
+    internal void AwaitOthersAsleep(Acknowledgement acknowledgement, TimeSpan? acknowledgementBound = null)
     {
         if (acknowledgement.Last) return;
+        TimeSpan bound = acknowledgementBound ?? AcknowledgementBound;
         int most = acknowledgement.Holding;
         long start = Stopwatch.GetTimestamp(), allAcknowledged = 0;
         ushort* values = stackalloc ushort[Count];
@@ -249,7 +253,10 @@ internal sealed unsafe class Semaphores(int id, string path)
             most = values[W];
             if (values[S] != 0)
             {
-                TimeSpan left = AcknowledgementBound - Stopwatch.GetElapsedTime(start);
+                // The delivery is over and listeners counted again: S falls to 0 only in the next
+                // delivery, which cannot start while this listener holds W. Nothing left to shield.
+                if (values[N] == 0) return;
+                TimeSpan left = bound - Stopwatch.GetElapsedTime(start);
                 if (left <= TimeSpan.Zero) return;
                 Apply(zeroS, 1, noWait: false, Deadline.After(left < SettleSlice ? left : SettleSlice), CancellationToken.None, "waiting for listeners");
                 continue;
