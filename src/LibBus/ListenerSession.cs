@@ -57,6 +57,7 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
     /// its NUL) into <paramref name="destination"/>, which holds at least
     /// <see cref="SharedSegmentHandle.Size"/> bytes. Returns its length, or -1 if nothing came.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal int Receive(Span<byte> destination, bool noWait, Deadline deadline, CancellationToken cancellationToken)
     {
         if (destination.Length < SharedSegmentHandle.Size) throw new ArgumentException("too small for a message", nameof(destination));
@@ -94,6 +95,7 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
     }
 
     /// <summary>Step 5, re-queue: <c>{Z(N), V(S)u, P(W)u, V(Q)}</c>. False if not done in time.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal bool Requeue(bool noWait, Deadline deadline, CancellationToken cancellationToken)
     {
         if (_position != Position.Acknowledged) return true;
@@ -137,6 +139,7 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
     }
 
     /// <summary>Copies up to the first NUL, at most the whole segment, never past it; returns the length.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private unsafe int Copy(Span<byte> destination)
     {
         bool added = false;
