@@ -2,7 +2,11 @@
 # Re-runs the whole LibBus performance comparison and regenerates
 # docs/PERFORMANCE.md and docs/perf-throughput.png from it.
 #
-#   bench/run-all.sh            (from anywhere; about 10 minutes on 2 cores)
+#   bench/run-all.sh            (from anywhere; about 15 minutes on 2 cores)
+#
+# Run it on a quiet machine: the figures compare processes waking each other, which other jobs
+# disturb; the load average at the start and end is recorded in bench/results/machine.txt.
+# bench/README.md lists the result files and the profiling commands used for issue 17.
 #
 # Raw results go to bench/results/. Every multi-process run has a watchdog
 # (the harness's own deadline, and `timeout` around each step), every bus and
@@ -191,6 +195,19 @@ faults() {
 # ---- idle memory -----------------------------------------------------------
 step "bus listen idle resident memory"
 timeout 120 "$H" idle-rss --bus-exe "$BUS" --out "$RES/idle-rss.txt" || echo "run-all: idle-rss failed" >&2
+
+# ---- busy memory (bus listen under a full-speed broadcast) --------------------
+step "bus listen busy resident memory (bench/listen-rss.sh)"
+# The path relative to the repository, as the report shows it (the script runs from there).
+for cfg in "200000 100" "50000 2000"; do
+    # shellcheck disable=SC2086
+    timeout 300 bench/listen-rss.sh bench/out/bus-aot/bus $cfg >>"$RES/listen-rss.txt" || echo "run-all: listen-rss $cfg failed" >&2
+done
+
+# ---- listener processes' memory under load (L = 16) ---------------------------
+step "listener memory under load (bench/listener-memory.sh)"
+timeout 900 bench/listener-memory.sh "$H" "$OUT/harness-aot/harness" "$OUT/cbaseline" "$BUS" "$RES/listener-memory.txt" \
+    || echo "run-all: listener-memory failed" >&2
 
 # ---- idle system calls -------------------------------------------------------
 step "bus listen idle system calls (strace -f -c, 10 s)"
