@@ -8,12 +8,14 @@ set output outfile
 set datafile missing "?"
 
 # One y range for both panels, so that their heights compare.
+# (A column with no figure, e.g. libbus-aot in an older run, leaves STATS_* undefined.)
 ymin = 1e12; ymax = 0
 do for [col = 2:5] {
+    undefine STATS_*
     stats datafile using col nooutput
-    ymin = (STATS_min < ymin ? STATS_min : ymin); ymax = (STATS_max > ymax ? STATS_max : ymax)
+    if (exists("STATS_min")) { ymin = (STATS_min < ymin ? STATS_min : ymin); ymax = (STATS_max > ymax ? STATS_max : ymax) }
 }
-set yrange [10 ** floor(log10(ymin)) : 10 ** ceil(log10(ymax))]
+if (ymax > 0) { set yrange [10 ** floor(log10(ymin)) : 10 ** ceil(log10(ymax))] }
 
 # Both axes logarithmic, with the same tic label format ("1", "10k", "100k").
 set logscale xy

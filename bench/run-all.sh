@@ -238,5 +238,5 @@ echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$RES/machine.txt
 # ---- report ----------------------------------------------------------------
 step "report"
 "$H" report --results "$RES" --out docs/PERFORMANCE.md --plot-data "$RES/throughput.dat"
-gnuplot -e "datafile='$RES/throughput.dat'; outfile='docs/perf-throughput.png'" bench/plot.gp
+gnuplot -e "datafile='$RES/throughput.dat'; outfile='docs/perf-throughput.png'" bench/plot.gp || echo "run-all: gnuplot failed" >&2
 echo "run-all: wrote docs/PERFORMANCE.md and docs/perf-throughput.png" >&2

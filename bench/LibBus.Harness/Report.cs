@@ -21,6 +21,12 @@ internal static class Report
         ["libbus"] = "LibBus", ["libbus-aot"] = "LibBus (Native AOT)", ["c"] = "C doing the same semaphore steps", ["dbus"] = "D-Bus signal+ack",
     };
 
+    /// <summary>The implementations as the summary and memory tables name them, in their order.</summary>
+    private static readonly Dictionary<string, string> Labels = new()
+    {
+        ["libbus"] = "LibBus (JIT)", ["libbus-aot"] = "LibBus (Native AOT)", ["c"] = "C baseline (same steps)", ["dbus"] = "D-Bus signal+ack",
+    };
+
     /// <summary>A markdown table column: header, cell for a row, right-aligned unless <paramref name="Left"/>.</summary>
     private sealed record Col<T>(string Header, Func<T, string> Cell, bool Left = false);
 
@@ -127,10 +133,9 @@ internal static class Report
         L("a run on one CPU (what a loaded machine or a one-core container gives: a wake-up is a context switch). Each msg/s");
         L("is the median of 3 runs, with the slowest and fastest of the 3 next to it; p50 is the median broadcast latency.");
         L();
-        (string Impl, string Label)[] userImpls = [("libbus", "LibBus (JIT)"), ("libbus-aot", "LibBus (Native AOT)"), ("c", "C baseline (same steps)"), ("dbus", "D-Bus signal+ack")];
-        Table(placements.SelectMany(p => userImpls.Select(i => (P: p, i.Impl, i.Label))),
-            new Col<(Runs P, string Impl, string Label)>("machine (placement)", r => r.P == spread ? "idle (spread)" : "busy (one CPU)", Left: true),
-            new("implementation", r => r.Label, Left: true),
+        Table(placements.SelectMany(p => Labels.Keys.Select(impl => (P: p, Impl: impl))),
+            new Col<(Runs P, string Impl)>("machine (placement)", r => r.P == spread ? "idle (spread)" : "busy (one CPU)", Left: true),
+            new("implementation", r => Labels[r.Impl], Left: true),
             new("L = 1 msg/s", r => r.P.RateCell(r.Impl, 1)), new("min–max", r => r.P.Range(r.Impl, 1)), new("p50 µs", r => r.P.Us(r.Impl, 1, "p50_us")),
             new("L = 16 msg/s", r => r.P.RateCell(r.Impl, 16)), new("min–max", r => r.P.Range(r.Impl, 16)), new("p50 µs", r => r.P.Us(r.Impl, 16, "p50_us")),
             new("÷ D-Bus, L = 1 / 16", r => r.Impl == "dbus" ? "–" : $"{X(r.P.Ratio(r.Impl, "dbus", 1))} / {X(r.P.Ratio(r.Impl, "dbus", 16))}"));
@@ -426,7 +431,7 @@ internal static class Report
         L();
         List<Dictionary<string, string>> mem = [.. Lines("listener-memory.txt").Select(Fields).Where(f => f.ContainsKey("impl"))];
         if (mem.Count == 0) L("(not measured in this run: `bench/results/listener-memory.txt` is missing)");
-        else Table(mem, new Col<Dictionary<string, string>>("listener", r => Names.GetValueOrDefault(r["impl"], r["impl"]).Replace(" doing the same semaphore steps", " baseline"), Left: true),
+        else Table(mem, new Col<Dictionary<string, string>>("listener", r => Labels.GetValueOrDefault(r["impl"], r["impl"]), Left: true),
             new("listeners read", r => r.GetValueOrDefault("listeners", "–")), new("Rss MiB (mean)", r => r.GetValueOrDefault("rss_mib", "–")),
             new("Pss MiB (mean)", r => r.GetValueOrDefault("pss_mib", "–")), new("Pss_Anon MiB (mean)", r => r.GetValueOrDefault("pss_anon_mib", "–")),
             new("threads", r => r.GetValueOrDefault("threads", "–")), new("Pss MiB, sum", r => r.GetValueOrDefault("pss_sum_mib", "–")));
