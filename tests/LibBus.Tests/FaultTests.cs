@@ -87,7 +87,7 @@ public sealed class FaultTests : IDisposable
     }
 
     /// <summary>Every thread of <paramref name="pid"/> is stopped (state T in /proc/PID/task/TID/stat).</summary>
-    private static bool AllThreadsStopped(int pid)
+    internal static bool AllThreadsStopped(int pid)
     {
         foreach (string task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
         {
