@@ -5,10 +5,13 @@ public sealed partial class Bus
     private BroadcastQueue? _broadcastQueue;
 
     /// <summary>
-    /// Queues <paramref name="message"/> for this bus's broadcasting thread and returns a task
-    /// that completes once every listener has copied it. Calls on one <see cref="Bus"/> are sent
-    /// one at a time, in call order, by one thread however many are pending (a System V
-    /// semaphore wait cannot be awaited). The message is validated before this returns.
+    /// Broadcasts <paramref name="message"/> and returns a task that completes once every listener
+    /// has copied it. Calls on one <see cref="Bus"/> are sent one at a time, in call order. With
+    /// nothing queued or being sent, the call starts on the calling thread and waits there only
+    /// briefly (at most about 1 ms to take the bus, and again for the acknowledgements): delivered
+    /// by then, it returns a completed task. Otherwise the rest is left to one broadcasting thread
+    /// per handle, however many calls are pending (a System V semaphore wait cannot be awaited).
+    /// The message is validated before this returns.
     /// </summary>
     /// <param name="message">At most 2047 bytes of UTF-8, no NUL.</param>
     /// <param name="timeout">Limit from this call to the delivery, time spent behind this
