@@ -58,10 +58,7 @@ public sealed class BroadcastAsyncTests : IDisposable
     [Fact]
     public async Task A_call_returns_at_once_while_a_stopped_listener_holds_its_delivery_and_later_calls_keep_their_order()
     {
-        Peer listener = _sandbox.Dotnet("listen", _path, "3");
-        listener.WaitReady();
-        listener.Signal(Interop.Libc.SIGSTOP);
-        Eventually.True(() => FaultTests.AllThreadsStopped(listener.Pid), "every thread of the listener to stop");
+        Peer listener = StoppedListener(count: 3);
 
         // Published on the calling thread, then handed over: the call does not wait for the listener.
         Task<Task> call = Task.Factory.StartNew(() => _bus.BroadcastAsync("0 first", Wait), TaskCreationOptions.LongRunning);
@@ -81,10 +78,7 @@ public sealed class BroadcastAsyncTests : IDisposable
     [Fact]
     public async Task A_call_that_cannot_take_the_bus_on_its_thread_queues_first_in_line()
     {
-        Peer listener = _sandbox.Dotnet("listen", _path, "3");
-        listener.WaitReady();
-        listener.Signal(Interop.Libc.SIGSTOP);
-        Eventually.True(() => FaultTests.AllThreadsStopped(listener.Pid), "every thread of the listener to stop");
+        Peer listener = StoppedListener(count: 3);
 
         // Another handle holds the bus, in a delivery the stopped listener cannot end.
         using Bus other = _sandbox.Open(_path);
@@ -195,6 +189,16 @@ public sealed class BroadcastAsyncTests : IDisposable
                 await _bus.BroadcastAsync($"0 m{i}", Wait);
             Assert.Equal(50, await reader.WaitAsync(Wait));
         }
+    }
+
+    /// <summary>A listener for <paramref name="count"/> messages, joined, then stopped (SIGSTOP) in every thread.</summary>
+    private Peer StoppedListener(int count)
+    {
+        Peer listener = _sandbox.Dotnet("listen", _path, $"{count}");
+        listener.WaitReady();
+        listener.Signal(Interop.Libc.SIGSTOP);
+        Eventually.True(() => FaultTests.AllThreadsStopped(listener.Pid), "every thread of the listener to stop");
+        return listener;
     }
 
     private async Task<BusSubscription> JoinedSubscription(int capacity)
