@@ -13,7 +13,9 @@ namespace LibBus;
 /// <para>
 /// A call made while nothing is queued or being sent starts on the calling thread: it takes
 /// the bus, writes and publishes the message and waits for the acknowledgements, each of the
-/// two waits for at most <see cref="InlineWait"/>. Delivered by then, the call returns a
+/// two waits a few no-wait tries with the CPU yielded between them (a listener on its way
+/// usually answers within them, and no kernel timer is armed), then a timed wait to at most
+/// <see cref="InlineWait"/>. Delivered by then, the call returns a
 /// completed task: no thread hand-off, no allocation. Otherwise it hands over: a bus not
 /// taken yet is queued first in line; a message already published is finished (its
 /// acknowledgements, step 5) by the sending thread. Meanwhile later calls queue behind it.
