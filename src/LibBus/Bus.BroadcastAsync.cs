@@ -101,13 +101,14 @@ public sealed partial class Bus
     /// <summary>
     /// One wait of a broadcast started on the calling thread: up to <see cref="BriefTries"/>
     /// no-wait tries of <paramref name="operation"/>, spinning or yielding the CPU between them
-    /// (to a listener on its way), then the operation waiting until <paramref name="wait"/>.
+    /// (to a listener on its way), all within <paramref name="wait"/>, then the operation waiting
+    /// until <paramref name="wait"/>.
     /// A listener that answers within the tries costs no kernel timer (a timed semop arms one).
     /// </summary>
     private bool Briefly(Func<Semaphores, Deadline, CancellationToken, bool, bool> operation, Deadline wait, CancellationToken cancellationToken)
     {
         SpinWait spin = default;
-        while (spin.Count < BriefTries)
+        while (spin.Count < BriefTries && !wait.HasPassed) // a yield can last a time slice on a busy CPU
         {
             if (operation(_semaphores, wait, cancellationToken, true)) return true;
             spin.SpinOnce(sleep1Threshold: -1);
