@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace LibBus;
 
 public sealed partial class Bus
@@ -42,10 +44,14 @@ public sealed partial class Bus
     public bool TryBroadcast(ReadOnlySpan<byte> message, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
         => BroadcastCore(null, message, noWait: true, timeout, cancellationToken);
 
+    /// <summary>Whether C listeners were seen lately; used only while this process holds the bus (X).</summary>
+    private MixedBusWatch _mixedBusWatch = MixedBusWatch.ForBroadcaster;
+
     /// <summary>
     /// The broadcast of PROTOCOL.md's hardened algorithm: take, write, publish,
     /// await the acknowledgements, end the delivery. Allocates nothing on success.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private bool BroadcastCore(string? text, ReadOnlySpan<byte> bytes, bool noWait, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         // Validate first: bad input touches nothing.
@@ -75,9 +81,11 @@ public sealed partial class Bus
 
     /// <summary>
     /// Broadcast steps 2 and 3, the bus taken: writes the message and publishes it. True if the
-    /// delivery needs the shield before step 5 (the publish did not release every counted listener).
+    /// delivery needs the shield before step 5 (C listeners seen lately: <see cref="MixedBusWatch"/>).
+    /// Uses the watch while the bus is taken, which serializes every thread's broadcasts.
     /// On an error the delivery is given up (step 5) and the error passed on.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private unsafe bool WriteAndPublish(string? text, ReadOnlySpan<byte> bytes, int length)
     {
         // 2. write the message into the segment
@@ -102,10 +110,18 @@ public sealed partial class Bus
 
         try
         {
-            // 3. Q := 0, reading S before and W after: were all counted listeners released at once?
-            int counted = _semaphores.CountedListeners();
+            // 3. Q := 0. Now and then (every message on a bus where C listeners were seen), look
+            // whether every listener asleep in its wait was released at once, as hardened ones are.
+            long now = Stopwatch.GetTimestamp();
+            if (!_mixedBusWatch.ShouldLook(now))
+            {
+                _semaphores.Publish();
+                return false;
+            }
+            int asleep = _semaphores.QueuedAsleep();
             _semaphores.Publish();
-            return !_semaphores.ReleasedAtOnce(counted);
+            _mixedBusWatch.Looked(now, sawCListener: !_semaphores.ReleasedAtOnce(asleep));
+            return _mixedBusWatch.IsMixed(now);
         }
         catch
         {
@@ -123,6 +139,7 @@ public sealed partial class Bus
     /// wait starts as a few no-wait tries (<see cref="Briefly"/>).
     /// </summary>
     /// <exception cref="BusTimeoutException"><paramref name="deadline"/> passed; the delivery was given up.</exception>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal bool FinishDelivery(bool shield, Deadline wait, Deadline deadline, CancellationToken cancellationToken, bool spinFirst = false)
     {
         bool delivered;
@@ -149,7 +166,7 @@ public sealed partial class Bus
         }
 
         // Bounded: until every listener holding W sleeps on N, so no C listener is still on its way
-        // to its Z(S). Skipped when the publish released every counted listener: none is a C one.
+        // to its Z(S). Only where C listeners were seen lately (MixedBusWatch).
         if (shield) _semaphores.AwaitListenersAsleep();
 
         // 5. {P(N)u, V(X)u}
