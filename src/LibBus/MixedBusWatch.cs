@@ -29,7 +29,10 @@ internal struct MixedBusWatch(int seenToEnter, int missedToLeave)
     /// For a broadcaster, whose look (<see cref="Semaphores.ReleasedAtOnce"/>) never mistakes a
     /// LibBus listener for a C one: one sighting is enough, and only <see cref="Hold"/> ends it.
     /// </summary>
-    internal static MixedBusWatch ForBroadcaster => new(1, int.MaxValue);
+    internal static MixedBusWatch ForBroadcaster => new(1, Never);
+
+    /// <summary>As <c>missedToLeave</c>: misses never end the watch's mixed state, only <see cref="Hold"/> does.</summary>
+    private const int Never = int.MaxValue;
 
     /// <summary>
     /// For a listener, whose look (<see cref="Semaphores.SomeoneCountedWithoutW"/>) also sees a
@@ -61,6 +64,7 @@ internal struct MixedBusWatch(int seenToEnter, int missedToLeave)
         else
         {
             _seen = 0;
+            if (missedToLeave == Never) return;
             if (_missed < missedToLeave) _missed++;
             if (_missed >= missedToLeave) _mixedUntil = 0;
         }

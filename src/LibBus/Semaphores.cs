@@ -81,12 +81,12 @@ internal sealed unsafe class Semaphores(int id, string path)
             BusErrors.Throw(Interop.Errors.LastErrno, path, "publishing");
     }
 
-    /// <summary>Broadcast step 4: <c>Z(S)</c>, every counted listener has acknowledged. False on timeout.</summary>
+    /// <summary>Broadcast step 4: <c>Z(S)</c>, every counted listener has acknowledged. False if not yet (no-wait) or timed out.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    internal bool AwaitAcknowledgements(Deadline deadline, CancellationToken cancellationToken)
+    internal bool AwaitAcknowledgements(Deadline deadline, CancellationToken cancellationToken, bool noWait = false)
     {
-        SemBuf* ops = stackalloc SemBuf[1] { new(S, 0, 0) };
-        return Apply(ops, 1, noWait: false, deadline, cancellationToken, "waiting for listeners");
+        SemBuf* ops = stackalloc SemBuf[1] { new(S, 0, noWait ? NoWait : (short)0) };
+        return Apply(ops, 1, noWait, deadline, cancellationToken, "waiting for listeners");
     }
 
     /// <summary>

@@ -90,4 +90,35 @@ public sealed class BudgetTests : IDisposable
 
         Assert.Equal(0, allocated);
     }
+
+    [Fact]
+    public async Task BroadcastAsync_that_completes_on_the_calling_thread_allocates_nothing()
+    {
+        // No listener: taking the bus and the acknowledgements never wait, so every call is
+        // delivered on the calling thread and returns a completed task.
+        using Bus bus = Bus.Open(_sandbox.CreateBus(), BusAccess.Broadcast);
+        const string text = "0 no garbage";
+        ReadOnlyMemory<byte> bytes = "0 raw bytes"u8.ToArray();
+        var message = new BusMessage("0 a message");
+        TimeSpan timeout = TimeSpan.FromSeconds(5);
+        using var cts = new CancellationTokenSource();
+        for (int i = 0; i < 10; i++)
+        {
+            await bus.BroadcastAsync(text);
+            await bus.BroadcastAsync(bytes, timeout, cts.Token);
+            await bus.BroadcastAsync(message, timeout);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        bool allCompleted = true;
+        for (int i = 0; i < 1000; i++)
+        {
+            Task a = bus.BroadcastAsync(text), b = bus.BroadcastAsync(bytes, timeout, cts.Token), c = bus.BroadcastAsync(message, timeout);
+            allCompleted &= a.IsCompletedSuccessfully && b.IsCompletedSuccessfully && c.IsCompletedSuccessfully;
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.True(allCompleted, "a call without listeners was not delivered on the calling thread");
+        Assert.Equal(0, allocated);
+    }
 }
