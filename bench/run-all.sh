@@ -123,7 +123,7 @@ run() { # impl L B N W
         --dbus-address "$DBUS_ADDRESS" --libbus-aot "$OUT/harness-aot/harness" || echo "run-all: $1 L=$2 B=$3 failed (recorded)" >&2
 }
 sizes() { # L: sets N (timed messages) and W (warm-up) for L listeners
-    case $1 in 0|1|2|4) N=20000 W=10000 ;; 8) N=10000 W=5000 ;; 16) N=5000 W=3000 ;; esac
+    case $1 in 0|1|2|4) N=20000 W=20000 ;; 8) N=10000 W=10000 ;; 16) N=5000 W=12000 ;; esac
 }
 for L in 0 1 2 4 8 16; do
     sizes "$L"
