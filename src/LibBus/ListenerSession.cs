@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace LibBus;
 
 /// <summary>
@@ -21,7 +23,8 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
 
     private readonly Semaphores _semaphores = bus.Semaphores;
     private Position _position;
-    private Semaphores.Release _release = Semaphores.Release.Unshielded;
+    private MixedBusWatch _mixedBusWatch = MixedBusWatch.ForListener;
+    private int _holdWith; // > 0: hold W before re-queueing, with this many released at once (AwaitOthersQueued)
 
     internal bool IsJoined => _position != Position.Out;
 
@@ -54,6 +57,7 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
     /// its NUL) into <paramref name="destination"/>, which holds at least
     /// <see cref="SharedSegmentHandle.Size"/> bytes. Returns its length, or -1 if nothing came.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal int Receive(Span<byte> destination, bool noWait, Deadline deadline, CancellationToken cancellationToken)
     {
         if (destination.Length < SharedSegmentHandle.Size) throw new ArgumentException("too small for a message", nameof(destination));
@@ -64,7 +68,15 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
         // 2. {Z(Q), V(W)u}
         if (!_semaphores.AwaitMessage(noWait, deadline, cancellationToken)) return -1;
         _position = Position.Holding;
-        _release = _semaphores.ObserveRelease(); // a counted listener without W: maybe a C one, in its callback
+        // Now and then (every message where C listeners were seen): maybe a C listener, still in its callback?
+        _holdWith = 0;
+        long now = Stopwatch.GetTimestamp();
+        if (_mixedBusWatch.ShouldLook(now))
+        {
+            Semaphores.Release release = _semaphores.ObserveRelease();
+            _mixedBusWatch.Looked(now, release.SawCListener);
+            if (release.SawCListener) _holdWith = release.ReleasedAtOnce;
+        }
 
         // 3. copy, before acknowledging
         int length = Copy(destination);
@@ -83,16 +95,17 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
     }
 
     /// <summary>Step 5, re-queue: <c>{Z(N), V(S)u, P(W)u, V(Q)}</c>. False if not done in time.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal bool Requeue(bool noWait, Deadline deadline, CancellationToken cancellationToken)
     {
         if (_position != Position.Acknowledged) return true;
-        if (_release.Shielded)
+        if (_holdWith > 0)
         {
             // Hold W past the end of the delivery until a C listener has queued again (bounded):
             // then this re-queue, not its P(W), frees the bus for the next broadcaster.
             if (!_semaphores.AwaitDeliveryOver(noWait, deadline, cancellationToken)) return false;
-            _semaphores.AwaitOthersQueued(_release);
-            _release = Semaphores.Release.Unshielded;
+            _semaphores.AwaitOthersQueued(_holdWith);
+            _holdWith = 0;
         }
         if (!_semaphores.Requeue(noWait, deadline, cancellationToken)) return false;
         _position = Position.Queued;
@@ -131,6 +144,7 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
     }
 
     /// <summary>Copies up to the first NUL, at most the whole segment, never past it; returns the length.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private unsafe int Copy(Span<byte> destination)
     {
         bool added = false;

@@ -50,6 +50,7 @@ internal sealed unsafe class Semaphores(int id, string path)
     // ----- Broadcast -----
 
     /// <summary>Broadcast step 1: <c>{P(X)u, Z(W), V(N)u, V(Q)}</c>. False if busy (no-wait) or timed out.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal bool TakeBus(bool noWait, Deadline deadline, CancellationToken cancellationToken)
     {
         short flag = noWait ? NoWait : (short)0;
@@ -64,34 +65,39 @@ internal sealed unsafe class Semaphores(int id, string path)
     }
 
     /// <summary>Broadcast step 3: <c>Q := 0</c>, releasing every queued listener at once.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal void Publish()
     {
         if (SemCtl(id, Q, SETVAL, 0) != 0)
             BusErrors.Throw(Interop.Errors.LastErrno, path, "publishing");
     }
 
-    /// <summary>Broadcast step 4: <c>Z(S)</c>, every counted listener has acknowledged. False on timeout.</summary>
-    internal bool AwaitAcknowledgements(Deadline deadline, CancellationToken cancellationToken)
+    /// <summary>Broadcast step 4: <c>Z(S)</c>, every counted listener has acknowledged. False if not yet (no-wait) or timed out.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    internal bool AwaitAcknowledgements(Deadline deadline, CancellationToken cancellationToken, bool noWait = false)
     {
-        SemBuf* ops = stackalloc SemBuf[1] { new(S, 0, 0) };
-        return Apply(ops, 1, noWait: false, deadline, cancellationToken, "waiting for listeners");
+        SemBuf* ops = stackalloc SemBuf[1] { new(S, 0, noWait ? NoWait : (short)0) };
+        return Apply(ops, 1, noWait, deadline, cancellationToken, "waiting for listeners");
     }
 
     /// <summary>
-    /// Before broadcast step 3: the number of listeners counted (<c>GETVAL</c> of S), to compare
-    /// with W just after the publish (<see cref="ReleasedAtOnce"/>).
+    /// Before broadcast step 3: the number of listeners asleep in Listen step 2 (<c>GETZCNT</c>
+    /// of Q), to compare with W just after the publish (<see cref="ReleasedAtOnce"/>).
     /// </summary>
-    internal int CountedListeners() => Math.Max(0, SemCtl(id, S, GETVAL));
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    internal int QueuedAsleep() => Math.Max(0, SemCtl(id, Q, GETZCNT));
 
     /// <summary>
-    /// Just after broadcast step 3: whether the publish itself released every listener counted
-    /// before it (W, raised in the same instant by each hardened listener waiting in Listen step 2,
-    /// has reached <paramref name="counted"/>). Then no listener can be a C one, which raises W
-    /// only after its callback, and <see cref="AwaitListenersAsleep"/> has nothing to shield.
-    /// A C listener whose callback ended before this read looks released: it loses the shield
-    /// for that message only.
+    /// Just after broadcast step 3: whether the publish itself released, by raising W, every
+    /// listener that slept in its wait for Q before it (W has reached <paramref name="asleep"/>,
+    /// from <see cref="QueuedAsleep"/>). A hardened listener's step 2 raises W in the instant of the
+    /// publish; a C listener sleeps in a plain <c>Z(Q)</c> and raises W only after its callback.
+    /// A hardened listener that was not yet asleep (a busy CPU) counts on neither side, so a bus of
+    /// LibBus listeners always looks released. A C listener whose callback ended before this read
+    /// looks released: that look misses it.
     /// </summary>
-    internal bool ReleasedAtOnce(int counted) => counted == 0 || SemCtl(id, W, GETVAL) >= counted;
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    internal bool ReleasedAtOnce(int asleep) => asleep == 0 || SemCtl(id, W, GETVAL) >= asleep;
 
     /// <summary>
     /// Between broadcast steps 4 and 5: waits, at most <see cref="SettleBound"/>, until every
@@ -116,6 +122,7 @@ internal sealed unsafe class Semaphores(int id, string path)
     }
 
     /// <summary>Broadcast step 5: <c>{P(N)u, V(X)u}</c>, ending the delivery and releasing the bus. Never waits.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal void EndDelivery()
     {
         SemBuf* ops = stackalloc SemBuf[2]
@@ -171,6 +178,7 @@ internal sealed unsafe class Semaphores(int id, string path)
     }
 
     /// <summary>Listen step 2, wait: <c>{Z(Q), V(W)u}</c>. False if no message (no-wait) or timed out.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal bool AwaitMessage(bool noWait, Deadline deadline, CancellationToken cancellationToken)
     {
         short flag = noWait ? NoWait : (short)0;
@@ -183,6 +191,7 @@ internal sealed unsafe class Semaphores(int id, string path)
     }
 
     /// <summary>Listen step 4, acknowledge: <c>{P(S)u}</c>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal void Acknowledge()
     {
         SemBuf* ops = stackalloc SemBuf[1] { new(S, -1, (short)(Undo | NoWait)) };
@@ -197,22 +206,18 @@ internal sealed unsafe class Semaphores(int id, string path)
     /// released at once, this one included) is what it compares W with. (A hardened listener
     /// that was not yet waiting at the publish looks the same, and costs a bounded wait.)
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal Release ObserveRelease()
     {
         ushort* values = stackalloc ushort[Count];
-        if (SemCtl(id, 0, GETALL, values) != 0 || values[S] <= values[W]) return Release.Unshielded;
-        return new(values[W]);
+        if (SemCtl(id, 0, GETALL, values) != 0) return new(false, 0); // the next step reports a removed bus
+        return new(values[S] > values[W], values[W]);
     }
 
     /// <summary>What a listener saw just after its release.</summary>
-    /// <param name="ReleasedAtOnce">Listeners holding W just after the release, this one included; 0: no shield.</param>
-    internal readonly record struct Release(int ReleasedAtOnce)
-    {
-        /// <summary>Every counted listener was released at once: nothing to shield.</summary>
-        internal static Release Unshielded => new(0);
-
-        internal bool Shielded => ReleasedAtOnce > 0;
-    }
+    /// <param name="SawCListener">A counted listener did not hold W (S &gt; W): maybe a C one, in its callback.</param>
+    /// <param name="ReleasedAtOnce">W: the listeners holding it just after the release, this one included.</param>
+    internal readonly record struct Release(bool SawCListener, int ReleasedAtOnce);
 
     /// <summary>
     /// Before listen step 5: its own blocking operation alone, <c>Z(N)</c>: waits until the
@@ -231,7 +236,7 @@ internal sealed unsafe class Semaphores(int id, string path)
     /// After <see cref="AwaitDeliveryOver"/>, before listen step 5: waits, at most
     /// <see cref="SettleBound"/>, until every other listener has queued again, as far as a C
     /// listener matters: none but those released at once with this one still holds W
-    /// (W ≤ <paramref name="release"/>.ReleasedAtOnce) and each listener counted again has
+    /// (W ≤ <paramref name="releasedAtOnce"/>) and each listener counted again has
     /// raised Q (S ≤ Q; one <c>GETALL</c> per look). A C listener restores with <c>V(S)u</c>,
     /// <c>P(W)u</c> and only then <c>V(Q)</c>, three calls: if its <c>P(W)</c> lowers W to 0, a
     /// broadcaster can take the bus and publish before its <c>V(Q)</c>, and it then sleeps on
@@ -244,20 +249,24 @@ internal sealed unsafe class Semaphores(int id, string path)
     /// of listeners restoring (or of a C listener joining: V(S) then V(Q), also waited for).
     /// Changes no semaphore; yields the CPU between reads, to the listeners it waits for.
     /// </summary>
-    internal void AwaitOthersQueued(Release release)
+    /// <param name="releasedAtOnce">W as this listener read it just after its release (<see cref="ObserveRelease"/>).</param>
+    /// <param name="bound">Instead of <see cref="SettleBound"/> (tests).</param>
+    internal void AwaitOthersQueued(int releasedAtOnce, TimeSpan? bound = null)
     {
+        TimeSpan limit = bound ?? SettleBound;
         long start = Stopwatch.GetTimestamp();
         ushort* values = stackalloc ushort[Count];
         while (true)
         {
             if (SemCtl(id, 0, GETALL, values) != 0) return; // the re-queue reports a removed bus
-            if (values[W] <= release.ReleasedAtOnce && values[S] <= values[Q]) return;
-            if (Stopwatch.GetElapsedTime(start) >= SettleBound) return;
+            if (values[W] <= releasedAtOnce && values[S] <= values[Q]) return;
+            if (Stopwatch.GetElapsedTime(start) >= limit) return;
             Thread.Yield();
         }
     }
 
     /// <summary>Listen step 5, re-queue: <c>{Z(N), V(S)u, P(W)u, V(Q)}</c>. False if the delivery is still on (no-wait) or timed out.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal bool Requeue(bool noWait, Deadline deadline, CancellationToken cancellationToken)
     {
         short flag = noWait ? NoWait : (short)0;
@@ -344,6 +353,7 @@ internal sealed unsafe class Semaphores(int id, string path)
     /// </summary>
     /// <exception cref="OperationCanceledException">Cancelled; nothing was applied.</exception>
     /// <exception cref="BusRemovedException">The array was removed.</exception>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private bool Apply(SemBuf* ops, int count, bool noWait, Deadline deadline, CancellationToken cancellationToken, string operation)
     {
         bool timed = !noWait && !deadline.IsInfinite;
