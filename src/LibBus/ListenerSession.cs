@@ -75,7 +75,9 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
         {
             Semaphores.Release release = _semaphores.ObserveRelease();
             _mixedBusWatch.Looked(now, release.SawCListener);
-            if (release.SawCListener) _holdWith = release.ReleasedAtOnce;
+            // While C listeners are seen, hold at every message: this look misses a C listener
+            // still in its callback once another listener has acknowledged (S no longer > W).
+            if (release.SawCListener || _mixedBusWatch.IsMixed(now)) _holdWith = release.ReleasedAtOnce;
         }
 
         // 3. copy, before acknowledging

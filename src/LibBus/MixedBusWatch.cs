@@ -46,7 +46,12 @@ internal struct MixedBusWatch(int seenToEnter, int missedToLeave)
     private int _seen, _missed;
 
     /// <summary>Whether to look at this message (<paramref name="now"/> from <see cref="Stopwatch.GetTimestamp"/>).</summary>
-    internal readonly bool ShouldLook(long now) => now >= _nextLook || now < _mixedUntil;
+    /// <remarks>
+    /// A listener also looks at every message while its sightings build up to
+    /// <c>seenToEnter</c>: a bus where a look just saw a C listener is not left unshielded
+    /// for the interval.
+    /// </remarks>
+    internal readonly bool ShouldLook(long now) => now >= _nextLook || now < _mixedUntil || (_seen > 0 && _seen < seenToEnter);
 
     /// <summary>Whether C listeners were seen lately enough that every message is looked at.</summary>
     internal readonly bool IsMixed(long now) => now < _mixedUntil;

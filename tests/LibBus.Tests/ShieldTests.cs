@@ -82,6 +82,20 @@ public sealed class ShieldTests : IDisposable
         Assert.False(watch.ShouldLook(t + 1));
     }
 
+    [Fact]
+    public void A_listener_looks_at_every_message_while_its_sightings_build_up()
+    {
+        MixedBusWatch watch = MixedBusWatch.ForListener;
+        long t = 1_000_000;
+        watch.Looked(t, sawCListener: true);
+        Assert.True(watch.ShouldLook(t + 1)); // not only a millisecond later: the next message may need the hold
+        watch.Looked(t + 1, sawCListener: true);
+        Assert.True(watch.ShouldLook(t + 2));
+        watch.Looked(t + 2, sawCListener: false);
+        Assert.False(watch.ShouldLook(t + 3)); // a miss: back to one look per interval
+        Assert.False(watch.IsMixed(t + 3));
+    }
+
     /// <summary>
     /// Regression (issue 17): a listener that acknowledged before another, and reached its wait
     /// only after the delivery had ended and the others had re-queued, waited for S = 0, which
