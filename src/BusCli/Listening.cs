@@ -55,6 +55,8 @@ internal static class Listening
                     else
                     {
                         Spawn(stderr, path, runner, reaper!, message);
+                        // --jobs: at the limit, take no message (hold broadcasters back) until a command ends.
+                        if (settings.Jobs > 0) reaper!.WaitForFewerThan(settings.Jobs);
                     }
                     idle.Restart();
                     return settings.Count is not { } count || received < count;

@@ -78,7 +78,7 @@ internal sealed class ListenOptions
     }
 }
 
-/// <summary>What to do once listening and with each message.</summary>
+/// <summary>What to do once listening and with each message (<see cref="Jobs"/>: at most that many commands at once; 0, no limit).</summary>
 internal sealed record ListenSettings(
     string Path,
     string? Command = null,
@@ -87,4 +87,5 @@ internal sealed record ListenSettings(
     bool Ready = false,
     string? ReadyFile = null,
     Regex? Match = null,
-    TimeSpan? Timeout = null);
+    TimeSpan? Timeout = null,
+    int Jobs = 0);
