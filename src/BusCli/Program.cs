@@ -70,6 +70,19 @@ static int Run(string[] args)
         BridgeCommand.Create(stdout, stderr),
     };
     root.Directives.Clear(); // '[suggest]' and friends are valid messages, not directives.
+    RootHelp.Install(root);
+
+    // 'bus help [VERB]' is 'bus [VERB] --help', as in git and go.
+    if (args is ["help"]) args = ["--help"];
+    else if (args is ["help", { } helpVerb])
+    {
+        if (!root.Subcommands.Any(c => c.Name == helpVerb))
+        {
+            CliErrors.Write(stderr, null, $"no verb '{RawArguments.Escape(helpVerb)}' (try 'bus --help')");
+            return ExitCodes.Usage;
+        }
+        args = [helpVerb, "--help"];
+    }
 
     // '@file' is a valid message or path, not a response file.
     ParseResult parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });

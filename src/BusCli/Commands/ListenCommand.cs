@@ -7,7 +7,9 @@ internal static class ListenCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var options = new ListenOptions();
+        var options = new ListenOptions(
+            "Run 'sh -c COMMAND' for each message, with the message in $msg (at most --jobs at once). Without it, " +
+            "print each message on stdout followed by a newline.");
         var count = new Option<int?>("--count", "-c")
         {
             Description = "Stop after N messages.",

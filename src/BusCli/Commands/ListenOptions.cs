@@ -4,14 +4,14 @@ using System.Text.RegularExpressions;
 namespace BusCli.Commands;
 
 /// <summary>The options <c>listen</c> and <c>wait</c> share.</summary>
-internal sealed class ListenOptions
+/// <param name="commandDescription">What COMMAND does: listen runs it for each message, wait once.</param>
+internal sealed class ListenOptions(string commandDescription)
 {
     public Argument<string> Path { get; } = new("PATH") { Description = "The bus's key file." };
 
     public Argument<string?> Command { get; } = new("COMMAND")
     {
-        Description = "Run 'sh -c COMMAND' for each message, with the message in $msg. Without it, " +
-                      "print each message on stdout followed by a newline.",
+        Description = commandDescription,
         Arity = ArgumentArity.ZeroOrOne,
     };
 
