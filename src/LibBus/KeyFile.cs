@@ -16,7 +16,11 @@ internal sealed partial class KeyFile : IDisposable
     private int _fd;
     private readonly Interop.Libc.Statx _status;
 
-    private KeyFile(string path, int directory, string name, int fd, BusKeys keys, Interop.Libc.Statx status)
+    /// <summary>The mode to put back on dispose if nothing changed it: set when this opened a key file its owner could not read (<see cref="OpenAsOwner"/>).</summary>
+    private readonly int? _restoreMode;
+    private bool _modeChanged;
+
+    private KeyFile(string path, int directory, string name, int fd, BusKeys keys, Interop.Libc.Statx status, int? restoreMode = null)
     {
         Path = path;
         _directory = directory;
@@ -24,6 +28,7 @@ internal sealed partial class KeyFile : IDisposable
         _fd = fd;
         Keys = keys;
         _status = status;
+        _restoreMode = restoreMode;
     }
 
     /// <summary>The path given, for messages.</summary>
@@ -45,7 +50,13 @@ internal sealed partial class KeyFile : IDisposable
     /// <exception cref="BusNotFoundException">No such file.</exception>
     /// <exception cref="BusKeyFileCorruptException">A symlink, or not a bus key file.</exception>
     /// <exception cref="BusAccessDeniedException">The caller cannot read it.</exception>
-    public static KeyFile Open(string path)
+    /// <param name="path">The key file.</param>
+    /// <param name="ownerWithoutRead">
+    /// For chmod: if the caller owns the file but may not read it (after <c>bus chmod o</c>, say),
+    /// it gives itself read permission on that very file to read the keys (see <see cref="OpenAsOwner"/>);
+    /// the mode is put back on dispose unless <see cref="ChangeMode"/> set a new one.
+    /// </param>
+    public static KeyFile Open(string path, bool ownerWithoutRead = false)
     {
         (string directory, string name) = BusFile.SplitPath(path);
         int dirFd = BusFile.OpenDirectory(path, directory);
@@ -57,11 +68,13 @@ internal sealed partial class KeyFile : IDisposable
             if (fd < 0)
             {
                 int errno = Interop.Errors.LastErrno;
-                throw errno == Interop.Errors.ELOOP
-                    ? new BusKeyFileCorruptException(
+                if (errno == Interop.Errors.ELOOP)
+                    throw new BusKeyFileCorruptException(
                         $"{path}: not a bus key file: a symbolic link; chmod, chown, chgrp and remove act only on the key file itself, never through a link",
-                        path, errno)
-                    : BusErrors.FromKeyFile(errno, path, KeyFileAction.Open);
+                        path, errno);
+                if (ownerWithoutRead && BusErrors.IsDenied(errno) && OpenAsOwner(path, dirFd, name) is { } owned)
+                    return owned;
+                throw BusErrors.FromKeyFile(errno, path, KeyFileAction.Open);
             }
             BusKeys keys = BusFile.ReadFrom(path, fd, out Interop.Libc.Statx status);
             return new KeyFile(path, dirFd, name, fd, keys, status);
@@ -74,9 +87,60 @@ internal sealed partial class KeyFile : IDisposable
         }
     }
 
+    /// <summary>
+    /// The owner of a key file it may not read: opens the name with <c>O_PATH|O_NOFOLLOW</c>
+    /// (which needs no permission on the file), checks that it is a regular file owned by the
+    /// caller, adds owner read to that very inode (through <c>/proc/self/fd/N</c>, never the
+    /// name again), reopens it for reading the same way, and reads the keys. Null, changing
+    /// nothing, if the file is not the caller's (the permission error then stands) or /proc is
+    /// not there; the mode is put back if the file is not a key file.
+    /// </summary>
+    private static unsafe KeyFile? OpenAsOwner(string path, int dirFd, string name)
+    {
+        int pathFd = Interop.Libc.OpenAt(dirFd, name, Interop.Libc.O_PATH | Interop.Libc.O_NOFOLLOW | Interop.Libc.O_CLOEXEC, 0);
+        if (pathFd < 0) return null;
+        try
+        {
+            Interop.Libc.Statx owned;
+            const uint mask = Interop.Libc.STATX_TYPE | Interop.Libc.STATX_MODE | Interop.Libc.STATX_UID
+                              | Interop.Libc.STATX_GID | Interop.Libc.STATX_INO;
+            if (Interop.Libc.StatxCall(pathFd, "", Interop.Libc.AT_EMPTY_PATH, mask, &owned) != 0
+                || (owned.Mode & Interop.Libc.S_IFMT) != Interop.Libc.S_IFREG
+                || owned.Uid != Interop.Libc.GetEUid())
+                return null;
+            string self = "/proc/self/fd/" + pathFd.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            int mode = owned.Mode & 0x1FF;
+            if (Interop.Libc.FChmodAt(Interop.Libc.AT_FDCWD, self, (uint)(mode | 0x100 /* 0400 */), 0) != 0) return null;
+            int fd = Interop.Libc.Open(self, Interop.Libc.O_RDONLY | Interop.Libc.O_NONBLOCK | Interop.Libc.O_CLOEXEC | Interop.Libc.O_NOCTTY);
+            if (fd < 0)
+            {
+                Interop.Libc.FChmodAt(Interop.Libc.AT_FDCWD, self, (uint)mode, 0);
+                return null;
+            }
+            try
+            {
+                BusKeys keys = BusFile.ReadFrom(path, fd, out _);
+                return new KeyFile(path, dirFd, name, fd, keys, owned, restoreMode: mode);
+            }
+            catch
+            {
+                Interop.Libc.FChmod(fd, (uint)mode);
+                Interop.Libc.Close(fd);
+                throw;
+            }
+        }
+        finally
+        {
+            Interop.Libc.Close(pathFd);
+        }
+    }
+
     /// <summary><c>fchmod</c> on the open file; returns 0 or the errno.</summary>
     public int ChangeMode(int mode)
-        => Interop.Libc.FChmod(_fd, (uint)mode) == 0 ? 0 : Interop.Errors.LastErrno;
+    {
+        _modeChanged = true;
+        return Interop.Libc.FChmod(_fd, (uint)mode) == 0 ? 0 : Interop.Errors.LastErrno;
+    }
 
     /// <summary><c>fchown</c> on the open file; <c>uint.MaxValue</c> leaves that id as it is. Returns 0 or the errno.</summary>
     public int ChangeOwner(uint uid, uint gid)
@@ -138,6 +202,7 @@ internal sealed partial class KeyFile : IDisposable
     public void Dispose()
     {
         if (_fd < 0) return;
+        if (_restoreMode is { } mode && !_modeChanged) Interop.Libc.FChmod(_fd, (uint)mode);
         Interop.Libc.Close(_fd);
         Interop.Libc.Close(_directory);
         _fd = -1;
