@@ -1,7 +1,5 @@
 using BusCli.Commands;
 using LibBus;
-using Errors = LibBus.Interop.Errors;
-using Libc = LibBus.Interop.Libc;
 
 namespace BusCli;
 
@@ -23,6 +21,7 @@ internal static class Listening
         using var stop = new StopSignals();
         using var idle = new IdleTimer(stop.Token, settings.Timeout);
         CommandRunner? runner = null;
+        BusReadyFile? ready = null;
         try
         {
             if (settings.Command is { } command) runner = new CommandRunner(RawArguments.ToBytes(command));
@@ -63,10 +62,13 @@ internal static class Listening
                 },
                 () =>
                 {
-                    // First, so that readiness is announced right before the first wait, as before.
-                    stop.LeaveToKernel();
+                    ready = AnnounceReady(stderr, settings);
+                    // A readiness file created here is removed when the listener ends, also by a stop
+                    // signal: then the signal handler stays, and exits 128+N through the removal
+                    // (ProcessExit). Otherwise the kernel's default action ends the process at once.
+                    if (ready is null || ready.IsFifo) stop.LeaveToKernel();
+                    else AppDomain.CurrentDomain.ProcessExit += (_, _) => ready.Dispose();
                     idle.Restart();
-                    AnnounceReady(stderr, settings);
                 },
                 idle.Token);
 
@@ -86,11 +88,13 @@ internal static class Listening
         }
         catch (Exception e)
         {
-            return CliErrors.Report(stderr, path, e);
+            // An error about the readiness file names that file alone.
+            return CliErrors.Report(stderr, e is BusException { Path: { } at } && at == settings.ReadyFile ? at : path, e);
         }
         finally
         {
             runner?.Dispose();
+            ready?.Dispose();
         }
     }
 
@@ -109,9 +113,12 @@ internal static class Listening
         }
     }
 
-    private static void AnnounceReady(TextWriter stderr, ListenSettings settings)
+    /// <summary>Signals readiness as asked; the readiness file, if any, for the caller to remove at the end.</summary>
+    private static BusReadyFile? AnnounceReady(TextWriter stderr, ListenSettings settings)
     {
-        if (settings.ReadyFile is { } file) ReadyFile.Signal(file);
+        BusReadyFile? ready = settings.ReadyFile is { } file
+            ? BusReadyFile.Announce(file, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n")
+            : null;
         if (settings.Ready)
         {
             try
@@ -123,6 +130,7 @@ internal static class Listening
             {
             }
         }
+        return ready;
     }
 
     /// <summary>Starts the command without waiting for it; the reaper collects it when it exits (no zombies).</summary>
@@ -196,111 +204,5 @@ internal static class Listening
                 return false;
             }
         }
-    }
-}
-
-/// <summary>The <c>--ready-file</c> signal.</summary>
-/// <remarks>
-/// FILE may be in a directory other users can write (such as /tmp), so nothing here
-/// follows a symlink another user could plant: a FIFO is opened with O_NOFOLLOW and
-/// checked to be a FIFO before anything is written to it; otherwise the text goes to a new
-/// file under a random temporary name (O_CREAT|O_EXCL|O_NOFOLLOW), which is then renamed
-/// over FILE (a symlink at FILE is replaced, never followed).
-/// </remarks>
-internal static class ReadyFile
-{
-    public static void Signal(string file)
-    {
-        byte[] content = System.Text.Encoding.ASCII.GetBytes(
-            Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
-        if (IsFifo(file))
-        {
-            // Opening blocks until a reader comes; do not hold up the listener meanwhile.
-            var thread = new Thread(() => WriteToFifo(file, content))
-            {
-                IsBackground = true,
-                Name = "ready fifo",
-            };
-            thread.Start();
-            return;
-        }
-        int slash = file.LastIndexOf('/');
-        string directory = slash < 0 ? "." : slash == 0 ? "/" : file[..slash];
-        string name = file[(slash + 1)..];
-        if (name.Length == 0 || name is "." or "..")
-            throw new BusException($"{file}: cannot create the readiness file: it names a directory", file);
-        int dirFd = Libc.Open(directory, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC);
-        if (dirFd < 0)
-            throw Failure(file, Errors.LastErrno);
-        try
-        {
-            string temporary = ".bus-ready." + System.Security.Cryptography.RandomNumberGenerator.GetHexString(16, lowercase: true);
-            int fd = Libc.OpenAt(dirFd, temporary,
-                Libc.O_WRONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW | Libc.O_CLOEXEC,
-                0x1A4 /* 0644 */);
-            if (fd < 0)
-                throw Failure(file, Errors.LastErrno);
-            int errno = WriteAll(fd, content);
-            Libc.Close(fd);
-            if (errno == 0 && Libc.RenameAt2(dirFd, temporary, dirFd, name, 0) == 0)
-                return;
-            if (errno == 0) errno = Errors.LastErrno;
-            Libc.UnlinkAt(dirFd, temporary, 0);
-            throw Failure(file, errno);
-        }
-        finally
-        {
-            Libc.Close(dirFd);
-        }
-    }
-
-    private static unsafe void WriteToFifo(string file, byte[] content)
-    {
-        int fd = Libc.Open(file, Libc.O_WRONLY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC | Libc.O_NOCTTY);
-        if (fd < 0) return; // the FIFO went away; nothing to tell
-        try
-        {
-            // Whatever FILE is now, write only to a FIFO.
-            Libc.Statx status;
-            if (Libc.StatxCall(fd, "", Libc.AT_EMPTY_PATH, Libc.STATX_TYPE, &status) == 0
-                && (status.Mode & Libc.S_IFMT) == Libc.S_IFIFO)
-                WriteAll(fd, content);
-        }
-        finally
-        {
-            Libc.Close(fd);
-        }
-    }
-
-    /// <summary>Writes all of <paramref name="content"/>; returns 0 or the errno.</summary>
-    private static unsafe int WriteAll(int fd, byte[] content)
-    {
-        fixed (byte* p = content)
-        {
-            int written = 0;
-            while (written < content.Length)
-            {
-                nint n = Libc.Write(fd, p + written, (nuint)(content.Length - written));
-                if (n < 0)
-                {
-                    int errno = Errors.LastErrno;
-                    if (errno != Errors.EINTR) return errno;
-                    continue;
-                }
-                written += (int)n;
-            }
-        }
-        return 0;
-    }
-
-    private static BusException Failure(string file, int errno)
-        => new($"{file}: cannot create the readiness file: {Errors.Text(errno)}", file, errno);
-
-    /// <summary>FILE itself (not a symlink's target) is a FIFO.</summary>
-    private static unsafe bool IsFifo(string file)
-    {
-        Libc.Statx status;
-        return Libc.StatxCall(Libc.AT_FDCWD, file, Libc.AT_SYMLINK_NOFOLLOW, Libc.STATX_TYPE, &status) == 0
-               && (status.Mode & Libc.S_IFMT) == Libc.S_IFIFO;
     }
 }

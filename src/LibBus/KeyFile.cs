@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace LibBus;
 
 /// <summary>
@@ -149,55 +147,9 @@ internal sealed partial class KeyFile : IDisposable
     /// <summary>
     /// Unlinks the key file's name, but only while the name still is this file: a
     /// remove-and-create by someone else may have put a new bus's key file there, which
-    /// must stay. The name is first moved to a private temporary name (atomically, never
-    /// replacing anything), checked there, and unlinked or put back.
+    /// must stay (<see cref="BusFile.UnlinkIfSame"/>).
     /// </summary>
-    public BusPartRemoval Unlink()
-    {
-        string temporary = ".bus-remove." + RandomNumberGenerator.GetHexString(16, lowercase: true);
-        if (Interop.Libc.RenameAt2(_directory, _name, _directory, temporary, Interop.Libc.RENAME_NOREPLACE) != 0)
-        {
-            int errno = Interop.Errors.LastErrno;
-            if (errno == Interop.Errors.ENOENT) return AlreadyGone;
-            if (errno is Interop.Errors.EINVAL or Interop.Errors.ENOSYS)
-                return UnlinkIfSame(); // no RENAME_NOREPLACE on this file system
-            return Failed(errno);
-        }
-        if (!IsThisFile(temporary))
-        {
-            // Not ours: someone replaced the key file meanwhile. Put theirs back.
-            if (Interop.Libc.RenameAt2(_directory, temporary, _directory, _name, Interop.Libc.RENAME_NOREPLACE) != 0)
-            {
-                int errno = Interop.Errors.LastErrno;
-                return new BusPartRemoval(false, true,
-                    $"the key file had been replaced by another file, which could not be put back and is now named {temporary}: {Interop.Errors.Text(errno)}", errno);
-            }
-            return AlreadyGone;
-        }
-        if (Interop.Libc.UnlinkAt(_directory, temporary, 0) == 0)
-            return new BusPartRemoval(true, false, null);
-        int unlinkErrno = Interop.Errors.LastErrno;
-        Interop.Libc.RenameAt2(_directory, temporary, _directory, _name, Interop.Libc.RENAME_NOREPLACE);
-        return Failed(unlinkErrno);
-    }
-
-    /// <summary>The fallback without RENAME_NOREPLACE: check, then unlink (a window of one system call).</summary>
-    private BusPartRemoval UnlinkIfSame()
-    {
-        if (!IsThisFile(_name)) return AlreadyGone;
-        return Interop.Libc.UnlinkAt(_directory, _name, 0) == 0 ? new BusPartRemoval(true, false, null) : Failed(Interop.Errors.LastErrno);
-    }
-
-    private unsafe bool IsThisFile(string name)
-    {
-        Interop.Libc.Statx now;
-        return Interop.Libc.StatxCall(_directory, name, Interop.Libc.AT_SYMLINK_NOFOLLOW, Interop.Libc.STATX_INO, &now) == 0
-               && now.SameFile(_status);
-    }
-
-    private static BusPartRemoval AlreadyGone => new(false, true, null);
-
-    private static BusPartRemoval Failed(int errno) => new(false, false, Interop.Errors.Text(errno), errno);
+    public BusPartRemoval Unlink() => BusFile.UnlinkIfSame(_directory, _name, _status);
 
     public void Dispose()
     {
