@@ -89,7 +89,9 @@ internal static class Listening
         catch (Exception e)
         {
             // An error about the readiness file names that file alone.
-            return CliErrors.Report(stderr, e is BusException { Path: { } at } && at == settings.ReadyFile ? at : path, e);
+            return e is BusException { Path: { } at } && at == settings.ReadyFile
+                ? CliErrors.Report(stderr, at, e)
+                : CliErrors.Report(stderr, path, e, Hints.Swapped(e, awaitCommand ? "wait" : "listen", path, settings.Command, "COMMAND"));
         }
         finally
         {

@@ -103,6 +103,7 @@ static int Run(string[] args)
         string verb = parsed.CommandResult.Command == root ? "bus" : "bus " + parsed.CommandResult.Command.Name;
         string text = error.Message.TrimEnd('.');
         if (text.Length > 0) text = char.ToLowerInvariant(text[0]) + text[1..];
+        if (Hints.Unquoted(parsed) is { } unquoted) text = unquoted;
         CliErrors.Write(stderr, null, $"{text} (try '{verb} --help')");
         status = ExitCodes.Usage;
     }

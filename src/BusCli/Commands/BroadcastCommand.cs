@@ -78,7 +78,7 @@ internal static class BroadcastCommand
         }
         catch (Exception e)
         {
-            return CliErrors.Report(stderr(), path, e);
+            return CliErrors.Report(stderr(), path, e, Hints.Swapped(e, "broadcast", path, message, "MESSAGE"));
         }
     }
 
