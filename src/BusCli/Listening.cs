@@ -7,7 +7,7 @@ namespace BusCli;
 /// The loop behind <c>listen</c> and <c>wait</c>: join, announce readiness, then print
 /// each message or run a command for it, until the count is reached, a signal
 /// arrives, stdout's reader goes away, or the bus is removed. Messages go through as
-/// bytes, and nothing is allocated per message (<see cref="Bus.ListenBytes"/>, one output
+/// bytes, and nothing is allocated per message (<see cref="Bus.ListenBytes(BusBytesHandler, Action?, CancellationToken)"/>, one output
 /// buffer, the command's arguments and environment laid out once).
 /// </summary>
 internal static class Listening
@@ -36,7 +36,6 @@ internal static class Listening
             bus.ListenBytes(
                 message =>
                 {
-                    if (!Matches(stderr, settings, message)) return true; // already acknowledged: next
                     idle.Pause();
                     received++;
                     if (runner is null)
@@ -60,6 +59,7 @@ internal static class Listening
                     idle.Restart();
                     return settings.Count is not { } count || received < count;
                 },
+                MatchFilter(stderr, settings),
                 () =>
                 {
                     ready = AnnounceReady(stderr, settings);
@@ -100,19 +100,26 @@ internal static class Listening
         }
     }
 
-    /// <summary>True without --match, else whether it matches the message's text (a match that runs too long counts as no match, said on stderr).</summary>
-    private static bool Matches(TextWriter stderr, ListenSettings settings, ReadOnlySpan<byte> message)
+    /// <summary>
+    /// --match: LibBus's regex filter (messages it drops were acknowledged and never reach the
+    /// callback); a match that runs too long counts as no match, said on stderr. Null without it.
+    /// </summary>
+    private static BusMessageFilter? MatchFilter(TextWriter stderr, ListenSettings settings)
     {
-        if (settings.Match is not { } match) return true;
-        try
+        if (settings.Match is not { } regex) return null;
+        BusMessageFilter matching = BusMessageFilters.Matching(regex);
+        return message =>
         {
-            return match.IsMatch(System.Text.Encoding.UTF8.GetString(message));
-        }
-        catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
-        {
-            CliErrors.Write(stderr, settings.Path, "--match took over a second on a message; taken as no match");
-            return false;
-        }
+            try
+            {
+                return matching(message);
+            }
+            catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
+            {
+                CliErrors.Write(stderr, settings.Path, "--match took over a second on a message; taken as no match");
+                return false;
+            }
+        };
     }
 
     /// <summary>Signals readiness as asked; the readiness file, if any, for the caller to remove at the end.</summary>
