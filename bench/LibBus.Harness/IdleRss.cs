@@ -26,7 +26,7 @@ internal static class IdleRss
                 throw new InvalidOperationException($"bus listen did not report listening: {(ready.IsCompleted ? ready.Result : "timeout")}");
             Thread.Sleep(TimeSpan.FromSeconds(o.GetInt("idle", 3)));
             long rss = Status(listener.Id, "VmRSS:"), hwm = Status(listener.Id, "VmHWM:");
-            Native.Kill(listener.Id, Native.SIGTERM);
+            Interop.Libc.Kill(listener.Id, Interop.Libc.SIGTERM);
             bool exited = listener.WaitForExit(10_000);
             string line = string.Create(CultureInfo.InvariantCulture,
                 $"IDLE_RSS exe={busExe} rss_kib={rss} hwm_kib={hwm} rss_mib={rss / 1024.0:0.0} clean_exit_on_sigterm={exited}");

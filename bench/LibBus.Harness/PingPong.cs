@@ -15,7 +15,7 @@ internal static class PingPong
     internal static int Run(Options o)
     {
         long rounds = o.GetInt("rounds");
-        int semid = Native.SemGet(Native.IPC_PRIVATE, 2, Native.IPC_CREAT | 0x180);
+        int semid = Interop.Libc.SemGet(Interop.Libc.IPC_PRIVATE, 2, Interop.Libc.IPC_CREAT | 0x180);
         if (semid < 0) throw new InvalidOperationException("semget failed");
         KeyLog.SemId(semid);
         Process? child = null;
@@ -23,7 +23,7 @@ internal static class PingPong
         using var watchdog = new Timer(_ =>
         {
             Console.Error.WriteLine("harness: ping-pong watchdog fired");
-            Native.SemCtl(semid, 0, Native.IPC_RMID);
+            Interop.Libc.SemCtl(semid, 0, Interop.Libc.IPC_RMID);
         }, null, TimeSpan.FromSeconds(o.GetInt("timeout", 60)), Timeout.InfiniteTimeSpan);
         try
         {
@@ -44,7 +44,7 @@ internal static class PingPong
         }
         finally
         {
-            Native.SemCtl(semid, 0, Native.IPC_RMID);
+            Interop.Libc.SemCtl(semid, 0, Interop.Libc.IPC_RMID);
             if (child is { HasExited: false })
             {
                 child.Kill();

@@ -141,37 +141,23 @@ internal sealed class StopSignals : IDisposable
     }
 }
 
-/// <summary>The few libc calls the command needs that LibBus does not offer.</summary>
-internal static partial class Native
+/// <summary>Watching a file descriptor for its reader going away (poll, from LibBus's Interop files).</summary>
+internal static class Native
 {
-    private const short POLLERR = 0x8, POLLHUP = 0x10, POLLNVAL = 0x20;
-    private const int EINTR = 4;
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct PollFd
-    {
-        public int Fd;
-        public short Events;
-        public short Revents;
-    }
-
-    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
-    private static unsafe partial int Poll(PollFd* fds, nuint count, int timeout);
-
     /// <summary>Blocks until <paramref name="fd"/> reports an error or hang-up; false if it cannot be watched.</summary>
     public static unsafe bool WaitForHangUp(int fd)
     {
-        var pollFd = new PollFd { Fd = fd, Events = 0 };
+        var pollFd = new Interop.Libc.PollFd { Fd = fd, Events = 0 };
         while (true)
         {
-            int n = Poll(&pollFd, 1, -1);
+            int n = Interop.Libc.Poll(&pollFd, 1, -1);
             if (n < 0)
             {
-                if (Marshal.GetLastPInvokeError() == EINTR) continue;
+                if (Interop.Errors.LastErrno == Interop.Errors.EINTR) continue;
                 return false;
             }
-            if ((pollFd.Revents & POLLNVAL) != 0) return false;
-            return (pollFd.Revents & (POLLERR | POLLHUP)) != 0;
+            if ((pollFd.REvents & Interop.Libc.POLLNVAL) != 0) return false;
+            return (pollFd.REvents & (Interop.Libc.POLLERR | Interop.Libc.POLLHUP)) != 0;
         }
     }
 }

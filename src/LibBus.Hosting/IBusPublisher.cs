@@ -6,7 +6,7 @@ public interface IBusPublisher
     /// <summary>
     /// Broadcasts <paramref name="message"/> as it is (by convention <c>"&lt;pid&gt; &lt;text&gt;"</c>:
     /// see <see cref="BusMessage.FromThisProcess"/>); completes once every listener copied it.
-    /// Calls are sent in call order by one thread (<see cref="Bus.BroadcastAsync(string, TimeSpan?, CancellationToken)"/>),
+    /// Calls are sent in call order, as <see cref="Bus.BroadcastAsync(string, TimeSpan?, CancellationToken)"/> sends them,
     /// within <see cref="BusOptions.PublishTimeout"/>.
     /// </summary>
     /// <exception cref="BusMessageInvalidException">Thrown at once: not a valid message.</exception>

@@ -3,28 +3,48 @@ using System.Diagnostics;
 namespace LibBus;
 
 /// <summary>
-/// The broadcasts <see cref="Bus.BroadcastAsync(string, TimeSpan?, CancellationToken)"/> queued
-/// on one <see cref="Bus"/>, and the one thread that sends them, in call order, through the
-/// synchronous broadcast (a System V semaphore wait cannot be awaited, so some thread must
-/// block in it; one per bus, however many calls are pending).
+/// The broadcasts <see cref="Bus.BroadcastAsync(string, TimeSpan?, CancellationToken)"/> sends
+/// on one <see cref="Bus"/>, one at a time in call order: on the calling thread while that
+/// costs no more than a short wait, otherwise queued for the one thread that sends the rest
+/// through the synchronous broadcast (a System V semaphore wait cannot be awaited, so some
+/// thread must block in it; one per bus, however many calls are pending).
 /// </summary>
 /// <remarks>
-/// The thread starts with the first call and ends after <see cref="IdleExit"/> with nothing
-/// queued, or when the bus is disposed. A call cancelled while still queued is taken out of
-/// the queue and never sent; once its turn has come the cancellation token goes to the
-/// synchronous broadcast, with its meaning there.
+/// <para>
+/// A call made while nothing is queued or being sent starts on the calling thread: it takes
+/// the bus, writes and publishes the message and waits for the acknowledgements, each of the
+/// two waits a few no-wait tries with the CPU yielded between them (a listener on its way
+/// usually answers within them, and no kernel timer is armed), then a timed wait to at most
+/// <see cref="InlineWait"/>. Delivered by then, the call returns a
+/// completed task: no thread hand-off, no allocation. Otherwise it hands over: a bus not
+/// taken yet is queued first in line; a message already published is finished (its
+/// acknowledgements, step 5) by the sending thread. Meanwhile later calls queue behind it.
+/// So a caller's thread waits at most about twice <see cref="InlineWait"/> (plus, when a C
+/// listener is on the bus, the short bounded shield before step 5), never for a stalled listener.
+/// </para>
+/// <para>
+/// The thread starts when the first call is handed over and ends after <see cref="IdleExit"/>
+/// with nothing to do, or when the bus is disposed. A call cancelled while still queued is
+/// taken out of the queue and never sent; once its turn has come the cancellation token goes
+/// to the synchronous broadcast, with its meaning there.
+/// </para>
 /// </remarks>
 internal sealed class BroadcastQueue(Bus bus)
 {
     /// <summary>How long the sending thread waits for more work before it ends.</summary>
     internal static readonly TimeSpan IdleExit = TimeSpan.FromSeconds(2);
 
-    /// <summary>How many <see cref="SpinWait"/> rounds the idle thread looks for a next call before it sleeps.</summary>
-    private const int SpinsBeforeWaiting = 30;
+    /// <summary>
+    /// The most a call waits on its own thread to take the bus, and again for the
+    /// acknowledgements, before handing over to the sending thread.
+    /// </summary>
+    internal static readonly TimeSpan InlineWait = TimeSpan.FromMilliseconds(1);
 
-    private readonly object _lock = new(); // guards the queue; Monitor.Wait/Pulse on it wake the thread
+    private readonly object _lock = new(); // guards the state below; Monitor.Wait/Pulse on it wake the thread
     private Pending? _head, _tail;
+    private Pending? _handedOver; // published on a caller's thread, to be finished by the sending thread
     private int _count;
+    private bool _busy; // a broadcast is being sent, on a caller's thread or the sending thread
     private bool _threadRunning, _threadWaiting, _closed;
 
     /// <summary>Broadcasts queued and not yet taken by the sending thread.</summary>
@@ -33,17 +53,76 @@ internal sealed class BroadcastQueue(Bus bus)
         get { lock (_lock) return _count; }
     }
 
-    /// <summary>Queues a validated message; the task completes once every listener copied it.</summary>
-    internal Task Enqueue(string? text, ReadOnlyMemory<byte> bytes, TimeSpan? timeout, CancellationToken cancellationToken)
+    /// <summary>Sends or queues a validated message of <paramref name="length"/> bytes; the task completes once every listener copied it.</summary>
+    internal Task Enqueue(string? text, ReadOnlyMemory<byte> bytes, int length, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
-        var pending = new Pending(this, text, bytes, Deadline.After(timeout), cancellationToken);
-        if (cancellationToken.CanBeCanceled)
-            pending.Registration = cancellationToken.UnsafeRegister(static p => ((Pending)p!).CancelIfQueued(), pending);
-
-        bool startThread = false;
+        Deadline deadline = Deadline.After(timeout);
+        bool inline;
         lock (_lock)
         {
+            inline = !_closed && !_busy && _head is null;
+            if (inline) _busy = true;
+        }
+        return inline
+            ? SendInline(text, bytes, length, deadline, cancellationToken)
+            : Queue(new Pending(this, text, bytes, deadline, cancellationToken), first: false);
+    }
+
+    /// <summary>The start of a send on the calling thread, <see cref="_busy"/> held; see the remarks.</summary>
+    private Task SendInline(string? text, ReadOnlyMemory<byte> bytes, int length, Deadline deadline, CancellationToken cancellationToken)
+    {
+        Bus.InlineBroadcast outcome;
+        bool shield;
+        try
+        {
+            outcome = bus.BroadcastInline(text, bytes.Span, length, deadline, InlineWait, cancellationToken, out shield);
+        }
+        catch (Exception e)
+        {
+            Release();
+            return e is OperationCanceledException && cancellationToken.IsCancellationRequested
+                ? Task.FromCanceled(cancellationToken)
+                : Task.FromException(e);
+        }
+        switch (outcome)
+        {
+            case Bus.InlineBroadcast.Delivered:
+                Release();
+                return Task.CompletedTask;
+            case Bus.InlineBroadcast.NotStarted:
+                return Queue(new Pending(this, text, bytes, deadline, cancellationToken), first: true);
+            default:
+                var rest = new Pending(this, text, bytes, deadline, cancellationToken)
+                {
+                    Published = true,
+                    Shield = shield,
+                    State = PendingState.Sending,
+                };
+                bool startThread;
+                lock (_lock)
+                {
+                    _handedOver = rest; // _busy stays held, now for the sending thread
+                    startThread = WakeThread();
+                }
+                if (startThread) StartThread();
+                return rest.Task;
+        }
+    }
+
+    /// <summary>
+    /// Queues <paramref name="pending"/>: last, or <paramref name="first"/> in line when a send on
+    /// the calling thread could not take the bus (releasing <see cref="_busy"/> in the same step).
+    /// </summary>
+    private Task Queue(Pending pending, bool first)
+    {
+        if (pending.CancellationToken.CanBeCanceled)
+            pending.Registration = pending.CancellationToken.UnsafeRegister(static p => ((Pending)p!).CancelIfQueued(), pending);
+
+        bool startThread;
+        lock (_lock)
+        {
+            if (first) _busy = false;
             if (_closed)
             {
                 pending.State = PendingState.Done;
@@ -52,24 +131,52 @@ internal sealed class BroadcastQueue(Bus bus)
             else if (pending.State == PendingState.New) // not cancelled meanwhile
             {
                 pending.State = PendingState.Queued;
-                if (_tail is null) _head = _tail = pending;
+                if (_head is null) _head = _tail = pending;
+                else if (first)
+                {
+                    pending.Next = _head;
+                    _head.Previous = pending;
+                    _head = pending;
+                }
                 else
                 {
-                    _tail.Next = pending;
+                    _tail!.Next = pending;
                     pending.Previous = _tail;
                     _tail = pending;
                 }
                 _count++;
-                if (!_threadRunning) startThread = _threadRunning = true;
-                else if (_threadWaiting) Monitor.Pulse(_lock);
             }
+            startThread = WakeThread();
         }
-        if (startThread)
-        {
-            var thread = new Thread(Run) { IsBackground = true, Name = "LibBus broadcaster" };
-            thread.UnsafeStart();
-        }
+        if (startThread) StartThread();
         return pending.Task;
+    }
+
+    /// <summary>Ends a send on the calling thread: the queue may go on.</summary>
+    private void Release()
+    {
+        bool startThread;
+        lock (_lock)
+        {
+            _busy = false;
+            startThread = WakeThread();
+        }
+        if (startThread) StartThread();
+    }
+
+    /// <summary>Under the lock: wakes the sending thread if it has work; true if it must be started.</summary>
+    private bool WakeThread()
+    {
+        if (_handedOver is null && (_busy || _head is null)) return false;
+        if (!_threadRunning) return _threadRunning = true;
+        if (_threadWaiting) Monitor.Pulse(_lock);
+        return false;
+    }
+
+    private void StartThread()
+    {
+        var thread = new Thread(Run) { IsBackground = true, Name = "LibBus broadcaster" };
+        thread.UnsafeStart();
     }
 
     /// <summary>Fails every queued call with <see cref="ObjectDisposedException"/>; the thread then ends.</summary>
@@ -97,24 +204,30 @@ internal sealed class BroadcastQueue(Bus bus)
         while (Take() is { } pending)
         {
             pending.Registration.Dispose();
+            Exception? error = null;
             try
             {
                 Send(pending);
-                pending.TrySetResult();
-            }
-            catch (OperationCanceledException e)
-            {
-                pending.TrySetCanceled(e.CancellationToken);
             }
             catch (Exception e)
             {
-                pending.TrySetException(e);
+                error = e;
             }
+            // Free before completing: the caller's next call may then start on its own thread.
+            lock (_lock) _busy = false;
+            if (error is null) pending.TrySetResult();
+            else if (error is OperationCanceledException canceled) pending.TrySetCanceled(canceled.CancellationToken);
+            else pending.TrySetException(error);
         }
     }
 
     private void Send(Pending pending)
     {
+        if (pending.Published)
+        {
+            bus.FinishDelivery(pending.Shield, pending.Deadline, pending.Deadline, pending.CancellationToken);
+            return;
+        }
         TimeSpan? timeout = null;
         if (!pending.Deadline.IsInfinite)
         {
@@ -127,24 +240,24 @@ internal sealed class BroadcastQueue(Bus bus)
         else bus.Broadcast(pending.Bytes.Span, timeout, pending.CancellationToken);
     }
 
-    /// <summary>The next call to send, or null when the thread should end (idle, or closed).</summary>
+    /// <summary>The next call to send, <see cref="_busy"/> then held; null when the thread should end (idle, or closed).</summary>
     private Pending? Take()
     {
         long idleSince = Stopwatch.GetTimestamp();
-        // A caller that awaits each call queues the next one from its continuation a few
-        // microseconds after the last completed: look for it briefly before sleeping, which
-        // saves a futex wake-up per message.
-        SpinWait spin = default;
-        while (Volatile.Read(ref _head) is null && spin.Count < SpinsBeforeWaiting && !_closed)
-            spin.SpinOnce(sleep1Threshold: -1);
         lock (_lock)
         {
             while (true)
             {
-                if (_head is { } pending)
+                if (_handedOver is { } handedOver)
+                {
+                    _handedOver = null;
+                    return handedOver;
+                }
+                if (!_busy && _head is { } pending)
                 {
                     Unlink(pending);
                     pending.State = PendingState.Sending;
+                    _busy = true;
                     return pending;
                 }
                 TimeSpan idle = Stopwatch.GetElapsedTime(idleSince);
@@ -172,7 +285,7 @@ internal sealed class BroadcastQueue(Bus bus)
 
     private enum PendingState { New, Queued, Sending, Done }
 
-    /// <summary>One queued call: its message, limits, and the task it completes (this object).</summary>
+    /// <summary>One call not sent on its caller's thread: its message, limits, and the task it completes (this object).</summary>
     private sealed class Pending(BroadcastQueue queue, string? text, ReadOnlyMemory<byte> bytes, Deadline deadline, CancellationToken cancellationToken)
         : TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
     {
@@ -183,6 +296,12 @@ internal sealed class BroadcastQueue(Bus bus)
         internal CancellationTokenRegistration Registration;
         internal PendingState State;
         internal Pending? Previous, Next;
+
+        /// <summary>Published on the caller's thread: only steps 4 and 5 are left.</summary>
+        internal bool Published;
+
+        /// <summary>For a published one: whether step 5 needs the shield first.</summary>
+        internal bool Shield;
 
         /// <summary>Cancellation before its turn: out of the queue, never sent.</summary>
         internal void CancelIfQueued()

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace LibBus;
 
 public sealed partial class Bus
@@ -42,11 +44,15 @@ public sealed partial class Bus
     public bool TryBroadcast(ReadOnlySpan<byte> message, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
         => BroadcastCore(null, message, noWait: true, timeout, cancellationToken);
 
+    /// <summary>Whether C listeners were seen lately; used only while this process holds the bus (X).</summary>
+    private MixedBusWatch _mixedBusWatch = MixedBusWatch.ForBroadcaster;
+
     /// <summary>
     /// The broadcast of PROTOCOL.md's hardened algorithm: take, write, publish,
     /// await the acknowledgements, end the delivery. Allocates nothing on success.
     /// </summary>
-    private unsafe bool BroadcastCore(string? text, ReadOnlySpan<byte> bytes, bool noWait, TimeSpan? timeout, CancellationToken cancellationToken)
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private bool BroadcastCore(string? text, ReadOnlySpan<byte> bytes, bool noWait, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         // Validate first: bad input touches nothing.
         int length = text is null ? BusMessage.Validated(bytes).Length : BusMessage.Validate(text);
@@ -57,12 +63,31 @@ public sealed partial class Bus
         if (!TakeBus(noWait, deadline, cancellationToken))
         {
             if (noWait) return false;
-            int busy = _semaphores.GetValues()[Semaphores.W];
-            throw new BusTimeoutException(busy > 0
-                ? $"{Path}: timed out waiting for the bus: {busy} listener(s) still busy with the previous message"
-                : $"{Path}: timed out waiting for the bus: another broadcaster holds it", Path, busy);
+            throw TakeTimedOut();
         }
+        bool shield = WriteAndPublish(text, bytes, length);
+        FinishDelivery(shield, deadline, deadline, cancellationToken);
+        return true;
+    }
 
+    /// <summary>The timeout of broadcast step 1, saying what held the bus.</summary>
+    private BusTimeoutException TakeTimedOut()
+    {
+        int busy = _semaphores.GetValues()[Semaphores.W];
+        return new BusTimeoutException(busy > 0
+            ? $"{Path}: timed out waiting for the bus: {busy} listener(s) still busy with the previous message"
+            : $"{Path}: timed out waiting for the bus: another broadcaster holds it", Path, busy);
+    }
+
+    /// <summary>
+    /// Broadcast steps 2 and 3, the bus taken: writes the message and publishes it. True if the
+    /// delivery needs the shield before step 5 (C listeners seen lately: <see cref="MixedBusWatch"/>).
+    /// Uses the watch while the bus is taken, which serializes every thread's broadcasts.
+    /// On an error the delivery is given up (step 5) and the error passed on.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private unsafe bool WriteAndPublish(string? text, ReadOnlySpan<byte> bytes, int length)
+    {
         // 2. write the message into the segment
         bool added = false;
         try
@@ -83,17 +108,47 @@ public sealed partial class Bus
             if (added) _segment.DangerousRelease();
         }
 
-        bool delivered;
-        bool shield;
         try
         {
-            // 3. Q := 0, reading S before and W after: were all counted listeners released at once?
-            int counted = _semaphores.CountedListeners();
+            // 3. Q := 0. Now and then (every message on a bus where C listeners were seen), look
+            // whether every listener asleep in its wait was released at once, as hardened ones are.
+            long now = Stopwatch.GetTimestamp();
+            if (!_mixedBusWatch.ShouldLook(now))
+            {
+                _semaphores.Publish();
+                return false;
+            }
+            int asleep = _semaphores.QueuedAsleep();
             _semaphores.Publish();
-            shield = !_semaphores.ReleasedAtOnce(counted);
+            _mixedBusWatch.Looked(now, sawCListener: !_semaphores.ReleasedAtOnce(asleep));
+            return _mixedBusWatch.IsMixed(now);
+        }
+        catch
+        {
+            GiveUpAfterError();
+            throw;
+        }
+    }
 
+    /// <summary>
+    /// Broadcast steps 4 and 5, the message published: awaits the acknowledgements, then ends the
+    /// delivery. The wait in step 4 is the same single <c>Z(S)</c>; it stops at <paramref name="wait"/>
+    /// (at most <paramref name="deadline"/>): if that comes first, returns false with the delivery
+    /// still on and the bus still taken, for a later call to finish (BroadcastAsync's hand-over
+    /// from the calling thread to the broadcasting thread). With <paramref name="spinFirst"/>, the
+    /// wait starts as a few no-wait tries (<see cref="Briefly"/>).
+    /// </summary>
+    /// <exception cref="BusTimeoutException"><paramref name="deadline"/> passed; the delivery was given up.</exception>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    internal bool FinishDelivery(bool shield, Deadline wait, Deadline deadline, CancellationToken cancellationToken, bool spinFirst = false)
+    {
+        bool delivered;
+        try
+        {
             // 4. Z(S)
-            delivered = _semaphores.AwaitAcknowledgements(deadline, cancellationToken);
+            delivered = spinFirst
+                ? Briefly(static (s, d, c, n) => s.AwaitAcknowledgements(d, c, n), wait, cancellationToken)
+                : _semaphores.AwaitAcknowledgements(wait, cancellationToken);
         }
         catch
         {
@@ -104,13 +159,14 @@ public sealed partial class Bus
         }
         if (!delivered)
         {
+            if (!deadline.HasPassed) return false; // only the shorter wait ended
             int unacknowledged = _semaphores.GiveUpDelivery(); // step 5 all the same
             throw new BusTimeoutException(
                 $"{Path}: timed out: {unacknowledged} listener(s) had not received the message", Path, unacknowledged);
         }
 
         // Bounded: until every listener holding W sleeps on N, so no C listener is still on its way
-        // to its Z(S). Skipped when the publish released every counted listener: none is a C one.
+        // to its Z(S). Only where C listeners were seen lately (MixedBusWatch).
         if (shield) _semaphores.AwaitListenersAsleep();
 
         // 5. {P(N)u, V(X)u}

@@ -37,6 +37,7 @@ public sealed partial class Bus
     /// </summary>
     /// <exception cref="OperationCanceledException">Cancelled; the listener has left the bus.</exception>
     /// <exception cref="BusRemovedException">The bus was removed.</exception>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void ListenBytes(BusBytesHandler onMessage, Action? onListening = null, CancellationToken cancellationToken = default)
         => ListenBytes(onMessage, null, onListening, cancellationToken);
 

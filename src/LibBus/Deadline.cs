@@ -31,5 +31,9 @@ internal readonly struct Deadline
         ? TimeSpan.MaxValue
         : TimeSpan.FromSeconds(Math.Max(0, _end - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency);
 
+    /// <summary>This deadline or <paramref name="most"/> from now, whichever comes first.</summary>
+    internal Deadline Within(TimeSpan most)
+        => new(Math.Min(_end, Stopwatch.GetTimestamp() + (long)(most.TotalSeconds * Stopwatch.Frequency)));
+
     internal bool HasPassed => !IsInfinite && Stopwatch.GetTimestamp() >= _end;
 }

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace LibBus;
 
 /// <summary>
@@ -22,6 +24,7 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
     private readonly Semaphores _semaphores = bus.Semaphores;
     private Position _position;
     private Semaphores.Acknowledgement _acknowledgement = Semaphores.Acknowledgement.Settled;
+    private MixedBusWatch _mixedBusWatch = MixedBusWatch.ForListener;
 
     internal bool IsJoined => _position != Position.Out;
 
@@ -54,6 +57,7 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
     /// its NUL) into <paramref name="destination"/>, which holds at least
     /// <see cref="SharedSegmentHandle.Size"/> bytes. Returns its length, or -1 if nothing came.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal int Receive(Span<byte> destination, bool noWait, Deadline deadline, CancellationToken cancellationToken)
     {
         if (destination.Length < SharedSegmentHandle.Size) throw new ArgumentException("too small for a message", nameof(destination));
@@ -64,7 +68,14 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
         // 2. {Z(Q), V(W)u}
         if (!_semaphores.AwaitMessage(noWait, deadline, cancellationToken)) return -1;
         _position = Position.Holding;
-        bool shield = _semaphores.SomeoneCountedWithoutW(); // maybe a C listener, still in its callback
+        // Now and then (every message where C listeners were seen): maybe a C listener, still in its callback?
+        bool shield = false;
+        long now = Stopwatch.GetTimestamp();
+        if (_mixedBusWatch.ShouldLook(now))
+        {
+            shield = _semaphores.SomeoneCountedWithoutW();
+            _mixedBusWatch.Looked(now, sawCListener: shield);
+        }
 
         // 3. copy, before acknowledging
         int length = Copy(destination);
@@ -84,6 +95,7 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
     }
 
     /// <summary>Step 5, re-queue: <c>{Z(N), V(S)u, P(W)u, V(Q)}</c>. False if not done in time.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal bool Requeue(bool noWait, Deadline deadline, CancellationToken cancellationToken)
     {
         if (_position != Position.Acknowledged) return true;
@@ -127,6 +139,7 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
     }
 
     /// <summary>Copies up to the first NUL, at most the whole segment, never past it; returns the length.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private unsafe int Copy(Span<byte> destination)
     {
         bool added = false;

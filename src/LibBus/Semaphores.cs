@@ -59,6 +59,7 @@ internal sealed unsafe class Semaphores(int id, string path)
     // ----- Broadcast -----
 
     /// <summary>Broadcast step 1: <c>{P(X)u, Z(W), V(N)u, V(Q)}</c>. False if busy (no-wait) or timed out.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal bool TakeBus(bool noWait, Deadline deadline, CancellationToken cancellationToken)
     {
         short flag = noWait ? NoWait : (short)0;
@@ -73,34 +74,39 @@ internal sealed unsafe class Semaphores(int id, string path)
     }
 
     /// <summary>Broadcast step 3: <c>Q := 0</c>, releasing every queued listener at once.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal void Publish()
     {
         if (SemCtl(id, Q, SETVAL, 0) != 0)
             BusErrors.Throw(Interop.Errors.LastErrno, path, "publishing");
     }
 
-    /// <summary>Broadcast step 4: <c>Z(S)</c>, every counted listener has acknowledged. False on timeout.</summary>
-    internal bool AwaitAcknowledgements(Deadline deadline, CancellationToken cancellationToken)
+    /// <summary>Broadcast step 4: <c>Z(S)</c>, every counted listener has acknowledged. False if not yet (no-wait) or timed out.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    internal bool AwaitAcknowledgements(Deadline deadline, CancellationToken cancellationToken, bool noWait = false)
     {
-        SemBuf* ops = stackalloc SemBuf[1] { new(S, 0, 0) };
-        return Apply(ops, 1, noWait: false, deadline, cancellationToken, "waiting for listeners");
+        SemBuf* ops = stackalloc SemBuf[1] { new(S, 0, noWait ? NoWait : (short)0) };
+        return Apply(ops, 1, noWait, deadline, cancellationToken, "waiting for listeners");
     }
 
     /// <summary>
-    /// Before broadcast step 3: the number of listeners counted (<c>GETVAL</c> of S), to compare
-    /// with W just after the publish (<see cref="ReleasedAtOnce"/>).
+    /// Before broadcast step 3: the number of listeners asleep in Listen step 2 (<c>GETZCNT</c>
+    /// of Q), to compare with W just after the publish (<see cref="ReleasedAtOnce"/>).
     /// </summary>
-    internal int CountedListeners() => Math.Max(0, SemCtl(id, S, GETVAL));
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    internal int QueuedAsleep() => Math.Max(0, SemCtl(id, Q, GETZCNT));
 
     /// <summary>
-    /// Just after broadcast step 3: whether the publish itself released every listener counted
-    /// before it (W, raised in the same instant by each hardened listener waiting in Listen step 2,
-    /// has reached <paramref name="counted"/>). Then no listener can be a C one, which raises W
-    /// only after its callback, and <see cref="AwaitListenersAsleep"/> has nothing to shield.
-    /// A C listener whose callback ended before this read looks released: it loses the shield
-    /// for that message only.
+    /// Just after broadcast step 3: whether the publish itself released, by raising W, every
+    /// listener that slept in its wait for Q before it (W has reached <paramref name="asleep"/>,
+    /// from <see cref="QueuedAsleep"/>). A hardened listener's step 2 raises W in the instant of the
+    /// publish; a C listener sleeps in a plain <c>Z(Q)</c> and raises W only after its callback.
+    /// A hardened listener that was not yet asleep (a busy CPU) counts on neither side, so a bus of
+    /// LibBus listeners always looks released. A C listener whose callback ended before this read
+    /// looks released: that look misses it.
     /// </summary>
-    internal bool ReleasedAtOnce(int counted) => counted == 0 || SemCtl(id, W, GETVAL) >= counted;
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    internal bool ReleasedAtOnce(int asleep) => asleep == 0 || SemCtl(id, W, GETVAL) >= asleep;
 
     /// <summary>
     /// Between broadcast steps 4 and 5: waits, at most <see cref="SettleBound"/>, until every
@@ -125,6 +131,7 @@ internal sealed unsafe class Semaphores(int id, string path)
     }
 
     /// <summary>Broadcast step 5: <c>{P(N)u, V(X)u}</c>, ending the delivery and releasing the bus. Never waits.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal void EndDelivery()
     {
         SemBuf* ops = stackalloc SemBuf[2]
@@ -180,6 +187,7 @@ internal sealed unsafe class Semaphores(int id, string path)
     }
 
     /// <summary>Listen step 2, wait: <c>{Z(Q), V(W)u}</c>. False if no message (no-wait) or timed out.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal bool AwaitMessage(bool noWait, Deadline deadline, CancellationToken cancellationToken)
     {
         short flag = noWait ? NoWait : (short)0;
@@ -192,6 +200,7 @@ internal sealed unsafe class Semaphores(int id, string path)
     }
 
     /// <summary>Listen step 4, acknowledge: <c>{P(S)u}</c>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal void Acknowledge()
     {
         SemBuf* ops = stackalloc SemBuf[1] { new(S, -1, (short)(Undo | NoWait)) };
@@ -206,6 +215,7 @@ internal sealed unsafe class Semaphores(int id, string path)
     /// <see cref="AwaitOthersAsleep"/> be worth its cost. (A hardened listener that was not yet
     /// waiting at the publish looks the same, and costs a wait for its acknowledgement.)
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal bool SomeoneCountedWithoutW()
     {
         ushort* values = stackalloc ushort[Count];
@@ -235,9 +245,12 @@ internal sealed unsafe class Semaphores(int id, string path)
     /// completed the instant a C broadcaster ended the delivery raised S before a C listener
     /// that acknowledged last reached its <c>Z(S)</c> (PROTOCOL.md, Listen step 5). Changes no semaphore.
     /// </summary>
-    internal void AwaitOthersAsleep(Acknowledgement acknowledgement)
+    /// <param name="acknowledgement">What this listener saw just after acknowledging.</param>
+    /// <param name="acknowledgementBound">Instead of <see cref="AcknowledgementBound"/> (tests).</param>
+    internal void AwaitOthersAsleep(Acknowledgement acknowledgement, TimeSpan? acknowledgementBound = null)
     {
         if (acknowledgement.Last) return;
+        TimeSpan bound = acknowledgementBound ?? AcknowledgementBound;
         int most = acknowledgement.Holding;
         long start = Stopwatch.GetTimestamp(), allAcknowledged = 0;
         ushort* values = stackalloc ushort[Count];
@@ -249,7 +262,10 @@ internal sealed unsafe class Semaphores(int id, string path)
             most = values[W];
             if (values[S] != 0)
             {
-                TimeSpan left = AcknowledgementBound - Stopwatch.GetElapsedTime(start);
+                // The delivery is over and listeners counted again: S falls to 0 only in the next
+                // delivery, which cannot start while this listener holds W. Nothing left to shield.
+                if (values[N] == 0) return;
+                TimeSpan left = bound - Stopwatch.GetElapsedTime(start);
                 if (left <= TimeSpan.Zero) return;
                 Apply(zeroS, 1, noWait: false, Deadline.After(left < SettleSlice ? left : SettleSlice), CancellationToken.None, "waiting for listeners");
                 continue;
@@ -269,6 +285,7 @@ internal sealed unsafe class Semaphores(int id, string path)
     }
 
     /// <summary>Listen step 5, re-queue: <c>{Z(N), V(S)u, P(W)u, V(Q)}</c>. False if the delivery is still on (no-wait) or timed out.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal bool Requeue(bool noWait, Deadline deadline, CancellationToken cancellationToken)
     {
         short flag = noWait ? NoWait : (short)0;
@@ -355,6 +372,7 @@ internal sealed unsafe class Semaphores(int id, string path)
     /// </summary>
     /// <exception cref="OperationCanceledException">Cancelled; nothing was applied.</exception>
     /// <exception cref="BusRemovedException">The array was removed.</exception>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private bool Apply(SemBuf* ops, int count, bool noWait, Deadline deadline, CancellationToken cancellationToken, string operation)
     {
         bool timed = !noWait && !deadline.IsInfinite;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 
 namespace LibBus.Campaign;
 
@@ -7,9 +6,9 @@ namespace LibBus.Campaign;
 /// A child process of a trial with its stdout and stderr lines collected as they
 /// come. Every wait has a timeout; <see cref="Dispose"/> continues and kills it.
 /// </summary>
-public sealed partial class ChildProcess : IDisposable
+public sealed class ChildProcess : IDisposable
 {
-    public const int SIGKILL = 9, SIGCONT = 18, SIGSTOP = 19;
+    public const int SIGKILL = Interop.Libc.SIGKILL, SIGCONT = Interop.Libc.SIGCONT, SIGSTOP = Interop.Libc.SIGSTOP;
 
     private readonly Process _process;
     private readonly List<string> _stdout = new();
@@ -79,11 +78,8 @@ public sealed partial class ChildProcess : IDisposable
 
     public void Signal(int signal)
     {
-        if (!_process.HasExited) _ = Kill(Pid, signal);
+        if (!_process.HasExited) _ = Interop.Libc.Kill(Pid, signal);
     }
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
 
     public override string ToString()
     {
@@ -97,7 +93,7 @@ public sealed partial class ChildProcess : IDisposable
         {
             if (!_process.HasExited)
             {
-                _ = Kill(Pid, SIGCONT);
+                _ = Interop.Libc.Kill(Pid, SIGCONT);
                 _process.Kill(entireProcessTree: true);
                 _process.WaitForExit(10_000);
             }

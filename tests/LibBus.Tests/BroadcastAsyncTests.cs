@@ -5,8 +5,9 @@ using LibBus.Tests.Infrastructure;
 namespace LibBus.Tests;
 
 /// <summary>
-/// BroadcastAsync: one broadcasting thread per bus handle, fed in call order; cancellation
-/// of a queued call; disposal; and the self-deadlock a full subscription can cause.
+/// BroadcastAsync: started on the calling thread, never waiting there for a listener; one
+/// broadcasting thread per bus handle for the rest, fed in call order; cancellation of a
+/// queued call; disposal; and the self-deadlock a full subscription can cause.
 /// </summary>
 public sealed class BroadcastAsyncTests : IDisposable
 {
@@ -52,6 +53,48 @@ public sealed class BroadcastAsyncTests : IDisposable
         Assert.Equal(0, listener.WaitForExit(Wait));
         Assert.Equal(Enumerable.Range(0, count).Select(i => $"0 m{i}"), listener.StdoutLines);
         Assert.Equal(0, _bus.PendingBroadcasts);
+    }
+
+    [Fact]
+    public async Task A_call_returns_at_once_while_a_stopped_listener_holds_its_delivery_and_later_calls_keep_their_order()
+    {
+        Peer listener = StoppedListener(count: 3);
+
+        // Published on the calling thread, then handed over: the call does not wait for the listener.
+        Task<Task> call = Task.Factory.StartNew(() => _bus.BroadcastAsync("0 first", Wait), TaskCreationOptions.LongRunning);
+        Task first = await call.WaitAsync(Wait); // a TimeoutException if the call blocked its caller
+        Task second = _bus.BroadcastAsync("0 second", Wait);
+        Task third = _bus.BroadcastAsync(new BusMessage("0 third"), Wait);
+        Assert.False(first.IsCompleted, "a broadcast completed before a stopped listener copied it");
+        Assert.Equal(2, _bus.PendingBroadcasts);
+
+        listener.Signal(Interop.Libc.SIGCONT);
+        await Task.WhenAll(first, second, third).WaitAsync(Wait);
+        Assert.Equal(0, listener.WaitForExit(Wait));
+        Assert.Equal(["0 first", "0 second", "0 third"], listener.StdoutLines);
+        BusAssert.Idle(_bus);
+    }
+
+    [Fact]
+    public async Task A_call_that_cannot_take_the_bus_on_its_thread_queues_first_in_line()
+    {
+        Peer listener = StoppedListener(count: 3);
+
+        // Another handle holds the bus, in a delivery the stopped listener cannot end.
+        using Bus other = _sandbox.Open(_path);
+        Task holder = Task.Factory.StartNew(() => other.Broadcast("0 held", Wait), TaskCreationOptions.LongRunning);
+        Eventually.True(() => _bus.GetSemaphoreValues()[Semaphores.X] == 0, "the other handle to take the bus");
+
+        Task<Task> call = Task.Factory.StartNew(() => _bus.BroadcastAsync("0 first", Wait), TaskCreationOptions.LongRunning);
+        Task first = await call.WaitAsync(Wait); // a TimeoutException if the call blocked its caller
+        Task second = _bus.BroadcastAsync("0 second", Wait);
+        Assert.False(first.IsCompleted || second.IsCompleted, "a broadcast completed while the bus was held");
+
+        listener.Signal(Interop.Libc.SIGCONT);
+        await Task.WhenAll(holder, first, second).WaitAsync(Wait);
+        Assert.Equal(0, listener.WaitForExit(Wait));
+        Assert.Equal(["0 held", "0 first", "0 second"], listener.StdoutLines);
+        BusAssert.Idle(_bus);
     }
 
     [Fact]
@@ -146,6 +189,16 @@ public sealed class BroadcastAsyncTests : IDisposable
                 await _bus.BroadcastAsync($"0 m{i}", Wait);
             Assert.Equal(50, await reader.WaitAsync(Wait));
         }
+    }
+
+    /// <summary>A listener for <paramref name="count"/> messages, joined, then stopped (SIGSTOP) in every thread.</summary>
+    private Peer StoppedListener(int count)
+    {
+        Peer listener = _sandbox.Dotnet("listen", _path, $"{count}");
+        listener.WaitReady();
+        listener.Signal(Interop.Libc.SIGSTOP);
+        Eventually.True(() => FaultTests.AllThreadsStopped(listener.Pid), "every thread of the listener to stop");
+        return listener;
     }
 
     private async Task<BusSubscription> JoinedSubscription(int capacity)

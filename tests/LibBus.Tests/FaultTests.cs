@@ -31,7 +31,7 @@ public sealed class FaultTests : IDisposable
         Peer broadcaster = _sandbox.Dotnet("broadcast", _path, "0 m", "2000");
 
         Eventually.True(() => victim.StdoutCount >= 100, "the victim to receive 100 messages", Wait);
-        victim.Signal(Native.SIGKILL);
+        victim.Signal(Interop.Libc.SIGKILL);
 
         Watchdog.Run(_bus, () => survivor.StdoutCount, () => survivor.HasExited && broadcaster.HasExited, Wait);
         Assert.Equal(0, broadcaster.WaitForExit(Wait));
@@ -48,7 +48,7 @@ public sealed class FaultTests : IDisposable
         Peer victim = _sandbox.Dotnet("broadcast", _path, "0 m", "100000");
 
         Eventually.True(() => listener.StdoutCount >= 200, "200 messages from the victim", Wait);
-        victim.Signal(Native.SIGKILL);
+        victim.Signal(Interop.Libc.SIGKILL);
         Assert.Equal(137, victim.WaitForExit(Wait));
 
         // Its undo releases the bus; the message it was delivering may be lost, nothing else.
@@ -70,14 +70,14 @@ public sealed class FaultTests : IDisposable
         _bus.Broadcast("0 before", TimeSpan.FromSeconds(10));
         Assert.Equal("0 before", listener.ReadLine(Wait));
 
-        listener.Signal(Native.SIGSTOP);
+        listener.Signal(Interop.Libc.SIGSTOP);
         // kill() returns before the target has stopped: on a loaded machine a thread of it can
         // still run for a while. Broadcast only once every thread is stopped.
         Eventually.True(() => AllThreadsStopped(listener.Pid), "every thread of the listener to stop");
         Task pending = Task.Factory.StartNew(() => _bus.Broadcast("0 while stopped", TimeSpan.FromSeconds(20)), TaskCreationOptions.LongRunning);
         Thread.Sleep(300);
         Assert.False(pending.IsCompleted, "a broadcast returned before a stopped listener copied the message");
-        listener.Signal(Native.SIGCONT);
+        listener.Signal(Interop.Libc.SIGCONT);
 
         Eventually.Done(pending, Wait, "broadcast to the continued listener");
         _bus.Broadcast("0 after", TimeSpan.FromSeconds(10));
@@ -87,7 +87,7 @@ public sealed class FaultTests : IDisposable
     }
 
     /// <summary>Every thread of <paramref name="pid"/> is stopped (state T in /proc/PID/task/TID/stat).</summary>
-    private static bool AllThreadsStopped(int pid)
+    internal static bool AllThreadsStopped(int pid)
     {
         foreach (string task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
         {

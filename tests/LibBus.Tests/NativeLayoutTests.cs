@@ -107,6 +107,13 @@ public sealed class NativeLayoutTests : IDisposable
         ("Unsafe.SizeOf<SigAction> = sizeof(struct sigaction)", "sizeof(struct sigaction)", Unsafe.SizeOf<SigAction>()),
         ("Unsafe.SizeOf<SigSet> = sizeof(sigset_t)", "sizeof(sigset_t)", Unsafe.SizeOf<SigSet>()),
 
+        ("sizeof(struct pollfd)", "sizeof(struct pollfd)", Marshal.SizeOf<PollFd>()),
+        ("Unsafe.SizeOf<PollFd> = sizeof(struct pollfd)", "sizeof(struct pollfd)", Unsafe.SizeOf<PollFd>()),
+        ("offsetof(struct pollfd, fd)", "offsetof(struct pollfd, fd)", Offset<PollFd>(nameof(PollFd.Fd))),
+        ("offsetof(struct pollfd, events)", "offsetof(struct pollfd, events)", Offset<PollFd>(nameof(PollFd.Events))),
+        ("offsetof(struct pollfd, revents)", "offsetof(struct pollfd, revents)", Offset<PollFd>(nameof(PollFd.REvents))),
+        ("sizeof(pollfd.revents)", "sizeof(((struct pollfd *)0)->revents)", sizeof(short)),
+
         ("sizeof(key_t)", "sizeof(key_t)", sizeof(int)),
         ("sizeof(size_t) (shmget size, semop nsops)", "sizeof(size_t)", Marshal.SizeOf<nuint>()),
         ("sizeof(void *) (shmat result)", "sizeof(void *)", Marshal.SizeOf<nint>()),
@@ -115,12 +122,14 @@ public sealed class NativeLayoutTests : IDisposable
     private static long Offset<T>(string field) => Marshal.OffsetOf<T>(field).ToInt64();
 
     [Fact]
-    public void The_constants_of_the_interop_layer_cover_everything_LibBus_calls_with()
+    public void The_constants_of_the_interop_layer_cover_everything_LibBus_the_command_the_tests_and_the_bench_call_with()
     {
         string[] expected =
         [
-            "IPC_CREAT", "IPC_EXCL", "IPC_NOWAIT", "IPC_RMID", "IPC_SET", "IPC_STAT",
-            "SEM_UNDO", "GETVAL", "GETALL", "GETNCNT", "GETZCNT", "SETVAL", "SETALL", "SHM_RDONLY",
+            "IPC_CREAT", "IPC_EXCL", "IPC_NOWAIT", "IPC_PRIVATE", "IPC_RMID", "IPC_SET", "IPC_STAT",
+            "SEM_UNDO", "GETVAL", "GETALL", "GETNCNT", "GETPID", "GETZCNT", "SETVAL", "SETALL", "SHM_RDONLY",
+            "POLLERR", "POLLHUP", "POLLNVAL",
+            "SIGHUP", "SIGINT", "SIGTERM", "SIGKILL", "SIGCONT", "SIGSTOP", "SIGTSTP",
             "EPERM", "ENOENT", "EINTR", "EAGAIN", "EACCES", "EEXIST", "EINVAL", "ENOSPC", "EIDRM",
         ];
         Assert.Subset(DeclaredConstants().Keys.ToHashSet(), expected.ToHashSet());
@@ -152,6 +161,7 @@ public sealed class NativeLayoutTests : IDisposable
             #include <spawn.h>
             #include <pwd.h>
             #include <grp.h>
+            #include <poll.h>
 
             static long ModeLow16Offset(void)
             {

@@ -62,7 +62,7 @@ public sealed class ProtocolTests : IDisposable
         Assert.False(_bus.TryBroadcast("0 not now"));
         Assert.Equal(0, Value(Semaphores.X));
 
-        silent.Signal(Native.SIGKILL);   // its undo releases the delivery
+        silent.Signal(Interop.Libc.SIGKILL);   // its undo releases the delivery
         Assert.Equal("done", holder.ReadLine(Wait));
         Assert.Equal(0, holder.WaitForExit(Wait));
         Assert.True(_bus.TryBroadcast("0 now"));

@@ -1,5 +1,3 @@
-using Mono.Unix.Native;
-
 namespace LibBus.TestSupport;
 
 /// <summary>
@@ -12,7 +10,7 @@ public static class AsNobody
     public const uint Uid = 65534;
     public const uint Gid = 65534;
 
-    public static bool IsRoot => Syscall.geteuid() == 0;
+    public static bool IsRoot => Environment.IsPrivilegedProcess;
 
     /// <summary>The options of <c>setpriv</c> that drop to nobody; the program and its arguments follow.</summary>
     public static string[] SetprivOptions => [$"--reuid={Uid}", $"--regid={Gid}", "--clear-groups"];

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace LibBus.TestSupport;
 
 /// <summary>
@@ -11,9 +9,10 @@ internal sealed record IpcObject(bool IsSegment, int Key, int Id, int Mode, uint
 
 /// <summary>
 /// Reads /proc/sysvipc/sem and /proc/sysvipc/shm: the objects of this process's IPC namespace,
-/// whoever made them. Compiled into every test project from tests/Shared.
+/// whoever made them. Compiled into every test project from tests/Shared; semctl is LibBus's own
+/// (src/LibBus/Interop/Interop.SemCtl.cs), seen through InternalsVisibleTo or linked in.
 /// </summary>
-internal static partial class IpcTable
+internal static class IpcTable
 {
     public static List<IpcObject> Semaphores() => Read("/proc/sysvipc/sem", isSegment: false);
 
@@ -26,19 +25,15 @@ internal static partial class IpcTable
     /// </summary>
     public static IEnumerable<int> LastChangedBy(IpcObject semaphores)
     {
-        const int GETPID = 11;
         var pids = new List<int>();
         for (int i = 0; i < semaphores.Size; i++)
         {
-            int pid = SemCtl(semaphores.Id, i, GETPID);
+            int pid = Interop.Libc.SemCtl(semaphores.Id, i, Interop.Libc.GETPID);
             if (pid < 0) break;
             pids.Add(pid);
         }
         return pids;
     }
-
-    [LibraryImport("libc.so.6", EntryPoint = "semctl")]
-    private static partial int SemCtl(int semid, int semnum, int cmd);
 
     private static List<IpcObject> Read(string file, bool isSegment)
     {

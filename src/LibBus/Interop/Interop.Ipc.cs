@@ -9,11 +9,13 @@ internal static partial class Interop
         internal const int IPC_CREAT = 0x200;   // 01000
         internal const int IPC_EXCL = 0x400;    // 02000
         internal const int IPC_NOWAIT = 0x800;  // 04000
+        internal const int IPC_PRIVATE = 0;
         internal const int IPC_RMID = 0;
         internal const int IPC_SET = 1;
         internal const int IPC_STAT = 2;
 
         internal const short SEM_UNDO = 0x1000;
+        internal const int GETPID = 11;
         internal const int GETNCNT = 14;
         internal const int GETVAL = 12;
         internal const int GETALL = 13;

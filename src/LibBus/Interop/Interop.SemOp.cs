@@ -23,6 +23,7 @@ internal static partial class Interop
         }
 
         [LibraryImport(Libraries.Libc, EntryPoint = "semop", SetLastError = true)]
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         internal static unsafe partial int SemOp(int semid, SemBuf* sops, nuint nsops);
     }
 }

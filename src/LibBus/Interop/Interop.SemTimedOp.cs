@@ -15,6 +15,7 @@ internal static partial class Interop
         }
 
         [LibraryImport(Libraries.Libc, EntryPoint = "semtimedop", SetLastError = true)]
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         internal static unsafe partial int SemTimedOp(int semid, SemBuf* sops, nuint nsops, TimeSpec* timeout);
     }
 }

@@ -1,27 +1,27 @@
-using System.Runtime.InteropServices;
+using System.Diagnostics;
+using LibBus;
 
 namespace BusCli.Tests.Infrastructure;
 
-public static partial class Proc
+public static class Proc
 {
-    public const int SIGHUP = 1, SIGINT = 2, SIGKILL = 9, SIGTERM = 15, SIGCONT = 18, SIGSTOP = 19, SIGTSTP = 20;
+    public const int SIGHUP = Interop.Libc.SIGHUP, SIGINT = Interop.Libc.SIGINT, SIGKILL = Interop.Libc.SIGKILL,
+        SIGTERM = Interop.Libc.SIGTERM, SIGCONT = Interop.Libc.SIGCONT, SIGSTOP = Interop.Libc.SIGSTOP, SIGTSTP = Interop.Libc.SIGTSTP;
 
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int KillNative(int pid, int signal);
-
-    [LibraryImport("libc", EntryPoint = "mkfifo", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int MkfifoNative(string path, uint mode);
-
+    /// <summary>kill, through LibBus's own Interop.Kill.cs.</summary>
     public static void Kill(int pid, int signal)
     {
-        if (KillNative(pid, signal) != 0)
-            throw new InvalidOperationException($"kill({pid}, {signal}): errno {Marshal.GetLastPInvokeError()}");
+        if (Interop.Libc.Kill(pid, signal) != 0)
+            throw new InvalidOperationException($"kill({pid}, {signal}): {Interop.Errors.Text(Interop.Errors.LastErrno)}");
     }
 
+    /// <summary>A FIFO (mode 0600), made by coreutils' mkfifo as the library tests do: the product never makes one.</summary>
     public static void Mkfifo(string path)
     {
-        if (MkfifoNative(path, 0x180) != 0)
-            throw new InvalidOperationException($"mkfifo({path}): errno {Marshal.GetLastPInvokeError()}");
+        using Process process = Process.Start(new ProcessStartInfo("mkfifo", ["-m", "600", path]) { RedirectStandardError = true })!;
+        string error = process.StandardError.ReadToEnd();
+        if (!process.WaitForExit(30_000) || process.ExitCode != 0)
+            throw new InvalidOperationException($"mkfifo {path}: {error.Trim()}");
     }
 
     /// <summary>The state letter of a process from /proc (R, S, T, Z, ...), or null if gone.</summary>

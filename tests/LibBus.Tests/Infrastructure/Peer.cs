@@ -102,7 +102,7 @@ public sealed class Peer : IDisposable
 
     public void Signal(int signal)
     {
-        if (Native.Kill(_process.Id, signal) != 0)
+        if (Interop.Libc.Kill(_process.Id, signal) != 0)
             throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed");
     }
 
