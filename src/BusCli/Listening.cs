@@ -62,13 +62,15 @@ internal static class Listening
                 MatchFilter(stderr, settings),
                 () =>
                 {
-                    ready = AnnounceReady(stderr, settings);
-                    // A readiness file created here is removed when the listener ends, also by a stop
+                    // Signals first, so that readiness is announced right before the first wait. A
+                    // readiness file created here is removed when the listener ends, also by a stop
                     // signal: then the signal handler stays, and exits 128+N through the removal
                     // (ProcessExit). Otherwise the kernel's default action ends the process at once.
-                    if (ready is null || ready.IsFifo) stop.LeaveToKernel();
-                    else AppDomain.CurrentDomain.ProcessExit += (_, _) => ready.Dispose();
+                    if (settings.ReadyFile is null) stop.LeaveToKernel();
                     idle.Restart();
+                    ready = AnnounceReady(stderr, settings);
+                    if (ready is { IsFifo: true }) stop.LeaveToKernel();
+                    else if (ready is not null) AppDomain.CurrentDomain.ProcessExit += (_, _) => ready.Dispose();
                 },
                 idle.Token);
 
