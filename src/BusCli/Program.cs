@@ -73,7 +73,7 @@ static int Run(string[] args)
     RootHelp.Install(root);
 
     // 'bus help [VERB]' is 'bus [VERB] --help', as in git and go.
-    if (args is ["help"]) args = ["--help"];
+    if (args is ["help"] or ["help", "-h" or "--help" or "-?"]) args = ["--help"];
     else if (args is ["help", { } helpVerb])
     {
         if (!root.Subcommands.Any(c => c.Name == helpVerb))

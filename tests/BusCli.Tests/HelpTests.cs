@@ -57,6 +57,7 @@ public sealed class HelpTests : IDisposable
     public void Help_as_a_verb_is_help()
     {
         Assert.Equal(_sandbox.Run("--help"), _sandbox.Run("help"));
+        Assert.Equal(_sandbox.Run("--help"), _sandbox.Run("help", "--help"));
         Assert.Equal(_sandbox.Run("wait", "--help"), _sandbox.Run("help", "wait"));
         Assert.Equal(new RunResult(2, "", "bus: no verb 'frobnicate' (try 'bus --help')\n"), _sandbox.Run("help", "frobnicate"));
     }
