@@ -2,7 +2,11 @@
 # Re-runs the whole LibBus performance comparison and regenerates
 # docs/PERFORMANCE.md and docs/perf-throughput.png from it.
 #
-#   bench/run-all.sh            (from anywhere; about 10 minutes on 2 cores)
+#   bench/run-all.sh            (from anywhere; about 15 minutes on 2 cores)
+#
+# Run it on a quiet machine: the figures compare processes waking each other, which other jobs
+# disturb; the load average at the start and end is recorded in bench/results/machine.txt.
+# bench/README.md lists the result files and the profiling commands used for issue 17.
 #
 # Raw results go to bench/results/. Every multi-process run has a watchdog
 # (the harness's own deadline, and `timeout` around each step), every bus and
@@ -119,7 +123,7 @@ run() { # impl L B N W
         --dbus-address "$DBUS_ADDRESS" --libbus-aot "$OUT/harness-aot/harness" || echo "run-all: $1 L=$2 B=$3 failed (recorded)" >&2
 }
 sizes() { # L: sets N (timed messages) and W (warm-up) for L listeners
-    case $1 in 0|1|2|4) N=20000 W=10000 ;; 8) N=10000 W=5000 ;; 16) N=5000 W=3000 ;; esac
+    case $1 in 0|1|2|4) N=20000 W=20000 ;; 8) N=10000 W=10000 ;; 16) N=5000 W=12000 ;; esac
 }
 for L in 0 1 2 4 8 16; do
     sizes "$L"
@@ -192,6 +196,19 @@ faults() {
 step "bus listen idle resident memory"
 timeout 120 "$H" idle-rss --bus-exe "$BUS" --out "$RES/idle-rss.txt" || echo "run-all: idle-rss failed" >&2
 
+# ---- busy memory (bus listen under a full-speed broadcast) --------------------
+step "bus listen busy resident memory (bench/listen-rss.sh)"
+# The path relative to the repository, as the report shows it (the script runs from there).
+for cfg in "200000 100" "50000 2000"; do
+    # shellcheck disable=SC2086
+    timeout 300 bench/listen-rss.sh bench/out/bus-aot/bus $cfg >>"$RES/listen-rss.txt" || echo "run-all: listen-rss $cfg failed" >&2
+done
+
+# ---- listener processes' memory under load (L = 16) ---------------------------
+step "listener memory under load (bench/listener-memory.sh)"
+timeout 900 bench/listener-memory.sh "$H" "$OUT/harness-aot/harness" "$OUT/cbaseline" "$BUS" "$RES/listener-memory.txt" \
+    || echo "run-all: listener-memory failed" >&2
+
 # ---- idle system calls -------------------------------------------------------
 step "bus listen idle system calls (strace -f -c, 10 s)"
 timeout 120 bench/idle-syscalls.sh "$BUS" 10 "$RES/idle-syscalls.txt" || echo "run-all: idle-syscalls failed" >&2
@@ -221,5 +238,5 @@ echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$RES/machine.txt
 # ---- report ----------------------------------------------------------------
 step "report"
 "$H" report --results "$RES" --out docs/PERFORMANCE.md --plot-data "$RES/throughput.dat"
-gnuplot -e "datafile='$RES/throughput.dat'; outfile='docs/perf-throughput.png'" bench/plot.gp
+gnuplot -e "datafile='$RES/throughput.dat'; outfile='docs/perf-throughput.png'" bench/plot.gp || echo "run-all: gnuplot failed" >&2
 echo "run-all: wrote docs/PERFORMANCE.md and docs/perf-throughput.png" >&2

@@ -35,7 +35,7 @@ static int Usage()
                harness pingpong --rounds N [--out FILE]
                harness idle-rss --bus-exe EXE [--out FILE]
                harness async --messages N [--warmup W] [--rounds R] [--window K] [--out FILE]
-               harness report --results DIR --out FILE
+               harness report --results DIR --out FILE [--plot-data FILE]
         """);
     return 2;
 }

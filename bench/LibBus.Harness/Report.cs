@@ -5,34 +5,88 @@ using System.Text.Json;
 namespace LibBus.Harness;
 
 /// <summary>Writes docs/PERFORMANCE.md (and the plot's data file) from bench/results/.</summary>
+/// <remarks>
+/// Every input may be missing or from an older run-all.sh (fewer files or columns): what cannot be
+/// read shows as "–" (or "?"), never as an exception.
+/// </remarks>
 internal static class Report
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
     private static readonly int[] Sizes = [0, 1, 2, 4, 8, 16];
+    private static readonly int[] OneCpuSizes = [1, 4, 16];
+    private const double FloorTarget = 0.9; // spread: LibBus ÷ ping-pong floor at L = 1
+
+    private static readonly Dictionary<string, string> Names = new()
+    {
+        ["libbus"] = "LibBus", ["libbus-aot"] = "LibBus (Native AOT)", ["c"] = "C doing the same semaphore steps", ["dbus"] = "D-Bus signal+ack",
+    };
+
+    /// <summary>The implementations as the summary and memory tables name them, in their order.</summary>
+    private static readonly Dictionary<string, string> Labels = new()
+    {
+        ["libbus"] = "LibBus (JIT)", ["libbus-aot"] = "LibBus (Native AOT)", ["c"] = "C baseline (same steps)", ["dbus"] = "D-Bus signal+ack",
+    };
+
+    /// <summary>A markdown table column: header, cell for a row, right-aligned unless <paramref name="Left"/>.</summary>
+    private sealed record Col<T>(string Header, Func<T, string> Cell, bool Left = false);
+
+    /// <summary>
+    /// One placement's throughput runs (one CSV of <c>harness run</c>) and its ping-pong floor: the
+    /// faster of the C# and C ping-pong medians, the most round trips/s any process pair made in it.
+    /// </summary>
+    private sealed class Runs(string placement, string brief, List<Dictionary<string, string>> rows, double floorCs, double floorC)
+    {
+        internal string Placement => placement;
+        internal string Brief => brief;
+        internal List<Dictionary<string, string>> Rows => rows;
+        internal double FloorCs => floorCs;
+        internal double FloorC => floorC;
+        internal double Floor => new[] { floorCs, floorC }.Where(f => !double.IsNaN(f)).DefaultIfEmpty(double.NaN).Max();
+
+        internal Dictionary<string, string>? Row(string impl, int l, int b = 1) => rows.LastOrDefault(r =>
+            r.GetValueOrDefault("impl") == impl && r.GetValueOrDefault("listeners") == $"{l}" && r.GetValueOrDefault("broadcasters", "1") == $"{b}");
+
+        private Dictionary<string, string>? Ok(string impl, int l) => Row(impl, l) is { } r && r.GetValueOrDefault("status") == "ok" ? r : null;
+
+        internal double Rate(string impl, int l) => D(Ok(impl, l)?.GetValueOrDefault("msgs_per_s"));
+
+        /// <summary>msg/s, or the run's status in bold if it did not end well, or "–" if not run.</summary>
+        internal string RateCell(string impl, int l) => Row(impl, l) is not { } r ? "–"
+            : r.GetValueOrDefault("status") == "ok" ? N0(D(r.GetValueOrDefault("msgs_per_s"))) : $"**{r.GetValueOrDefault("status", "?")}**";
+
+        internal string Us(string impl, int l, string column) => Ok(impl, l) is { } r ? F1(D(r.GetValueOrDefault(column))) : "–";
+
+        /// <summary>"min–max" of the repeated runs' msg/s, from <c>detail</c> ("verified; median of 3: a b c").</summary>
+        internal string Range(string impl, int l) => Report.Range(Repeats(Ok(impl, l)));
+
+        internal double Ratio(string impl, string to, int l) => Rate(impl, l) / Rate(to, l);
+        internal double ToFloor(string impl, int l) => l == 0 ? double.NaN : Rate(impl, l) / Floor;
+    }
 
     internal static int Run(Options o)
     {
         string dir = o.Get("results");
         string Read(string name) => File.Exists(Path.Combine(dir, name)) ? File.ReadAllText(Path.Combine(dir, name)) : "";
+        string[] Lines(string name) => Read(name).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var md = new StringBuilder();
         void L(string line = "") => md.Append(line).Append('\n');
+        void Table<T>(IEnumerable<T> rows, params Col<T>[] cols)
+        {
+            L("| " + string.Join(" | ", cols.Select(c => c.Header)) + " |");
+            L("|" + string.Join("|", cols.Select(c => c.Left ? "---" : "---:")) + "|");
+            foreach (T row in rows) L("| " + string.Join(" | ", cols.Select(c => c.Cell(row))) + " |");
+        }
+        void Target(string what, string measured, bool met) => L($"| {what} | {measured} | {(met ? "met" : "**not met**")} |");
 
         // ---- inputs ----
         string machine = Read("machine.txt").Trim();
-        List<Dictionary<string, string>> runs = Csv(Read("throughput.csv"));
+        double PingMedian(string file, bool csharp) => Median(Lines(file).Select(Fields)
+            .Where(p => p.ContainsKey("impl") == csharp).Select(p => D(p.GetValueOrDefault("round_trips_per_s"))));
+        var spread = new Runs("spread by the scheduler", "spread", Csv(Read("throughput.csv")), PingMedian("pingpong.txt", true), PingMedian("pingpong.txt", false));
+        var oneCpu = new Runs("all on one CPU", "one CPU", Csv(Read("throughput-one-cpu.csv")),
+            PingMedian("pingpong-one-cpu.txt", true), PingMedian("pingpong-one-cpu.txt", false));
+        Runs[] placements = [spread, oneCpu];
         List<Dictionary<string, string>> sys = Csv(Read("syscalls.csv"));
-        List<Dictionary<string, string>> oneCpu = Csv(Read("throughput-one-cpu.csv"));
-        double PingMedian(string file, bool csharp) => Median(Read(file).Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(Fields).Where(p => p.ContainsKey("impl") == csharp).Select(p => D(p["round_trips_per_s"])));
-        double pingCs = PingMedian("pingpong.txt", true), pingC = PingMedian("pingpong.txt", false);
-        double pingOneCs = PingMedian("pingpong-one-cpu.txt", true), pingOneC = PingMedian("pingpong-one-cpu.txt", false);
-        static Dictionary<string, string>? RowIn(List<Dictionary<string, string>> table, string impl, int l, int b = 1) =>
-            table.LastOrDefault(r => r["impl"] == impl && r["listeners"] == $"{l}" && r["broadcasters"] == $"{b}");
-        static double RateIn(List<Dictionary<string, string>> table, string impl, int l) =>
-            RowIn(table, impl, l) is { } r && r["status"] == "ok" ? D(r["msgs_per_s"]) : double.NaN;
-        Dictionary<string, string>? Row(string impl, int l, int b = 1) => RowIn(runs, impl, l, b);
-        double Rate(string impl, int l) => RateIn(runs, impl, l);
-        double OneCpu(string impl, int l) => RateIn(oneCpu, impl, l);
 
         var cli = new Dictionary<string, (double Median, double Mean, double Sd, double Min)>();
         if (Read("cli.json") is { Length: > 0 } json)
@@ -42,100 +96,167 @@ internal static class Report
         double Cli(string name) => cli.TryGetValue(name, out var c) ? c.Median : double.NaN;
         Dictionary<string, string> idle = Fields(Read("idle-rss.txt").Trim());
         // harness async: one ASYNC line per mode (sync, await, window), spread and on one CPU.
-        Dictionary<string, string>? Async(string file, string mode) => Read(file).Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(Fields).LastOrDefault(f => f.GetValueOrDefault("mode") == mode);
-        (string File, string Placement)[] asyncRuns = [("async.txt", "spread by the scheduler"), ("async-one-cpu.txt", "all on one CPU")];
+        Dictionary<string, string>? Async(string file, string mode) => Lines(file).Select(Fields).LastOrDefault(f => f.GetValueOrDefault("mode") == mode);
+        (string File, string Placement)[] asyncRuns = [("async.txt", spread.Placement), ("async-one-cpu.txt", oneCpu.Placement)];
 
         // ---- targets ----
-        double r1 = Rate("libbus", 1) / Rate("dbus", 1), r4 = Rate("libbus", 4) / Rate("dbus", 4), r16 = Rate("libbus", 16) / Rate("dbus", 16);
-        double vsC = Rate("libbus", 1) / Rate("c", 1);
         // The names are those run-all.sh gives hyperfine (-n).
         double busCli = Cli("bus broadcast (Native AOT)"), helloAot = Cli("hello (Native AOT)"), dbusSend = Cli("dbus-send --type=signal");
         double busDefault = Cli("bus broadcast (Native AOT, default settings)"), helloDefault = Cli("hello (Native AOT, default settings)");
-        Dictionary<string, string> faults = Read("page-faults.tsv").Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => line.Split('\t')).Where(f => f.Length == 2).ToDictionary(f => f[0], f => f[1]);
+        Dictionary<string, string> faults = Lines("page-faults.tsv").Select(line => line.Split('\t')).Where(f => f.Length == 2)
+            .GroupBy(f => f[0]).ToDictionary(g => g.Key, g => g.Last()[1]);
         string Faults(string name) => faults.GetValueOrDefault(name, "?");
-        double Sys(string impl, int l, string role, string column = "sem_per_msg") => sys.LastOrDefault(s => s["impl"] == impl && s["listeners"] == $"{l}" && s["role"] == role)
-            is { } s ? D(s[column]) : double.NaN;
-        // The protocol's steps are the semop calls (semtimedop on x86-64) and the publish's SETVAL; the
-        // other semctl calls are the shield's non-blocking reads.
-        double Semops(int l, string role) => Sys("libbus", l, role, "semop_per_msg") + Sys("libbus", l, role, "semtimedop_per_msg");
-        double sysB = Math.Max(Semops(1, "broadcaster"), Semops(4, "broadcaster")) + 1;
-        double sysL = Sys("libbus", 1, "listener");
-        double allocMax = runs.Where(r => r["impl"].StartsWith("libbus", StringComparison.Ordinal) && r["status"] == "ok").Select(r => D(r["alloc_bytes_per_msg"])).DefaultIfEmpty(double.NaN).Max();
-        double rssMib = idle.TryGetValue("rss_kib", out string? rss) ? D(rss) / 1024 : double.NaN;
-        int hangs = runs.Concat(oneCpu).Count(r => r["status"] == "hang"), fails = runs.Concat(oneCpu).Count(r => r["status"] == "fail");
-        int[] oneCpuSizes = [1, 4, 16];
-        int expectedRuns = Sizes.Length * 3 + 2 + oneCpuSizes.Length + oneCpuSizes.Length * 4; // + libbus-aot at L = 1, 4, 16
+        double Sys(int l, string role, string column) => D(sys.LastOrDefault(s => s.GetValueOrDefault("impl") == "libbus"
+            && s.GetValueOrDefault("listeners") == $"{l}" && s.GetValueOrDefault("role") == role)?.GetValueOrDefault(column));
+        // The protocol's steps are the semop calls (semtimedop on x86-64), and for the broadcaster the publish's
+        // SETVAL; every other semctl is a read of the mixed-bus watch (or of a shield, on a bus with C listeners).
+        double Steps(int l, string role) => Sys(l, role, "semop_per_msg") + Sys(l, role, "semtimedop_per_msg") + (role == "broadcaster" ? 1 : 0);
+        double Reads(int l, string role) => Sys(l, role, "semctl_per_msg") - (role == "broadcaster" ? 1 : 0);
+        int[] sysSizes = [.. Sizes.Where(l => !double.IsNaN(Steps(l, "broadcaster")))];
+        double allocMax = placements.SelectMany(p => p.Rows).Where(r => r.GetValueOrDefault("impl", "").StartsWith("libbus", StringComparison.Ordinal)
+            && r.GetValueOrDefault("status") == "ok").Select(r => D(r.GetValueOrDefault("alloc_bytes_per_msg"))).DefaultIfEmpty(double.NaN).Max();
+        double rssMib = D(idle.GetValueOrDefault("rss_kib")) / 1024;
+        List<Dictionary<string, string>> all = [.. placements.SelectMany(p => p.Rows)];
+        int hangs = all.Count(r => r.GetValueOrDefault("status") == "hang"), fails = all.Count(r => r.GetValueOrDefault("status") == "fail");
+        int expectedRuns = Sizes.Length * 3 + 2 + OneCpuSizes.Length + OneCpuSizes.Length * 4; // + libbus-aot at L = 1, 4, 16
 
         L("# LibBus performance");
         L();
         L("<!-- Generated by bench/run-all.sh (bench/LibBus.Harness/Report.cs). Do not edit by hand: re-run it. -->");
         L();
+
+        L("## What users should expect");
+        L();
+        L("One broadcaster and L listener processes, every message acknowledged by every listener before the broadcast");
+        L("returns. Two placements, both from the same run: **idle machine** = the processes spread over the CPUs by the");
+        L("scheduler (a process blocked on another, idle vCPU is slow to wake on this VM); **busy machine** = every process of");
+        L("a run on one CPU (what a loaded machine or a one-core container gives: a wake-up is a context switch). Each msg/s");
+        L("is the median of 3 runs, with the slowest and fastest of the 3 next to it; p50 is the median broadcast latency.");
+        L();
+        Table(placements.SelectMany(p => Labels.Keys.Select(impl => (P: p, Impl: impl))),
+            new Col<(Runs P, string Impl)>("machine (placement)", r => r.P == spread ? "idle (spread)" : "busy (one CPU)", Left: true),
+            new("implementation", r => Labels[r.Impl], Left: true),
+            new("L = 1 msg/s", r => r.P.RateCell(r.Impl, 1)), new("min–max", r => r.P.Range(r.Impl, 1)), new("p50 µs", r => r.P.Us(r.Impl, 1, "p50_us")),
+            new("L = 16 msg/s", r => r.P.RateCell(r.Impl, 16)), new("min–max", r => r.P.Range(r.Impl, 16)), new("p50 µs", r => r.P.Us(r.Impl, 16, "p50_us")),
+            new("÷ D-Bus, L = 1 / 16", r => r.Impl == "dbus" ? "–" : $"{X(r.P.Ratio(r.Impl, "dbus", 1))} / {X(r.P.Ratio(r.Impl, "dbus", 16))}"));
+        L();
+        L("Absolute figures vary from run to run (see min–max) and far more from machine to machine, and the same machine");
+        L("gives figures several times apart depending on where the scheduler puts the processes. The ratios measured in one");
+        L("run, LibBus against C doing the same semaphore steps, against D-Bus, and against the ping-pong floor, are the point.");
+        L();
+
         L("Every figure below comes from **one run** of `bench/run-all.sh` on the machine described under");
         L("[Machine](#machine), so the ratios compare things measured minutes apart under the same conditions.");
-        L("That machine (a 2-core VM) is shared with other jobs (builds and test suites), so the load average at the");
-        L("start and end of the run is recorded below. Absolute numbers are noisy; each throughput figure is the");
-        L("median of 3 runs, and the ratios within the run are the point of the exercise.");
+        L("That machine (a 2-core VM) may be shared with other jobs, so the load average at the start and end of the run");
+        L("is recorded below.");
         L();
-        L("Re-run everything (installs missing Debian packages when root, builds in Release, about 10 minutes):");
+        L("Re-run everything (installs missing Debian packages when root, builds in Release, about 15 minutes; see");
+        L("`bench/README.md` for the result files and the profiling commands):");
         L();
         L("```sh");
         L("bench/run-all.sh");
         L("```");
         L();
+
         L("## Targets");
         L();
         L("| target | measured | |");
         L("|---|---|---|");
-        // Each throughput target twice: processes where the scheduler puts them, and every process on one CPU.
-        void Ratio(string what, string impl, int l, double target, List<Dictionary<string, string>> table, string placement, string us = "libbus")
+        void Ratio(Runs p, string us, string them, int l, double target)
         {
-            double ours = RateIn(table, us, l), theirs = RateIn(table, impl, l);
-            Target($"LibBus{(us == "libbus-aot" ? " (Native AOT)" : "")} ≥ {(target == 1 ? "" : $"{target:0}× ")}{what} at L = {l}, {placement}",
+            double ours = p.Rate(us, l), theirs = p.Rate(them, l);
+            Target($"{Names[us]} ≥ {(target == 1 ? "" : $"{target.ToString("0.#", Inv)}× ")}{Names[them]} at L = {l}, {p.Placement}",
                 $"{X(ours / theirs)} ({N0(ours)} vs {N0(theirs)} msg/s)", ours / theirs >= target);
         }
-        foreach ((List<Dictionary<string, string>> table, string placement) in new[] { (runs, "spread by the scheduler"), (oneCpu, "all on one CPU") })
+        // Each throughput target twice: processes where the scheduler puts them, and every process on one CPU.
+        foreach (Runs p in placements)
         {
-            Ratio("D-Bus signal+ack", "dbus", 1, 5, table, placement);
-            Ratio("D-Bus signal+ack", "dbus", 4, 3, table, placement);
-            Ratio("D-Bus signal+ack", "dbus", 16, 3, table, placement);
-            Ratio("C doing the same semaphore steps", "c", 1, 1, table, placement);
-            Ratio("C doing the same semaphore steps", "c", 1, 1, table, placement, us: "libbus-aot");
+            Ratio(p, "libbus", "dbus", 1, 5);
+            Ratio(p, "libbus", "dbus", 4, 3);
+            Ratio(p, "libbus", "dbus", 16, 3);
+            Ratio(p, "libbus", "c", 1, 1);
+            Ratio(p, "libbus-aot", "c", 1, 1);
+            foreach (int l in OneCpuSizes)
+            {
+                Ratio(p, "libbus-aot", "c", l, 0.9);
+                Ratio(p, "libbus", "c", l, 0.8);
+            }
+        }
+        foreach (string us in (string[])["libbus", "libbus-aot"])
+        {
+            double toFloor = spread.ToFloor(us, 1);
+            Target($"{Names[us]} at the floor, spread: ≥ {FloorTarget:0.0}× the ping-pong floor at L = 1",
+                $"{X(toFloor)} ({N0(spread.Rate(us, 1))} msg/s vs {N0(spread.Floor)} round trips/s)", toFloor >= FloorTarget);
         }
         foreach ((string file, string placement) in asyncRuns)
         {
-            if (Async(file, "window") is not { } window || Async(file, "sync") is not { } sync) continue;
-            double ratio = D(window["msg_per_s"]) / D(sync["msg_per_s"]);
-            Target($"BroadcastAsync ≥ 0.8× Broadcast at L = 1 ({window["window"]} calls in flight), {placement}",
-                $"{X(ratio)} ({N0(D(window["msg_per_s"]))} vs {N0(D(sync["msg_per_s"]))} msg/s)", ratio >= 0.8);
+            if (Async(file, "sync") is not { } sync) continue;
+            double s = D(sync.GetValueOrDefault("msg_per_s"));
+            foreach ((string mode, string how) in (ReadOnlySpan<(string, string)>)[("await", "each awaited before the next"), ("window", "calls in flight")])
+            {
+                if (Async(file, mode) is not { } a) continue;
+                double r = D(a.GetValueOrDefault("msg_per_s"));
+                string what = mode == "window" ? $"{a.GetValueOrDefault("window", "?")} {how}" : how;
+                Target($"BroadcastAsync ≥ 0.8× Broadcast at L = 1 ({what}), {placement}", $"{X(r / s)} ({N0(r)} vs {N0(s)} msg/s)", r / s >= 0.8);
+            }
         }
         Target("`bus broadcast` wall ≤ 1.3× Native AOT hello",
             $"{X(busCli / helloAot)} ({busCli:0.00} vs {helloAot:0.00} ms, medians, same start-up options); " +
             $"{X(busCli / helloDefault)} against a hello with default settings ({helloDefault:0.00} ms)", busCli <= 1.3 * helloAot && busCli <= 1.3 * helloDefault);
         Target("`bus broadcast` wall < `dbus-send --type=signal`", $"{busCli:0.00} vs {dbusSend:0.00} ms (medians)", busCli < dbusSend);
-        Target("broadcaster: 4 semaphore calls per message (3 semop + SETVAL), plus the shield's reads",
-            $"{sysB:0.###} at L = 1 and 4, plus {Sys("libbus", 1, "broadcaster") - sysB:0.###} and {Sys("libbus", 4, "broadcaster") - sysB:0.###} reads", Math.Round(sysB, 2) <= 4);
-        Target("listener: 3 semaphore calls per message plus 1 read, alone on a bus", $"{sysL:0.###}", Math.Round(sysL, 2) <= 4);
-        Target("no allocation per message on the broadcast path", $"{allocMax:0.##} B/message (largest over all LibBus runs)", allocMax == 0);
-        Target("`bus listen` idle resident memory ≤ 20 MiB", $"{rssMib:0.0} MiB", rssMib <= 20);
-        Target("zero hangs", $"{hangs} hang(s), {fails} failure(s) in {runs.Count + oneCpu.Count} configurations (of {expectedRuns} planned), every one run 3×",
-            hangs == 0 && fails == 0 && runs.Count + oneCpu.Count >= expectedRuns);
+        void Budget(string role, int steps, int reads, string what)
+        {
+            string measured = string.Join("; ", sysSizes.Select(l => $"L = {l}: {F3(Steps(l, role))} + {F3(Reads(l, role))}"));
+            bool met = sysSizes.Length > 0 && sysSizes.All(l => Math.Round(Steps(l, role), 2) <= steps && Math.Round(Reads(l, role), 2) <= reads);
+            Target($"{role}: {what} + at most {reads} read{(reads == 1 ? "" : "s")} per message and at most one look per ms, under strace",
+                measured.Length == 0 ? "–" : measured, met);
+        }
+        Budget("broadcaster", 4, 2, "4 semaphore calls per message (3 semop + SETVAL)");
+        Budget("listener", 3, 1, "3 semaphore calls per message");
+        Target("no allocation per message on the broadcast path", $"{F2(allocMax)} B/message (largest over all LibBus runs)", allocMax == 0);
+        Target("`bus listen` idle resident memory ≤ 20 MiB", $"{F1(rssMib)} MiB", rssMib <= 20);
+        Target("zero hangs", $"{hangs} hang(s), {fails} failure(s) in {all.Count} configurations (of {expectedRuns} planned), every one run 3×",
+            hangs == 0 && fails == 0 && all.Count >= expectedRuns);
         L();
-        double floor = Math.Max(pingCs, pingC), ceil1 = floor / Rate("dbus", 1), ceil4 = floor / Rate("dbus", 4);
         L("\"Spread by the scheduler\" is how programs normally run; \"all on one CPU\" pins every process of a run, the");
-        L("dbus-daemon included, to CPU 0 (see [Every process on one CPU](#every-process-on-one-cpu)).");
+        L("dbus-daemon included, to CPU 0 (see [Every process on one CPU](#every-process-on-one-cpu)). \"The floor\" is the");
+        L("faster of the C# and C semaphore ping-pongs in the same placement (see [The floor](#the-floor-semaphore-ping-pong));");
+        L($"LibBus is \"at the floor\" at {FloorTarget:0.0}× of it or more, the rest being the run-to-run spread and the");
+        L("delivery's own work. The syscall counts are `strace -f -c` counts (see [Syscall budget](#syscall-budget)), as");
+        L("\"protocol steps + reads\".");
         L();
+        double ceil1 = spread.Floor / spread.Rate("dbus", 1), ceil4 = spread.Floor / spread.Rate("dbus", 4);
         if (ceil1 < 5 || ceil4 < 3)
         {
             L($"**The ceiling in this run, spread.** A synchronous broadcast takes at least one semaphore round trip (the");
             L("broadcaster's wait cannot end before a listener's acknowledgement wakes it, and the listener cannot");
             L("acknowledge before the broadcaster's publication wakes it), so no implementation of PROTOCOL.md, in any");
-            L($"language, can deliver more messages/s from one broadcaster to its listeners than the ping-pong floor: {N0(floor)} round trips/s");
-            L($"here with the processes spread (see [The floor](#the-floor-semaphore-ping-pong)). That is {X(ceil1)} D-Bus at L = 1 and");
+            L($"language, can deliver more messages/s from one broadcaster to its listeners than the ping-pong floor: {N0(spread.Floor)} round trips/s");
+            L($"here with the processes spread. That is {X(ceil1)} D-Bus at L = 1 and");
             L($"{X(ceil4)} at L = 4, so a target above those ratios is out of reach in that placement on this machine in this run,");
             L("whatever the code does.");
             L();
+        }
+
+        // One placement's throughput table: LibBus (JIT), C and D-Bus, each msg/s with the spread of its 3 runs.
+        void ThroughputTable(Runs p, int[] sizes)
+        {
+            Col<int>[] Impl(string impl, string label, bool p99) =>
+            [
+                new($"{label} msg/s", l => p.RateCell(impl, l)), new("min–max", l => p.Range(impl, l)), new("p50 µs", l => p.Us(impl, l, "p50_us")),
+                .. p99 ? [new Col<int>("p99 µs", l => p.Us(impl, l, "p99_us"))] : Array.Empty<Col<int>>(),
+            ];
+            Table(sizes, [new("L", l => $"{l}"), .. Impl("libbus", "LibBus", true), .. Impl("c", "C baseline", false), .. Impl("dbus", "D-Bus", true),
+                new("LibBus ÷ D-Bus", l => X(p.Ratio("libbus", "dbus", l))), new("LibBus ÷ C", l => X(p.Ratio("libbus", "c", l))),
+                new("LibBus ÷ floor", l => X(p.ToFloor("libbus", l))), new("C ÷ floor", l => X(p.ToFloor("c", l)))]);
+        }
+        // Every configuration as measured, with the CSV's own figures.
+        void RawTable(Runs p)
+        {
+            string[] columns = ["impl", "listeners", "broadcasters", "messages", "status", "msgs_per_s", "p50_us", "p99_us", "alloc_bytes_per_msg", "detail"];
+            string[] headers = ["impl", "L", "B", "N", "status", "msg/s", "p50 µs", "p99 µs", "B allocated/msg", "detail"];
+            Table(p.Rows, [.. columns.Select((c, i) => new Col<Dictionary<string, string>>(headers[i], r => r.GetValueOrDefault(c, "–"),
+                Left: c is "impl" or "status" or "detail"))]);
         }
 
         L("## Throughput and latency");
@@ -143,54 +264,42 @@ internal static class Report
         L("One broadcaster process, L listener processes, each message acknowledged by every listener before the");
         L("broadcast returns (for D-Bus: a signal fanned out by `dbus-daemon`, each subscriber answering with a");
         L("no-reply method call to the sender, the broadcaster waiting for all L answers). Every listener checks that");
-        L("it got every message, in order. p50/p99 are per-broadcast latencies seen by the broadcaster.");
+        L("it got every message, in order. p50/p99 are per-broadcast latencies seen by the broadcaster. Processes spread");
+        L("by the scheduler; msg/s is the median of 3 runs, min–max the slowest and fastest of them; \"÷ floor\" divides");
+        L($"by this placement's ping-pong floor ({N0(spread.Floor)} round trips/s).");
         L();
-        L("| L | LibBus msg/s | p50 µs | p99 µs | C baseline msg/s | p50 µs | D-Bus msg/s | p50 µs | p99 µs | LibBus ÷ D-Bus | LibBus ÷ C | LibBus ÷ ping-pong |");
-        L("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        var dat = new StringBuilder("# index L libbus c dbus (messages/s)\n");
-        for (int i = 0; i < Sizes.Length; i++)
-        {
-            int l = Sizes[i];
-            string Cell(string impl, string col) => Row(impl, l) is { } r
-                ? r["status"] == "ok" ? (col == "msgs_per_s" ? N0(D(r[col])) : $"{D(r[col]):0.0}") : $"**{r["status"]}**"
-                : "–";
-            L($"| {l} | {Cell("libbus", "msgs_per_s")} | {Cell("libbus", "p50_us")} | {Cell("libbus", "p99_us")} | " +
-              $"{Cell("c", "msgs_per_s")} | {Cell("c", "p50_us")} | {Cell("dbus", "msgs_per_s")} | {Cell("dbus", "p50_us")} | {Cell("dbus", "p99_us")} | " +
-              $"{X(Rate("libbus", l) / Rate("dbus", l))} | {X(Rate("libbus", l) / Rate("c", l))} | {(l == 0 ? "–" : X(Rate("libbus", l) / pingCs))} |");
-            dat.Append(Inv, $"{i} {l} {G(Rate("libbus", l))} {G(Rate("c", l))} {G(Rate("dbus", l))}\n");
-        }
+        ThroughputTable(spread, Sizes);
         L();
-        L("![messages/s against listener count, LibBus vs the C baseline vs D-Bus](perf-throughput.png)");
+        L("![messages/s against listener count, LibBus (JIT and Native AOT) vs the C baseline vs D-Bus, spread and on one CPU](perf-throughput.png)");
         L();
         L("At L = 0 nobody acknowledges: LibBus and C still take and release the bus (4 semaphore calls), D-Bus only");
-        L("writes the signal to the daemon's socket, with no flow control, so its L = 0 figure is not a delivery rate.");
+        L("writes the signal to the daemon's socket, with no flow control, so its L = 0 figure is not a delivery rate (and");
+        L("the plot leaves it out).");
         L();
         L("Several broadcaster processes at once (messages/s over all of them; latency: median p50 and worst p99):");
         L();
-        L("| broadcasters | L | messages each | LibBus msg/s | p50 µs | p99 µs | status |");
-        L("|---:|---:|---:|---:|---:|---:|---|");
-        foreach (var r in runs.Where(r => r["impl"] == "libbus" && r["broadcasters"] != "1"))
-            L($"| {r["broadcasters"]} | {r["listeners"]} | {r["messages"]} | {N0(D(r["msgs_per_s"]))} | {D(r["p50_us"]):0.0} | {D(r["p99_us"]):0.0} | {r["status"]} |");
+        Table(spread.Rows.Where(r => r.GetValueOrDefault("impl") == "libbus" && r.GetValueOrDefault("broadcasters", "1") != "1"),
+            new Col<Dictionary<string, string>>("broadcasters", r => r.GetValueOrDefault("broadcasters", "–")), new("L", r => r.GetValueOrDefault("listeners", "–")),
+            new("messages each", r => r.GetValueOrDefault("messages", "–")), new("LibBus msg/s", r => N0(D(r.GetValueOrDefault("msgs_per_s")))),
+            new("min–max", r => Range(Repeats(r))), new("p50 µs", r => F1(D(r.GetValueOrDefault("p50_us")))),
+            new("p99 µs", r => F1(D(r.GetValueOrDefault("p99_us")))), new("status", r => r.GetValueOrDefault("status", "–"), Left: true));
         L();
         L("Every configuration as measured (`bench/results/throughput.csv`; the three runs' msg/s are in `detail`):");
         L();
-        L("| impl | L | B | N | status | msg/s | p50 µs | p99 µs | B allocated/msg | detail |");
-        L("|---|---:|---:|---:|---|---:|---:|---:|---:|---|");
-        foreach (var r in runs)
-            L($"| {r["impl"]} | {r["listeners"]} | {r["broadcasters"]} | {r["messages"]} | {r["status"]} | {r["msgs_per_s"]} | {r["p50_us"]} | {r["p99_us"]} | {r["alloc_bytes_per_msg"]} | {r["detail"]} |");
+        RawTable(spread);
         L();
 
         L("## The floor: semaphore ping-pong");
         L();
         L("Two processes bounce a token over a private 2-semaphore array (`V(a); P(b)` against `P(a); V(b)`),");
         L("one round trip being the least any \"send, then wait until the other side has it\" scheme must do.");
-        L($"Median of 3 runs of 100,000 round trips: **{N0(pingCs)} round trips/s** from the C# harness");
-        L($"(`harness pingpong`), {N0(pingC)} from C (`cbaseline pingpong`). The last column of the throughput table");
-        L("divides LibBus's messages/s by the C# figure.");
+        L($"Median of 3 runs of 100,000 round trips: **{N0(spread.FloorCs)} round trips/s** from the C# harness");
+        L($"(`harness pingpong`), {N0(spread.FloorC)} from C (`cbaseline pingpong`). The \"÷ floor\" columns divide by the");
+        L("faster of the two.");
         L();
         L("Both the ping-pong and a bus delivery are bound by how fast the kernel wakes a process blocked in a");
         L("semaphore wait on the other vCPU, which on this virtual machine is slow when that vCPU is idle. The next");
-        L("section repeats the runs with every process on one CPU, where that cost is gone.");
+        L("sections repeat the runs with every process on one CPU, where that cost is gone.");
         L();
         L("## BroadcastAsync");
         L();
@@ -202,59 +311,52 @@ internal static class Report
         L("|---|---|---:|---:|---:|---|");
         foreach ((string file, string placement) in asyncRuns)
         {
-            double baseline = Async(file, "sync") is { } b ? D(b["msg_per_s"]) : double.NaN;
+            double baseline = D(Async(file, "sync")?.GetValueOrDefault("msg_per_s"));
             foreach (string mode in (string[])["sync", "await", "window"])
                 if (Async(file, mode) is { } a)
-                    L($"| {placement} | {mode} | {N0(D(a["msg_per_s"]))} | {X(D(a["msg_per_s"]) / baseline)} | {a.GetValueOrDefault("loadavg", "?")} | {a["runs"]} |");
+                    L($"| {placement} | {mode} | {N0(D(a.GetValueOrDefault("msg_per_s")))} | {X(D(a.GetValueOrDefault("msg_per_s")) / baseline)} | " +
+                      $"{a.GetValueOrDefault("loadavg", "?")} | {a.GetValueOrDefault("runs", "?")} |");
         }
         L();
-        L("Every call goes through one broadcasting thread per `Bus`, whatever the number pending. A producer that keeps");
-        L("calls in flight gets close to the blocking rate. A caller that awaits each call before making the next pays two thread");
-        L("hand-offs per message on top: the broadcasting thread completes the task, and the continuation runs on the");
-        L("thread pool, never on the broadcasting thread, so no caller's code can stall the queue or deadlock it by");
-        L("waiting there for a later call (running continuations inline measured about 1.1× `sync`, and was rejected");
-        L("for that reason). The thread looks for the next call briefly before it sleeps, which saves a wake-up when");
-        L("the next call comes within microseconds.");
+        L("A call made while nothing is queued or being sent runs on the calling thread: a few no-wait tries (spinning,");
+        L("then yielding the CPU) and at most 1 ms of timed wait for each of the bus and the acknowledgements. Delivered by");
+        L("then, it returns a completed task with no hand-off and no allocation. Otherwise the rest goes to the one");
+        L("broadcasting thread per `Bus`, in call order, and the caller's continuation runs on the thread pool, never on that");
+        L("thread, so no caller's code can stall the queue or deadlock it by waiting there for a later call. A producer that");
+        L("keeps calls in flight is served by that thread, which looks for the next call briefly before it sleeps.");
         L();
+
         L("## Every process on one CPU");
         L();
         L("The same runs with every process (harness, broadcaster, listeners, and the dbus-daemon's threads) pinned to");
         L("CPU 0 with `taskset`. A wake-up is then a context switch on the same CPU rather than a wake-up of the other");
         L("vCPU, which is what a round trip mostly costs on this VM when the processes are spread. Ping-pong on one CPU:");
-        L($"**{N0(pingOneCs)} round trips/s** from C#, {N0(pingOneC)} from C (median of 3), against {N0(pingCs)} and {N0(pingC)} spread.");
+        L($"**{N0(oneCpu.FloorCs)} round trips/s** from C#, {N0(oneCpu.FloorC)} from C (median of 3), against {N0(spread.FloorCs)} and {N0(spread.FloorC)} spread.");
+        L("Here every delivery costs CPU time on the one CPU, so msg/s measures the CPU each implementation spends per message.");
         L();
-        L("| L | LibBus msg/s | p50 µs | p99 µs | C baseline msg/s | D-Bus msg/s | p50 µs | LibBus ÷ D-Bus | LibBus ÷ C | LibBus ÷ D-Bus, spread |");
-        L("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (int l in oneCpuSizes)
-        {
-            var lb = RowIn(oneCpu, "libbus", l);
-            var db = RowIn(oneCpu, "dbus", l);
-            L($"| {l} | {N0(OneCpu("libbus", l))} | {Us(lb, "p50_us")} | {Us(lb, "p99_us")} | {N0(OneCpu("c", l))} | {N0(OneCpu("dbus", l))} | {Us(db, "p50_us")} | " +
-              $"{X(OneCpu("libbus", l) / OneCpu("dbus", l))} | {X(OneCpu("libbus", l) / OneCpu("c", l))} | {X(Rate("libbus", l) / Rate("dbus", l))} |");
-        }
+        ThroughputTable(oneCpu, OneCpuSizes);
         L();
         L("Every one-CPU configuration as measured (`bench/results/throughput-one-cpu.csv`):");
         L();
-        L("| impl | L | N | status | msg/s | p50 µs | p99 µs | detail |");
-        L("|---|---:|---:|---|---:|---:|---:|---|");
-        foreach (var r in oneCpu)
-            L($"| {r["impl"]} | {r["listeners"]} | {r["messages"]} | {r["status"]} | {r["msgs_per_s"]} | {r["p50_us"]} | {r["p99_us"]} | {r["detail"]} |");
+        RawTable(oneCpu);
         L();
 
         L("## LibBus under the JIT and as Native AOT");
         L();
         L("The LibBus rows above run the harness's listener and broadcaster roles under the JIT (`dotnet build`, tiered");
-        L("compilation, after warm-up). `--impl libbus-aot` runs the same roles from a Native AOT publish of the harness with");
-        L("default settings, as a program using LibBus and published AOT would (the `bus` command is one).");
+        L("compilation; the hot path is marked `AggressiveOptimization`, so it runs fully optimized from its first call).");
+        L("`--impl libbus-aot` runs the same roles from a Native AOT publish of the harness with default settings, as a");
+        L("program using LibBus and published AOT would (the `bus` command is one). Each msg/s is the median of 3 runs.");
         L();
-        L("| placement | L | LibBus JIT msg/s | LibBus Native AOT msg/s | C baseline msg/s | JIT ÷ C | AOT ÷ C |");
-        L("|---|---:|---:|---:|---:|---:|---:|");
-        foreach ((List<Dictionary<string, string>> table, string placement) in new[] { (runs, "spread"), (oneCpu, "one CPU") })
-            foreach (int l in oneCpuSizes)
-            {
-                double jit = RateIn(table, "libbus", l), aotRate = RateIn(table, "libbus-aot", l), c = RateIn(table, "c", l);
-                L($"| {placement} | {l} | {N0(jit)} | {N0(aotRate)} | {N0(c)} | {X(jit / c)} | {X(aotRate / c)} |");
-            }
+        Table(placements.SelectMany(p => OneCpuSizes.Select(l => (P: p, L: l))),
+            [new Col<(Runs P, int L)>("placement", r => r.P.Brief, Left: true), new("L", r => $"{r.L}"),
+             .. ((string[])["libbus", "libbus-aot", "c"]).SelectMany(impl => new Col<(Runs P, int L)>[]
+             {
+                 new($"{(impl == "c" ? "C" : impl == "libbus" ? "JIT" : "AOT")} msg/s", r => r.P.RateCell(impl, r.L)), new("min–max", r => r.P.Range(impl, r.L)),
+             }),
+             new("JIT ÷ C", r => X(r.P.Ratio("libbus", "c", r.L))), new("AOT ÷ C", r => X(r.P.Ratio("libbus-aot", "c", r.L))),
+             new("JIT ÷ floor", r => X(r.P.ToFloor("libbus", r.L))), new("AOT ÷ floor", r => X(r.P.ToFloor("libbus-aot", r.L))),
+             new("C ÷ floor", r => X(r.P.ToFloor("c", r.L)))]);
         L();
 
         L("## Syscall budget");
@@ -263,17 +365,27 @@ internal static class Report
         L("divides the difference in calls by N2 − N1, so start-up, joining and warm-up cancel out. glibc's `semop()`");
         L("is the `semtimedop` system call on x86-64, so both are counted. \"All\" is every system call of the process.");
         L();
-        L("| impl | L | role | semop + semtimedop + semctl per msg | semctl | all syscalls per msg |");
-        L("|---|---:|---|---:|---:|---:|");
-        foreach (var s in sys)
-            L($"| {s["impl"]} | {s["listeners"]} | {s["role"]} | {s["sem_per_msg"]} | {s["semctl_per_msg"]} | {s["all_per_msg"]} |");
+        Table(sys, new Col<Dictionary<string, string>>("impl", r => r.GetValueOrDefault("impl", "–"), Left: true),
+            new("L", r => r.GetValueOrDefault("listeners", "–")), new("role", r => r.GetValueOrDefault("role", "–"), Left: true),
+            new("semop + semtimedop + semctl per msg", r => r.GetValueOrDefault("sem_per_msg", "–")),
+            new("semctl", r => r.GetValueOrDefault("semctl_per_msg", "–")), new("all syscalls per msg", r => r.GetValueOrDefault("all_per_msg", "–")));
         L();
-        L("PROTOCOL.md's hardened algorithm needs 4 semaphore calls per message for the broadcaster and 3 per listener; the");
-        L("C library (reference algorithm) makes 7 and 8. LibBus adds non-blocking `semctl` reads that decide whether C");
-        L("listeners need shielding: the broadcaster reads S before and W after its publish (2), and only when the publish");
-        L("did not release every counted listener at once, W and the sleepers on N until they match; a listener reads S and");
-        L("W once after its release (1), and more only when a counted listener did not hold W then. The C baseline");
-        L("implements the protocol's steps only.");
+        L("PROTOCOL.md's hardened algorithm needs 4 semaphore calls per message for the broadcaster (3 `semop` and the");
+        L("publish's `SETVAL`) and 3 per listener; the C library (reference algorithm) makes 7 and 8. The C baseline");
+        L("implements the protocol's steps only. LibBus adds non-blocking `semctl` reads that tell whether C listeners");
+        L("share the bus and need shielding, and on a bus of LibBus listeners it takes them at most once per ms:");
+        L();
+        L("- the broadcaster looks at most once per ms: `GETZCNT` of Q before the publish and `GETVAL` of W after it (2");
+        L("  reads); W below the sleepers counted before means a C listener. Once a look sees one, it looks at and shields");
+        L("  every message until 1 s after the last sighting;");
+        L("- a listener reads S and W (one `GETALL`) after its release at most once per ms, and looks at every message");
+        L("  only after 3 sightings in a row, until 3 misses in a row.");
+        L();
+        L("So the budget is 4 calls per message and at most one look (2 reads) per ms for the broadcaster, 3 per message and");
+        L("at most one `GETALL` per ms for a listener, and more only on a bus where C listeners were seen. Under `strace`");
+        L("every call is slow enough that a look can fall on every message, so the table can show up to 2 reads (broadcaster)");
+        L("and 1 (listener) per message; at full speed (tens of thousands of messages per second) it is a small fraction of");
+        L("one. The targets check the strace counts against \"steps + at most 2 (broadcaster) or 1 (listener) reads\".");
         L();
 
         L("## CLI start-up");
@@ -294,11 +406,48 @@ internal static class Report
 
         L("## Idle memory");
         L();
-        L($"`bus listen --ready PATH` (Native AOT), joined and idle for 3 s: VmRSS **{rssMib:0.0} MiB**, VmHWM " +
-          $"{(idle.TryGetValue("hwm_kib", out string? hwm) ? D(hwm) / 1024 : double.NaN):0.0} MiB; it left the bus and exited on SIGTERM: {idle.GetValueOrDefault("clean_exit_on_sigterm", "?")}.");
+        L($"`bus listen --ready PATH` (Native AOT), joined and idle for 3 s: VmRSS **{F1(rssMib)} MiB**, VmHWM " +
+          $"{F1(D(idle.GetValueOrDefault("hwm_kib")) / 1024)} MiB; it left the bus and exited on SIGTERM: {idle.GetValueOrDefault("clean_exit_on_sigterm", "?")}.");
         L();
 
-        Dictionary<string, string> idleCalls = Fields(Read("idle-syscalls.txt").Split('\n')[0]);
+        L("## Busy memory");
+        L();
+        L("A `bus listen PATH > /dev/null` joined, then sent messages as fast as one `bus broadcast PATH -` delivers them");
+        L("(issue 11: a busy listener must stay under 20 MiB at any rate), by `bench/listen-rss.sh BUS MESSAGES SIZE`:");
+        L();
+        L("| `bus` build | messages | size | rate | idle VmRSS | busy VmRSS | peak VmHWM |");
+        L("|---|---:|---:|---:|---:|---:|---:|");
+        string[] busy = [.. Lines("listen-rss.txt").Where(line => line.StartsWith('|'))];
+        foreach (string line in busy.DefaultIfEmpty("| – | – | – | – | – | – | – |"))
+            L(line);
+        L();
+        L("The installed (Native AOT) listener allocates nothing per message (`Bus.ListenBytes`, one buffer), so its");
+        L("resident memory stays its idle memory at any rate (before issue 11 it grew to 22 MiB).");
+        L("`RobustnessTests.A_busy_listener_does_not_grow` checks the growth for both the AOT and the JIT build.");
+        L();
+
+        L("## Listener processes under load");
+        L();
+        L("The memory of the 16 listener processes of a `harness run --listeners 16 --messages 100000` while it runs");
+        L("(bench/listener-memory.sh: `/proc/PID/smaps_rollup` and the thread count of each listener, a few seconds into");
+        L("the run). Rss counts every page a process maps, shared or not; Pss shares each page among the processes that map");
+        L("it, so the sum of Pss over the 16 is what they cost the machine together.");
+        L();
+        List<Dictionary<string, string>> mem = [.. Lines("listener-memory.txt").Select(Fields).Where(f => f.ContainsKey("impl"))];
+        if (mem.Count == 0) L("(not measured in this run: `bench/results/listener-memory.txt` is missing)");
+        else Table(mem, new Col<Dictionary<string, string>>("listener", r => Labels.GetValueOrDefault(r["impl"], r["impl"]), Left: true),
+            new("listeners read", r => r.GetValueOrDefault("listeners", "–")), new("Rss MiB (mean)", r => r.GetValueOrDefault("rss_mib", "–")),
+            new("Pss MiB (mean)", r => r.GetValueOrDefault("pss_mib", "–")), new("Pss_Anon MiB (mean)", r => r.GetValueOrDefault("pss_anon_mib", "–")),
+            new("threads", r => r.GetValueOrDefault("threads", "–")), new("Pss MiB, sum", r => r.GetValueOrDefault("pss_sum_mib", "–")));
+        L();
+        L("A JIT listener costs several times an AOT one: the runtime's own threads (tiered compilation, finalizer, signal");
+        L("handling), the pages of libcoreclr, libclrjit and the ready-to-run framework it maps, the code it compiles and the");
+        L("GC heap's initial commit. A Native AOT listener has its code compiled in and starts few threads; the C listener is");
+        L("one thread and little more than libc. A program that runs many listeners should publish them Native AOT (as `bus`");
+        L("is).");
+        L();
+
+        Dictionary<string, string> idleCalls = Fields(Lines("idle-syscalls.txt").FirstOrDefault() ?? "");
         L("## Idle system calls");
         L();
         L($"`bus listen --ready PATH` (Native AOT), joined and idle, traced over every thread with `strace -f -c` for " +
@@ -338,14 +487,17 @@ internal static class Report
         L($"- **`dbus-send` takes {dbusSend:0.00} ms, a .NET program that does nothing {silent:0.00} ms.** The latter is the .NET runtime's own");
         L("  start-up and exit (CPU feature and cgroup probing, GC heap set-up, its finalizer thread), which every .NET");
         L(busCli < dbusSend
-            ? $"  executable pays before `Main` runs; `bus broadcast` does its work (key file, attach, four semaphore calls and two reads) in {busCli - silent:0.00} ms on top of it, and still finishes {dbusSend - busCli:0.00} ms before `dbus-send`."
+            ? $"  executable pays before `Main` runs; `bus broadcast` does its work (key file, attach, four semaphore calls and a look for C listeners) in {busCli - silent:0.00} ms on top of it, and still finishes {dbusSend - busCli:0.00} ms before `dbus-send`."
             : $"  executable pays before `Main` runs. To beat `dbus-send`, `bus broadcast` would have to read the key file, attach, broadcast and detach in {dbusSend - silent:0.00} ms; it takes {busCli - silent:0.00} ms.");
-        L("- The broadcast path meets the budget: 4 semaphore calls, 2 reads, the shield's reads when it shields (more often");
-        L("  with many listeners, which are then more often not yet waiting when a message is published) and no other system");
-        L("  call per message (\"all\" column), 0 bytes allocated. The listener makes 3 calls and 1 read per message.");
-        L("  `Bus.ListenBytes` (which the harness's");
-        L("  listener uses) copies each message into one buffer and allocates nothing per message (tested); `Listen`,");
-        L("  `Subscribe` and polling hand out a `BusMessage` per message, one array and one object.");
+        L("- The broadcast path meets the budget: the protocol's 4 semaphore calls per message (3 for a listener) and, on a");
+        L("  bus of LibBus listeners, one look for C listeners per ms at most (2 reads for the broadcaster, 1 `GETALL` for a");
+        L("  listener); it looks at and shields every message only on a bus where C listeners were seen. No other system");
+        L("  call per message (\"all\" column), 0 bytes allocated. `Bus.ListenBytes` (which the harness's listener uses)");
+        L("  copies each message into one buffer and allocates nothing per message (tested); `Listen`, `Subscribe` and");
+        L("  polling hand out a `BusMessage` per message, one array and one object.");
+        L("- The hot path (broadcast, the listen loop, the protocol steps and their `semop`/`semctl` stubs) is marked");
+        L("  `AggressiveOptimization`: under the JIT it runs fully optimized from the first message instead of going through");
+        L("  tiered compilation's unoptimized tier and on-stack replacement.");
         L();
         L("## Machine");
         L();
@@ -363,38 +515,67 @@ internal static class Report
         L("  `Stopwatch`. Messages are `\"<pid> <seq>\"`; each listener checks every sender's sequence and reports how many");
         L("  it got. A watchdog kills the run's processes and records `hang` if it does not finish in time; the bus is");
         L("  removed afterwards. LibBus's broadcaster uses `Broadcast(ReadOnlySpan<byte>)` with a reused buffer and");
-        L("  reports `GC.GetAllocatedBytesForCurrentThread()` over the timed loop.");
+        L("  reports `GC.GetAllocatedBytesForCurrentThread()` over the timed loop. Each configuration runs 3 times; the");
+        L("  median is reported and the three figures are kept in `detail` (min–max in the tables).");
+        L("- The library looks for C listeners at most once per ms on a bus of LibBus listeners (see");
+        L("  [Syscall budget](#syscall-budget)), so in these runs it makes the protocol's semaphore calls and little else.");
         L("- `bench/c/cbaseline.c`: PROTOCOL.md's hardened algorithm in C, one `semop`/`semctl` per step, same line protocol.");
         L("- `bench/c/dbuspeer.c`: libdbus signal + per-subscriber acknowledgement on a private `dbus-daemon --session`.");
         L("- `bench/LibBus.Benchmarks`: BenchmarkDotNet; `bench/Hello`: the hello-world used for start-up, published both");
         L("  Native AOT and framework-dependent (JIT) with the same options as `src/BusCli`.");
+        L("- Profiling (where the CPU goes per message: `perf stat`, `perf record`, `strace -c`): see `bench/README.md`.");
         L();
         L("Exact commands (as `bench/run-all.sh` runs them; `H=bench/out/artifacts/bin/LibBus.Harness/release/harness`):");
         L();
         L("```sh");
         L("harness run --impl libbus|c|dbus --listeners L --broadcasters 1 --messages N --warmup W --repeat 3 --timeout 150 \\");
         L("    --dbus-address \"$(dbus-daemon --session --fork --address unix:path=… --print-address)\"");
-        L("#   L = 0 1 2 4: N = 20000, W = 10000;  L = 8: N = 10000, W = 5000;  L = 16: N = 5000, W = 3000");
+        L("#   L = 0 1 2 4: N = 20000, W = 20000;  L = 8: N = 10000, W = 10000;  L = 16: N = 5000, W = 12000");
+        L("harness run --impl libbus-aot --listeners 1|4|16 ... --libbus-aot bench/out/harness-aot/harness");
         L("harness run --impl libbus --listeners 4 --broadcasters 2 --messages 10000 --warmup 5000");
         L("harness run --impl libbus --listeners 16 --broadcasters 4 --messages 2500 --warmup 1500");
         L("harness pingpong --rounds 100000;  cbaseline pingpong 100000");
         L("taskset -a -p -c 0 DBUS_PID;  taskset -c 0 harness pingpong --rounds 100000;  taskset -c 0 cbaseline pingpong 100000");
-        L("taskset -c 0 harness run --impl libbus|c|dbus --listeners 1|4|16 ...   # same N, W and options as above");
-        L("harness syscalls --impl libbus|c --listeners 1|4 --n1 1000 --n2 5000");
+        L("taskset -c 0 harness run --impl libbus|libbus-aot|c|dbus --listeners 1|4|16 ...   # same N, W and options as above");
+        L("harness syscalls --impl libbus --listeners 1|4|16 --n1 1000 --n2 5000;  harness syscalls --impl c --listeners 1 ...");
         L("hyperfine -N --warmup 20 --runs 200 'bus broadcast BUS \"0 hello\"' 'dbus-send --bus=ADDR --type=signal /org/libbus/Bench org.libbus.Bench.Ping' \\");
         L("    bench/out/hello-aot/hello bench/out/hello-jit/hello 'bench/out/hello-aot/hello --silent' \\");
         L("    'bench/out/bus-aot-defaults/bus broadcast BUS \"0 hello\"' bench/out/hello-aot-defaults/hello");
         L("/usr/bin/time -f %R COMMAND    # minor page faults, 21 runs of each of the four Native AOT commands");
         L("harness idle-rss --bus-exe bench/out/bus-aot/bus");
+        L("bench/listen-rss.sh bench/out/bus-aot/bus 200000 100;  bench/listen-rss.sh bench/out/bus-aot/bus 50000 2000");
+        L("bench/listener-memory.sh H bench/out/harness-aot/harness bench/out/cbaseline bench/out/bus-aot/bus   # L = 16, 100000 messages");
         L("harness async --messages 20000 --rounds 5;  taskset -c 0 harness async --messages 20000 --rounds 5");
         L("LibBus.Benchmarks --filter '*' --job short");
         L("```");
+        L();
+        L("## Across machines (bus bridge)");
+        L();
+        L("Node-to-node latency and throughput through `bus bridge` (plain NATS and");
+        L("JetStream), next to the local figures: [BRIDGE.md](BRIDGE.md#figures). They");
+        L("were measured on a loaded machine and are indicative only.");
 
         File.WriteAllText(o.Get("out"), md.ToString());
-        if (o.GetOrNull("plot-data") is { } datFile) File.WriteAllText(datFile, dat.ToString());
+        if (o.GetOrNull("plot-data") is { } datFile) File.WriteAllText(datFile, PlotData(spread, oneCpu));
         return 0;
+    }
 
-        void Target(string what, string measured, bool met) => L($"| {what} | {measured} | {(met ? "met" : "**not met**")} |");
+    /// <summary>
+    /// bench/plot.gp's input: two blocks (gnuplot index 0: spread, L = 1 to 16; index 1: one CPU,
+    /// L = 1, 4, 16), columns L and msg/s of libbus, libbus-aot, c, dbus ("?" where not measured).
+    /// L = 0 is left out: it is no delivery rate for D-Bus.
+    /// </summary>
+    private static string PlotData(Runs spread, Runs oneCpu)
+    {
+        var dat = new StringBuilder();
+        foreach ((Runs p, int[] sizes) in new[] { (spread, Sizes.Where(l => l > 0).ToArray()), (oneCpu, OneCpuSizes) })
+        {
+            dat.Append(Inv, $"# {p.Placement}: L libbus libbus-aot c dbus (messages/s)\n");
+            foreach (int l in sizes)
+                dat.Append(Inv, $"{l} {string.Join(' ', new[] { "libbus", "libbus-aot", "c", "dbus" }.Select(impl => G(p.Rate(impl, l))))}\n");
+            dat.Append("\n\n");
+        }
+        return dat.ToString();
     }
 
     private static List<Dictionary<string, string>> Csv(string text)
@@ -406,19 +587,36 @@ internal static class Report
             .Select(cells => header.Zip(cells).ToDictionary(p => p.First, p => p.Second)).ToList();
     }
 
-    /// <summary>"WORD key=value key=value" → keys and values.</summary>
-    private static Dictionary<string, string> Fields(string line) => line.Split(' ', StringSplitOptions.RemoveEmptyEntries)
-        .Where(t => t.Contains('=')).Select(t => t.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]);
+    /// <summary>"WORD key=value key=value" → keys and values (the last of a repeated key).</summary>
+    private static Dictionary<string, string> Fields(string line)
+    {
+        var fields = new Dictionary<string, string>();
+        foreach (string[] kv in line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(t => t.Contains('=')).Select(t => t.Split('=', 2)))
+            fields[kv[0]] = kv[1];
+        return fields;
+    }
 
-    private static double D(string s) => double.Parse(s, Inv);
+    /// <summary>The msg/s of each repeated run, from a row's <c>detail</c> ("verified; median of 3: a b c"); none if not there.</summary>
+    private static double[] Repeats(Dictionary<string, string>? row)
+    {
+        string detail = row?.GetValueOrDefault("detail") ?? "";
+        int colon = detail.IndexOf("median of", StringComparison.Ordinal) is >= 0 and var at ? detail.IndexOf(':', at) : -1;
+        return colon < 0 ? [] : [.. detail[(colon + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(D).Where(v => !double.IsNaN(v))];
+    }
+
+    private static string Range(double[] v) => v.Length == 0 ? "–" : $"{N0(v.Min())}–{N0(v.Max())}";
+
+    /// <summary>A number from a results file; NaN if missing or not a number.</summary>
+    private static double D(string? s) => double.TryParse(s, NumberStyles.Float, Inv, out double v) ? v : double.NaN;
     internal static double Median(IEnumerable<double> values)
     {
-        var v = values.Order().ToList();
+        var v = values.Where(x => !double.IsNaN(x)).Order().ToList();
         return v.Count == 0 ? double.NaN : v[v.Count / 2];
     }
-    private static string Us(Dictionary<string, string>? row, string column)
-        => row is not null && row["status"] == "ok" ? D(row[column]).ToString("0.0", Inv) : "–";
-    private static string N0(double v) => double.IsNaN(v) ? "–" : v.ToString("#,0", Inv);
+    private static string N0(double v) => double.IsNaN(v) || double.IsInfinity(v) ? "–" : v.ToString("#,0", Inv);
+    private static string F1(double v) => double.IsNaN(v) ? "–" : v.ToString("0.0", Inv);
+    private static string F2(double v) => double.IsNaN(v) ? "–" : v.ToString("0.##", Inv);
+    private static string F3(double v) => double.IsNaN(v) ? "–" : v.ToString("0.###", Inv);
     private static string X(double v) => double.IsNaN(v) || double.IsInfinity(v) ? "–" : v.ToString("0.00", Inv) + "×";
-    private static string G(double v) => double.IsNaN(v) ? "NaN" : v.ToString("0", Inv);
+    private static string G(double v) => double.IsNaN(v) ? "?" : v.ToString("0", Inv);
 }
