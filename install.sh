@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds the bus command with Native AOT and installs it under PREFIX (default ~/.local):
-#   PREFIX/bin/bus (one self-contained file: it can be copied anywhere alone) and the man
-#   pages under PREFIX/share/man/man{1,5,7}.
+#   PREFIX/bin/bus (one self-contained file: it can be copied anywhere alone), the man
+#   pages under PREFIX/share/man/man{1,5,7}, and shell completions (bash, zsh, fish).
 # Usage: ./install.sh [--prefix DIR] [--demo]     (or PREFIX=DIR ./install.sh)
 # --demo then runs ./demo.sh with the installed bus.
 set -eu
@@ -58,6 +58,14 @@ install -m 755 "$out/bus" "$prefix/bin/bus"
 for page in man/*.[157]; do
   if [ -f "$page" ]; then install -m 644 "$page" "$prefix/share/man/man${page##*.}/"; fi
 done
+# Static completion scripts, loaded by the shells on demand (bus runs no completion code).
+# bash-completion looks in PREFIX/share/bash-completion/completions when PREFIX is in
+# XDG_DATA_DIRS (~/.local/share is by default); zsh needs the site-functions directory in
+# $fpath; fish reads PREFIX/share/fish/vendor_completions.d for PREFIX in XDG_DATA_DIRS.
+install -d "$prefix/share/bash-completion/completions" "$prefix/share/zsh/site-functions" "$prefix/share/fish/vendor_completions.d"
+install -m 644 completions/bus.bash "$prefix/share/bash-completion/completions/bus"
+install -m 644 completions/_bus "$prefix/share/zsh/site-functions/_bus"
+install -m 644 completions/bus.fish "$prefix/share/fish/vendor_completions.d/bus.fish"
 
 echo "installed $prefix/bin/bus ($("$prefix/bin/bus" --version))"
 case ":$PATH:" in

@@ -8,8 +8,8 @@ namespace BusCli;
 /// </summary>
 internal static class CliErrors
 {
-    /// <summary>Writes the error line for <paramref name="error"/> and returns its exit status.</summary>
-    public static int Report(TextWriter stderr, string? path, Exception error)
+    /// <summary>Writes the error line for <paramref name="error"/> (and <paramref name="hint"/> after it) and returns its exit status.</summary>
+    public static int Report(TextWriter stderr, string? path, Exception error, string hint = "")
     {
         int status = error switch
         {
@@ -17,7 +17,7 @@ internal static class CliErrors
             BusBusyException => ExitCodes.Busy,
             _ => ExitCodes.Failure,
         };
-        Write(stderr, path, error.Message);
+        Write(stderr, path, error.Message + hint);
         return status;
     }
 

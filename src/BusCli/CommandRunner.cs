@@ -132,13 +132,15 @@ internal sealed unsafe class CommandRunner : IDisposable
 }
 
 /// <summary>
-/// Reaps the commands <c>listen</c> starts without waiting for them, so none is left a zombie.
-/// Its thread starts with the listener, so that reaping needs no new thread later (a process
-/// at its limit of processes could not make one).
+/// Reaps the commands <c>listen</c> starts without waiting for them, so none is left a zombie,
+/// and counts those still running, for <c>--jobs</c>. Its thread starts with the listener, so
+/// that reaping needs no new thread later (a process at its limit of processes could not make one).
 /// </summary>
 internal sealed unsafe class ChildReaper
 {
     private readonly SemaphoreSlim _started = new(0);
+    private readonly object _lock = new();
+    private int _running;
 
     public ChildReaper()
     {
@@ -147,7 +149,18 @@ internal sealed unsafe class ChildReaper
     }
 
     /// <summary>Call once per command started.</summary>
-    public void Started() => _started.Release();
+    public void Started()
+    {
+        lock (_lock) _running++;
+        _started.Release();
+    }
+
+    /// <summary>Blocks until fewer than <paramref name="limit"/> commands run (at once if they already do).</summary>
+    public void WaitForFewerThan(int limit)
+    {
+        lock (_lock)
+            while (_running >= limit) Monitor.Wait(_lock);
+    }
 
     private void Reap()
     {
@@ -157,6 +170,11 @@ internal sealed unsafe class ChildReaper
             int status;
             while (WaitPid(-1, &status, 0) < 0 && Marshal.GetLastPInvokeError() == Interop.Errors.EINTR)
             {
+            }
+            lock (_lock)
+            {
+                _running--;
+                Monitor.PulseAll(_lock);
             }
         }
     }

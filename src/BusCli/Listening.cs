@@ -1,7 +1,5 @@
 using BusCli.Commands;
 using LibBus;
-using Errors = LibBus.Interop.Errors;
-using Libc = LibBus.Interop.Libc;
 
 namespace BusCli;
 
@@ -9,7 +7,7 @@ namespace BusCli;
 /// The loop behind <c>listen</c> and <c>wait</c>: join, announce readiness, then print
 /// each message or run a command for it, until the count is reached, a signal
 /// arrives, stdout's reader goes away, or the bus is removed. Messages go through as
-/// bytes, and nothing is allocated per message (<see cref="Bus.ListenBytes"/>, one output
+/// bytes, and nothing is allocated per message (<see cref="Bus.ListenBytes(BusBytesHandler, Action?, CancellationToken)"/>, one output
 /// buffer, the command's arguments and environment laid out once).
 /// </summary>
 internal static class Listening
@@ -23,6 +21,7 @@ internal static class Listening
         using var stop = new StopSignals();
         using var idle = new IdleTimer(stop.Token, settings.Timeout);
         CommandRunner? runner = null;
+        BusReadyFile? ready = null;
         try
         {
             if (settings.Command is { } command) runner = new CommandRunner(RawArguments.ToBytes(command));
@@ -37,7 +36,6 @@ internal static class Listening
             bus.ListenBytes(
                 message =>
                 {
-                    if (!Matches(stderr, settings, message)) return true; // already acknowledged: next
                     idle.Pause();
                     received++;
                     if (runner is null)
@@ -55,16 +53,24 @@ internal static class Listening
                     else
                     {
                         Spawn(stderr, path, runner, reaper!, message);
+                        // --jobs: at the limit, take no message (hold broadcasters back) until a command ends.
+                        if (settings.Jobs > 0) reaper!.WaitForFewerThan(settings.Jobs);
                     }
                     idle.Restart();
                     return settings.Count is not { } count || received < count;
                 },
+                MatchFilter(stderr, settings),
                 () =>
                 {
-                    // First, so that readiness is announced right before the first wait, as before.
-                    stop.LeaveToKernel();
+                    // Signals first, so that readiness is announced right before the first wait. A
+                    // readiness file created here is removed when the listener ends, also by a stop
+                    // signal: then the signal handler stays, and exits 128+N through the removal
+                    // (ProcessExit). Otherwise the kernel's default action ends the process at once.
+                    if (settings.ReadyFile is null) stop.LeaveToKernel();
                     idle.Restart();
-                    AnnounceReady(stderr, settings);
+                    ready = AnnounceReady(stderr, settings);
+                    if (ready is { IsFifo: true }) stop.LeaveToKernel();
+                    else if (ready is not null) AppDomain.CurrentDomain.ProcessExit += (_, _) => ready.Dispose();
                 },
                 idle.Token);
 
@@ -84,32 +90,46 @@ internal static class Listening
         }
         catch (Exception e)
         {
-            return CliErrors.Report(stderr, path, e);
+            // An error about the readiness file names that file alone.
+            return e is BusException { Path: { } at } && at == settings.ReadyFile
+                ? CliErrors.Report(stderr, at, e)
+                : CliErrors.Report(stderr, path, e, Hints.Swapped(e, awaitCommand ? "wait" : "listen", path, settings.Command, "COMMAND"));
         }
         finally
         {
             runner?.Dispose();
+            ready?.Dispose();
         }
     }
 
-    /// <summary>True without --match, else whether it matches the message's text (a match that runs too long counts as no match, said on stderr).</summary>
-    private static bool Matches(TextWriter stderr, ListenSettings settings, ReadOnlySpan<byte> message)
+    /// <summary>
+    /// --match: LibBus's regex filter (messages it drops were acknowledged and never reach the
+    /// callback); a match that runs too long counts as no match, said on stderr. Null without it.
+    /// </summary>
+    private static BusMessageFilter? MatchFilter(TextWriter stderr, ListenSettings settings)
     {
-        if (settings.Match is not { } match) return true;
-        try
+        if (settings.Match is not { } regex) return null;
+        BusMessageFilter matching = BusMessageFilters.Matching(regex);
+        return message =>
         {
-            return match.IsMatch(System.Text.Encoding.UTF8.GetString(message));
-        }
-        catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
-        {
-            CliErrors.Write(stderr, settings.Path, "--match took over a second on a message; taken as no match");
-            return false;
-        }
+            try
+            {
+                return matching(message);
+            }
+            catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
+            {
+                CliErrors.Write(stderr, settings.Path, "--match took over a second on a message; taken as no match");
+                return false;
+            }
+        };
     }
 
-    private static void AnnounceReady(TextWriter stderr, ListenSettings settings)
+    /// <summary>Signals readiness as asked; the readiness file, if any, for the caller to remove at the end.</summary>
+    private static BusReadyFile? AnnounceReady(TextWriter stderr, ListenSettings settings)
     {
-        if (settings.ReadyFile is { } file) ReadyFile.Signal(file);
+        BusReadyFile? ready = settings.ReadyFile is { } file
+            ? BusReadyFile.Announce(file, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n")
+            : null;
         if (settings.Ready)
         {
             try
@@ -121,6 +141,7 @@ internal static class Listening
             {
             }
         }
+        return ready;
     }
 
     /// <summary>Starts the command without waiting for it; the reaper collects it when it exits (no zombies).</summary>
@@ -194,111 +215,5 @@ internal static class Listening
                 return false;
             }
         }
-    }
-}
-
-/// <summary>The <c>--ready-file</c> signal.</summary>
-/// <remarks>
-/// FILE may be in a directory other users can write (such as /tmp), so nothing here
-/// follows a symlink another user could plant: a FIFO is opened with O_NOFOLLOW and
-/// checked to be a FIFO before anything is written to it; otherwise the text goes to a new
-/// file under a random temporary name (O_CREAT|O_EXCL|O_NOFOLLOW), which is then renamed
-/// over FILE (a symlink at FILE is replaced, never followed).
-/// </remarks>
-internal static class ReadyFile
-{
-    public static void Signal(string file)
-    {
-        byte[] content = System.Text.Encoding.ASCII.GetBytes(
-            Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n");
-        if (IsFifo(file))
-        {
-            // Opening blocks until a reader comes; do not hold up the listener meanwhile.
-            var thread = new Thread(() => WriteToFifo(file, content))
-            {
-                IsBackground = true,
-                Name = "ready fifo",
-            };
-            thread.Start();
-            return;
-        }
-        int slash = file.LastIndexOf('/');
-        string directory = slash < 0 ? "." : slash == 0 ? "/" : file[..slash];
-        string name = file[(slash + 1)..];
-        if (name.Length == 0 || name is "." or "..")
-            throw new BusException($"{file}: cannot create the readiness file: it names a directory", file);
-        int dirFd = Libc.Open(directory, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC);
-        if (dirFd < 0)
-            throw Failure(file, Errors.LastErrno);
-        try
-        {
-            string temporary = ".bus-ready." + System.Security.Cryptography.RandomNumberGenerator.GetHexString(16, lowercase: true);
-            int fd = Libc.OpenAt(dirFd, temporary,
-                Libc.O_WRONLY | Libc.O_CREAT | Libc.O_EXCL | Libc.O_NOFOLLOW | Libc.O_CLOEXEC,
-                0x1A4 /* 0644 */);
-            if (fd < 0)
-                throw Failure(file, Errors.LastErrno);
-            int errno = WriteAll(fd, content);
-            Libc.Close(fd);
-            if (errno == 0 && Libc.RenameAt2(dirFd, temporary, dirFd, name, 0) == 0)
-                return;
-            if (errno == 0) errno = Errors.LastErrno;
-            Libc.UnlinkAt(dirFd, temporary, 0);
-            throw Failure(file, errno);
-        }
-        finally
-        {
-            Libc.Close(dirFd);
-        }
-    }
-
-    private static unsafe void WriteToFifo(string file, byte[] content)
-    {
-        int fd = Libc.Open(file, Libc.O_WRONLY | Libc.O_NOFOLLOW | Libc.O_CLOEXEC | Libc.O_NOCTTY);
-        if (fd < 0) return; // the FIFO went away; nothing to tell
-        try
-        {
-            // Whatever FILE is now, write only to a FIFO.
-            Libc.Statx status;
-            if (Libc.StatxCall(fd, "", Libc.AT_EMPTY_PATH, Libc.STATX_TYPE, &status) == 0
-                && (status.Mode & Libc.S_IFMT) == Libc.S_IFIFO)
-                WriteAll(fd, content);
-        }
-        finally
-        {
-            Libc.Close(fd);
-        }
-    }
-
-    /// <summary>Writes all of <paramref name="content"/>; returns 0 or the errno.</summary>
-    private static unsafe int WriteAll(int fd, byte[] content)
-    {
-        fixed (byte* p = content)
-        {
-            int written = 0;
-            while (written < content.Length)
-            {
-                nint n = Libc.Write(fd, p + written, (nuint)(content.Length - written));
-                if (n < 0)
-                {
-                    int errno = Errors.LastErrno;
-                    if (errno != Errors.EINTR) return errno;
-                    continue;
-                }
-                written += (int)n;
-            }
-        }
-        return 0;
-    }
-
-    private static BusException Failure(string file, int errno)
-        => new($"{file}: cannot create the readiness file: {Errors.Text(errno)}", file, errno);
-
-    /// <summary>FILE itself (not a symlink's target) is a FIFO.</summary>
-    private static unsafe bool IsFifo(string file)
-    {
-        Libc.Statx status;
-        return Libc.StatxCall(Libc.AT_FDCWD, file, Libc.AT_SYMLINK_NOFOLLOW, Libc.STATX_TYPE, &status) == 0
-               && (status.Mode & Libc.S_IFMT) == Libc.S_IFIFO;
     }
 }

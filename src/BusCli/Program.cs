@@ -70,6 +70,19 @@ static int Run(string[] args)
         BridgeCommand.Create(stdout, stderr),
     };
     root.Directives.Clear(); // '[suggest]' and friends are valid messages, not directives.
+    RootHelp.Install(root);
+
+    // 'bus help [VERB]' is 'bus [VERB] --help', as in git and go.
+    if (args is ["help"] or ["help", "-h" or "--help" or "-?"]) args = ["--help"];
+    else if (args is ["help", { } helpVerb])
+    {
+        if (!root.Subcommands.Any(c => c.Name == helpVerb))
+        {
+            CliErrors.Write(stderr, null, $"no verb '{RawArguments.Escape(helpVerb)}' (try 'bus --help')");
+            return ExitCodes.Usage;
+        }
+        args = [helpVerb, "--help"];
+    }
 
     // '@file' is a valid message or path, not a response file.
     ParseResult parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
@@ -90,6 +103,7 @@ static int Run(string[] args)
         string verb = parsed.CommandResult.Command == root ? "bus" : "bus " + parsed.CommandResult.Command.Name;
         string text = error.Message.TrimEnd('.');
         if (text.Length > 0) text = char.ToLowerInvariant(text[0]) + text[1..];
+        if (Hints.Unquoted(parsed) is { } unquoted) text = unquoted;
         CliErrors.Write(stderr, null, $"{text} (try '{verb} --help')");
         status = ExitCodes.Usage;
     }

@@ -16,7 +16,7 @@ public sealed class BusOptions
     /// </summary>
     public UnixFileMode? Mode { get; set; }
 
-    /// <summary>How many received messages may wait for the handlers before the listener holds broadcasters back (<see cref="Bus.Subscribe"/>).</summary>
+    /// <summary>How many received messages may wait for the handlers before the listener holds broadcasters back (<see cref="Bus.Subscribe(int)"/>).</summary>
     public int SubscriptionCapacity { get; set; } = BusSubscription.DefaultCapacity;
 
     /// <summary>Limit for each <see cref="IBusPublisher.PublishAsync(string, CancellationToken)"/> from call to delivery; null for none.</summary>

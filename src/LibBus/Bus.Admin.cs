@@ -92,14 +92,20 @@ public sealed partial class Bus
     /// Sets the permissions of a bus to <paramref name="change"/> of its current ones (the
     /// semaphore array's permission bits), reading and changing the bus once: the key file is
     /// opened once and never through a symlink, and all three parts change or none does.
+    /// The owner may change the mode even after a mode that left it no access (changing a mode
+    /// needs ownership, not read permission): a key file it owns but may not read gets owner read
+    /// while it is read, and the objects' status is then read with SEM_STAT_ANY / SHM_STAT_ANY.
     /// </summary>
     /// <returns>The mode set.</returns>
     public static int ChangeMode(string path, Func<int, int> change, bool allowOwnerMismatch = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(change);
-        using KeyFile file = KeyFile.Open(path);
-        BusObjects objects = RequireBoth(path, file.Keys, BusObjects.Find(path, file.Keys));
+        // The owner may restore access it took from itself: changing a mode needs ownership, not
+        // read permission, so the key file and the objects are read without it if need be (the
+        // exact-shape and owner checks stay, and the kernel checks ownership at each change).
+        using KeyFile file = KeyFile.Open(path, ownerWithoutRead: true);
+        BusObjects objects = RequireBoth(path, file.Keys, BusObjects.Find(path, file.Keys, withoutRead: file.Uid == GetEUid()));
         objects.RequireOwner(file, allowOwnerMismatch);
         int mode = change(objects.Semaphores.Perm.Mode & PermissionBits);
         CheckMode(mode);

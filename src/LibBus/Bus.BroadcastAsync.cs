@@ -21,7 +21,7 @@ public sealed partial class Bus
     /// <exception cref="BusMessageInvalidException">Thrown at once: the message is not valid; nothing is queued.</exception>
     /// <remarks>
     /// The task faults with <see cref="BusTimeoutException"/>, <see cref="BusRemovedException"/>,
-    /// <see cref="BusDeadlockException"/> (see <see cref="Subscribe"/>) or
+    /// <see cref="BusDeadlockException"/> (see <see cref="Subscribe(int)"/>) or
     /// <see cref="ObjectDisposedException"/> if this handle is disposed before the message was sent.
     /// </remarks>
     public Task BroadcastAsync(string message, TimeSpan? timeout = null, CancellationToken cancellationToken = default)

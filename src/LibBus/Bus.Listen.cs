@@ -18,6 +18,18 @@ public sealed partial class Bus
     }
 
     /// <summary>
+    /// As <see cref="Listen(Func{BusMessage, bool}, Action?, CancellationToken)"/>, calling
+    /// <paramref name="onMessage"/> only for the messages <paramref name="filter"/> passes (null: all),
+    /// as in <c>bus listen --match</c>: <c>bus.Listen(m =&gt; ..., BusMessageFilters.Matching(regex))</c>.
+    /// Dropped messages are not copied into a <see cref="BusMessage"/> and never hold a broadcaster back.
+    /// </summary>
+    public void Listen(Func<BusMessage, bool> onMessage, BusMessageFilter? filter, Action? onListening = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(onMessage);
+        ListenBytes(message => onMessage(BusMessage.FromReceived(message.ToArray())), filter, onListening, cancellationToken);
+    }
+
+    /// <summary>
     /// As <see cref="Listen(Func{BusMessage, bool}, Action?, CancellationToken)"/>, without
     /// allocating per message: each message (its bytes as sent, without the NUL) is copied into
     /// one buffer of this call, acknowledged, and passed to <paramref name="onMessage"/>, valid
@@ -27,6 +39,15 @@ public sealed partial class Bus
     /// <exception cref="BusRemovedException">The bus was removed.</exception>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void ListenBytes(BusBytesHandler onMessage, Action? onListening = null, CancellationToken cancellationToken = default)
+        => ListenBytes(onMessage, null, onListening, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="ListenBytes(BusBytesHandler, Action?, CancellationToken)"/>, passing on only the
+    /// messages <paramref name="filter"/> passes (null: all). The others were acknowledged when
+    /// copied, like every message, and the listener re-queues for the next one at once, so they
+    /// never hold a broadcaster back.
+    /// </summary>
+    public void ListenBytes(BusBytesHandler onMessage, BusMessageFilter? filter, Action? onListening = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(onMessage);
         ThrowIfCannot(BusAccess.Listen);
@@ -41,6 +62,7 @@ public sealed partial class Bus
             while (true)
             {
                 int length = session.Receive(buffer, noWait: false, Deadline.Infinite, cancellationToken); // waits: never -1
+                if (filter is not null && !filter(buffer.AsSpan(0, length))) continue;
                 if (!onMessage(buffer.AsSpan(0, length))) break;
             }
             done = true;
@@ -59,16 +81,24 @@ public sealed partial class Bus
     /// </summary>
     /// <param name="capacity">How many copied messages may wait for the consumer; when full, the
     /// listener stops taking messages, holding broadcasters back as a slow listener does.</param>
-    public BusSubscription Subscribe(int capacity = BusSubscription.DefaultCapacity)
+    public BusSubscription Subscribe(int capacity = BusSubscription.DefaultCapacity) => Subscribe(capacity, null);
+
+    /// <summary>
+    /// As <see cref="Subscribe(int)"/>, keeping only the messages <paramref name="filter"/> passes
+    /// (null: all). The filter runs on the listener thread before a message takes a place in the
+    /// buffer, so messages it drops never wait for the consumer nor hold a broadcaster back; if it
+    /// throws, the subscription ends with that error.
+    /// </summary>
+    public BusSubscription Subscribe(int capacity, BusMessageFilter? filter)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         ThrowIfCannot(BusAccess.Listen);
-        return new BusSubscription(this, _segment, capacity);
+        return new BusSubscription(this, _segment, capacity, filter);
     }
 
     /// <summary>
     /// The messages of this bus, from a listener that joins when enumeration starts
-    /// and leaves when it ends. For a "joined" signal use <see cref="Subscribe"/>.
+    /// and leaves when it ends. For a "joined" signal use <see cref="Subscribe(int)"/>.
     /// </summary>
     public async IAsyncEnumerable<BusMessage> ListenAsync(
         int capacity = BusSubscription.DefaultCapacity,

@@ -12,7 +12,7 @@ namespace LibBus;
 /// <remarks>
 /// A <see cref="Bus"/> may be used from several threads at once: broadcasts
 /// serialize on the bus lock like broadcasts from separate processes do, and
-/// each listener (<see cref="Listen"/>, <see cref="Subscribe"/>, <see cref="StartPolling"/>)
+/// each listener (<see cref="Listen(Func{BusMessage, bool}, Action?, CancellationToken)"/>, <see cref="Subscribe(int)"/>, <see cref="StartPolling"/>)
 /// is a separate member of the bus.
 /// </remarks>
 public sealed partial class Bus : IDisposable

@@ -1,7 +1,38 @@
 namespace LibBus;
 
 /// <summary>
-/// Receives one message for <see cref="Bus.ListenBytes"/>: its bytes as broadcast, without the
+/// Receives one message for <see cref="Bus.ListenBytes(BusBytesHandler, Action?, CancellationToken)"/>: its bytes as broadcast, without the
 /// terminating NUL, valid only until the handler returns. Return false to stop listening.
 /// </summary>
 public delegate bool BusBytesHandler(ReadOnlySpan<byte> message);
+
+/// <summary>
+/// Chooses the messages a listener passes on (<see cref="Bus.Listen(Func{BusMessage, bool}, BusMessageFilter, Action?, CancellationToken)"/>,
+/// <see cref="Bus.ListenBytes(BusBytesHandler, BusMessageFilter, Action?, CancellationToken)"/>,
+/// <see cref="Bus.Subscribe(int, BusMessageFilter)"/>): true to pass the message on. Every message is
+/// acknowledged as soon as it is copied, before the filter runs, so a message the filter drops never
+/// holds a broadcaster back. <see cref="BusMessageFilters.Matching"/> makes one from a regular expression.
+/// </summary>
+public delegate bool BusMessageFilter(ReadOnlySpan<byte> message);
+
+/// <summary>Ready-made <see cref="BusMessageFilter"/>s.</summary>
+public static class BusMessageFilters
+{
+    /// <summary>
+    /// Passes the messages whose text (UTF-8; bytes that are not UTF-8 read as U+FFFD) <paramref name="regex"/>
+    /// matches, anywhere unless anchored, sender id included. Decodes into a buffer on the stack:
+    /// nothing is allocated per message. A match that exceeds the regex's timeout throws
+    /// <see cref="System.Text.RegularExpressions.RegexMatchTimeoutException"/>, which ends the listen;
+    /// catch it in a filter of your own to drop such a message instead.
+    /// </summary>
+    public static BusMessageFilter Matching(System.Text.RegularExpressions.Regex regex)
+    {
+        ArgumentNullException.ThrowIfNull(regex);
+        return message =>
+        {
+            Span<char> text = stackalloc char[BusMessage.MaxLength + 1];
+            int length = System.Text.Encoding.UTF8.GetChars(message, text);
+            return regex.IsMatch(text[..length]);
+        };
+    }
+}

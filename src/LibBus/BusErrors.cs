@@ -38,7 +38,7 @@ internal static class BusErrors
     /// <summary>Whether <paramref name="errno"/> from a lookup by key means no object has that key (any more).</summary>
     internal static bool IsMissing(int errno) => errno is Interop.Errors.ENOENT or Interop.Errors.EIDRM;
 
-    private static bool IsDenied(int errno) => errno is Interop.Errors.EACCES or Interop.Errors.EPERM;
+    internal static bool IsDenied(int errno) => errno is Interop.Errors.EACCES or Interop.Errors.EPERM;
 
     /// <summary>
     /// Maps <paramref name="errno"/> from <paramref name="operation"/> on the IPC objects of an

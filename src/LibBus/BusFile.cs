@@ -250,37 +250,54 @@ internal static class BusFile
     /// </summary>
     internal static string WriteTemporary(string path, int dirFd, byte[] text)
     {
+        string temporary = WriteTemporary(path, dirFd, text, ".bus-create.", OwnerReadWrite, out int fd,
+            errno => BusErrors.FromKeyFile(errno, path, KeyFileAction.Create),
+            errno => BusErrors.FromCall(errno, path, "cannot write the key file"));
+        Interop.Libc.Close(fd);
+        return temporary;
+    }
+
+    /// <summary>
+    /// As <see cref="WriteTemporary(string, int, byte[])"/>, for any small file: a name starting with
+    /// <paramref name="prefix"/>, <paramref name="mode"/>, and the errors for a failed create and a
+    /// failed write. The descriptor written stays open (<paramref name="fd"/>, the caller closes it):
+    /// while it is open, the file's inode cannot be reused, so it tells this very file from any
+    /// other whatever happens to the name.
+    /// </summary>
+    internal static string WriteTemporary(string path, int dirFd, byte[] text, string prefix, uint mode,
+        out int fd, Func<int, Exception> createFailed, Func<int, Exception> writeFailed)
+    {
         string temporary;
-        int fd;
         do
         {
-            temporary = ".bus-create." + RandomNumberGenerator.GetHexString(16, lowercase: true);
+            temporary = prefix + RandomNumberGenerator.GetHexString(16, lowercase: true);
             fd = Interop.Libc.OpenAt(dirFd, temporary,
                 Interop.Libc.O_WRONLY | Interop.Libc.O_CREAT | Interop.Libc.O_EXCL | Interop.Libc.O_NOFOLLOW | Interop.Libc.O_CLOEXEC,
-                OwnerReadWrite);
+                mode);
         }
         while (fd < 0 && Interop.Errors.LastErrno == Interop.Errors.EEXIST);
         if (fd < 0)
-            throw BusErrors.FromKeyFile(Interop.Errors.LastErrno, path, KeyFileAction.Create);
-        try
-        {
-            WriteAll(path, fd, text);
-        }
-        catch
-        {
-            Interop.Libc.UnlinkAt(dirFd, temporary, 0);
-            throw;
-        }
-        finally
+            throw createFailed(Interop.Errors.LastErrno);
+        int errno = WriteAll(fd, text);
+        if (errno != 0)
         {
             Interop.Libc.Close(fd);
+            Interop.Libc.UnlinkAt(dirFd, temporary, 0);
+            throw writeFailed(errno);
         }
         return temporary;
     }
 
     private const uint OwnerReadWrite = 0x180; // 0600
 
-    private static unsafe void WriteAll(string path, int fd, byte[] text)
+    private static void WriteAll(string path, int fd, byte[] text)
+    {
+        int errno = WriteAll(fd, text);
+        if (errno != 0) throw BusErrors.FromCall(errno, path, "cannot write the key file");
+    }
+
+    /// <summary>Writes all of <paramref name="text"/> to <paramref name="fd"/>; 0 or the errno.</summary>
+    internal static unsafe int WriteAll(int fd, byte[] text)
     {
         fixed (byte* p = text)
         {
@@ -292,12 +309,63 @@ internal static class BusFile
                 {
                     int errno = Interop.Errors.LastErrno;
                     if (errno == Interop.Errors.EINTR) continue;
-                    throw BusErrors.FromCall(errno, path, "cannot write the key file");
+                    return errno;
                 }
                 written += (int)n;
             }
         }
+        return 0;
     }
+
+    /// <summary>
+    /// Unlinks <paramref name="name"/> in <paramref name="dirFd"/>, but only while it still is the
+    /// file <paramref name="status"/> describes: a file another process put at that name stays. The
+    /// name is first moved to a private temporary name (atomically, never replacing anything),
+    /// checked there by inode, and unlinked or put back; without RENAME_NOREPLACE, it is checked
+    /// and unlinked (a window of one system call).
+    /// </summary>
+    internal static BusPartRemoval UnlinkIfSame(int dirFd, string name, in Interop.Libc.Statx status)
+    {
+        string temporary = ".bus-remove." + RandomNumberGenerator.GetHexString(16, lowercase: true);
+        if (Interop.Libc.RenameAt2(dirFd, name, dirFd, temporary, Interop.Libc.RENAME_NOREPLACE) != 0)
+        {
+            int errno = Interop.Errors.LastErrno;
+            if (errno == Interop.Errors.ENOENT) return AlreadyGone;
+            if (errno is Interop.Errors.EINVAL or Interop.Errors.ENOSYS)
+            {
+                if (!IsSameFile(dirFd, name, status)) return AlreadyGone;
+                return Interop.Libc.UnlinkAt(dirFd, name, 0) == 0 ? new BusPartRemoval(true, false, null) : Failed(Interop.Errors.LastErrno);
+            }
+            return Failed(errno);
+        }
+        if (!IsSameFile(dirFd, temporary, status))
+        {
+            // Not ours: someone replaced the file meanwhile. Put theirs back.
+            if (Interop.Libc.RenameAt2(dirFd, temporary, dirFd, name, Interop.Libc.RENAME_NOREPLACE) != 0)
+            {
+                int errno = Interop.Errors.LastErrno;
+                return new BusPartRemoval(false, true,
+                    $"the file had been replaced by another file, which could not be put back and is now named {temporary}: {Interop.Errors.Text(errno)}", errno);
+            }
+            return AlreadyGone;
+        }
+        if (Interop.Libc.UnlinkAt(dirFd, temporary, 0) == 0)
+            return new BusPartRemoval(true, false, null);
+        int unlinkErrno = Interop.Errors.LastErrno;
+        Interop.Libc.RenameAt2(dirFd, temporary, dirFd, name, Interop.Libc.RENAME_NOREPLACE);
+        return Failed(unlinkErrno);
+    }
+
+    internal static unsafe bool IsSameFile(int dirFd, string name, in Interop.Libc.Statx status)
+    {
+        Interop.Libc.Statx now;
+        return Interop.Libc.StatxCall(dirFd, name, Interop.Libc.AT_SYMLINK_NOFOLLOW, Interop.Libc.STATX_INO, &now) == 0
+               && now.SameFile(status);
+    }
+
+    private static BusPartRemoval AlreadyGone => new(false, true, null);
+
+    private static BusPartRemoval Failed(int errno) => new(false, false, Interop.Errors.Text(errno), errno);
 
     /// <summary>
     /// The directory part and the last component of <paramref name="path"/>; the last

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using static LibBus.Interop.Libc;
 
 namespace LibBus;
@@ -34,13 +35,22 @@ internal readonly struct BusObjects
     /// <summary>Looks up and checks the objects <paramref name="keys"/> name; a missing one gets the id -1.</summary>
     /// <exception cref="BusKeyFileCorruptException">An object of another shape: not a bus.</exception>
     /// <exception cref="BusAccessDeniedException">An object the caller may not read.</exception>
-    public static unsafe BusObjects Find(string path, BusKeys keys)
+    /// <param name="path">The key file, for messages.</param>
+    /// <param name="keys">The keys it holds.</param>
+    /// <param name="withoutRead">
+    /// For the owner's chmod: an object the caller may not read is read anyway with
+    /// <c>SEM_STAT_ANY</c> / <c>SHM_STAT_ANY</c>, which need no read permission (they tell
+    /// anyone what /proc/sysvipc tells anyone). Changing an object still needs its ownership,
+    /// which the kernel checks at <c>IPC_SET</c>.
+    /// </param>
+    public static unsafe BusObjects Find(string path, BusKeys keys, bool withoutRead = false)
     {
         int semid = Get(path, keys.SemaphoreKey, "semaphore array", SemGet(keys.SemaphoreKey, 0, 0));
         SemidDs sem = default;
         if (semid >= 0)
         {
-            if (SemCtl(semid, 0, IPC_STAT, &sem) != 0)
+            if (SemCtl(semid, 0, IPC_STAT, &sem) != 0
+                && !(withoutRead && BusErrors.IsDenied(Interop.Errors.LastErrno) && StatAny(semid, &sem)))
                 semid = StatFailed(path, keys.SemaphoreKey, "semaphore array");
             else
                 RequireShape(path, keys, sem);
@@ -49,12 +59,40 @@ internal readonly struct BusObjects
         ShmidDs shm = default;
         if (shmid >= 0)
         {
-            if (ShmCtl(shmid, IPC_STAT, &shm) != 0)
+            if (ShmCtl(shmid, IPC_STAT, &shm) != 0
+                && !(withoutRead && BusErrors.IsDenied(Interop.Errors.LastErrno) && StatAny(shmid, &shm)))
                 shmid = StatFailed(path, keys.SegmentKey, "shared memory segment");
             else
                 RequireShape(path, keys, shm);
         }
         return new BusObjects { SemaphoreId = semid, SegmentId = shmid, Semaphores = sem, Segment = shm };
+    }
+
+    /// <summary>
+    /// The status of array <paramref name="semid"/> without read permission: <c>SEM_STAT_ANY</c>
+    /// takes an index into the kernel's table and returns the identifier there, so the table is
+    /// scanned (up to the highest index <c>SEM_INFO</c> gives) for this identifier. False, with
+    /// errno EACCES (the IPC_STAT failure stands), if not found or the kernel is older than 4.17.
+    /// </summary>
+    private static unsafe bool StatAny(int semid, SemidDs* sem)
+    {
+        SemInfo info;
+        int highest = SemCtl(0, 0, SEM_INFO, &info);
+        for (int index = 0; index <= highest; index++)
+            if (SemCtl(index, 0, SEM_STAT_ANY, sem) == semid) return true;
+        Marshal.SetLastPInvokeError(Interop.Errors.EACCES);
+        return false;
+    }
+
+    /// <summary>As <see cref="StatAny(int, SemidDs*)"/>, for segment <paramref name="shmid"/> (<c>SHM_INFO</c>, <c>SHM_STAT_ANY</c>).</summary>
+    private static unsafe bool StatAny(int shmid, ShmidDs* shm)
+    {
+        ShmInfo info;
+        int highest = ShmCtlInfo(0, SHM_INFO, &info);
+        for (int index = 0; index <= highest; index++)
+            if (ShmCtl(index, SHM_STAT_ANY, shm) == shmid) return true;
+        Marshal.SetLastPInvokeError(Interop.Errors.EACCES);
+        return false;
     }
 
     /// <summary>

@@ -36,8 +36,11 @@ public sealed class BusSubscription : IAsyncEnumerable<BusMessage>, IAsyncDispos
     private readonly int _semaphoreId;
     private readonly int _capacity;
 
-    internal BusSubscription(Bus bus, SharedSegmentHandle segment, int capacity)
+    private readonly BusMessageFilter? _filter;
+
+    internal BusSubscription(Bus bus, SharedSegmentHandle segment, int capacity, BusMessageFilter? filter = null)
     {
+        _filter = filter;
         _channel = Channel.CreateBounded<BusMessage>(new BoundedChannelOptions(capacity)
         {
             SingleWriter = true,
@@ -78,13 +81,16 @@ public sealed class BusSubscription : IAsyncEnumerable<BusMessage>, IAsyncDispos
     {
         CancellationToken stop = _stop.Token;
         ChannelWriter<BusMessage> writer = _channel.Writer;
+        Span<byte> buffer = stackalloc byte[SharedSegmentHandle.Size];
         try
         {
             _session.Join(Deadline.Infinite, stop);
             _joined.TrySetResult();
             while (true)
             {
-                BusMessage message = _session.Receive(noWait: false, Deadline.Infinite, stop)!;
+                int length = _session.Receive(buffer, noWait: false, Deadline.Infinite, stop); // waits: never -1
+                if (_filter is not null && !_filter(buffer[..length])) continue; // acknowledged already: next
+                BusMessage message = BusMessage.FromReceived(buffer[..length].ToArray());
                 // Still holding W: a full buffer holds the next broadcaster back.
                 if (!writer.TryWrite(message))
                 {

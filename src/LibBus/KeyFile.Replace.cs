@@ -33,7 +33,7 @@ internal sealed partial class KeyFile
                     ? ReplaceError(errno, "this file system cannot swap two names atomically (renameat2 RENAME_EXCHANGE); remove it with 'bus remove' first")
                     : ReplaceError(errno, "cannot put the new key file in place");
             }
-            if (IsThisFile(temporary))
+            if (BusFile.IsSameFile(_directory, temporary, _status))
                 return true; // the old file is now under the temporary name, unlinked below
             // Someone else's file was at the path: give it its name back.
             if (Interop.Libc.RenameAt2(_directory, temporary, _directory, _name, Interop.Libc.RENAME_EXCHANGE) != 0)

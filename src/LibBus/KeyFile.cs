@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace LibBus;
 
 /// <summary>
@@ -16,7 +14,11 @@ internal sealed partial class KeyFile : IDisposable
     private int _fd;
     private readonly Interop.Libc.Statx _status;
 
-    private KeyFile(string path, int directory, string name, int fd, BusKeys keys, Interop.Libc.Statx status)
+    /// <summary>The mode to put back on dispose if nothing changed it: set when this opened a key file its owner could not read (<see cref="OpenAsOwner"/>).</summary>
+    private readonly int? _restoreMode;
+    private bool _modeChanged;
+
+    private KeyFile(string path, int directory, string name, int fd, BusKeys keys, Interop.Libc.Statx status, int? restoreMode = null)
     {
         Path = path;
         _directory = directory;
@@ -24,6 +26,7 @@ internal sealed partial class KeyFile : IDisposable
         _fd = fd;
         Keys = keys;
         _status = status;
+        _restoreMode = restoreMode;
     }
 
     /// <summary>The path given, for messages.</summary>
@@ -45,7 +48,13 @@ internal sealed partial class KeyFile : IDisposable
     /// <exception cref="BusNotFoundException">No such file.</exception>
     /// <exception cref="BusKeyFileCorruptException">A symlink, or not a bus key file.</exception>
     /// <exception cref="BusAccessDeniedException">The caller cannot read it.</exception>
-    public static KeyFile Open(string path)
+    /// <param name="path">The key file.</param>
+    /// <param name="ownerWithoutRead">
+    /// For chmod: if the caller owns the file but may not read it (after <c>bus chmod o</c>, say),
+    /// it gives itself read permission on that very file to read the keys (see <see cref="OpenAsOwner"/>);
+    /// the mode is put back on dispose unless <see cref="ChangeMode"/> set a new one.
+    /// </param>
+    public static KeyFile Open(string path, bool ownerWithoutRead = false)
     {
         (string directory, string name) = BusFile.SplitPath(path);
         int dirFd = BusFile.OpenDirectory(path, directory);
@@ -57,11 +66,13 @@ internal sealed partial class KeyFile : IDisposable
             if (fd < 0)
             {
                 int errno = Interop.Errors.LastErrno;
-                throw errno == Interop.Errors.ELOOP
-                    ? new BusKeyFileCorruptException(
+                if (errno == Interop.Errors.ELOOP)
+                    throw new BusKeyFileCorruptException(
                         $"{path}: not a bus key file: a symbolic link; chmod, chown, chgrp and remove act only on the key file itself, never through a link",
-                        path, errno)
-                    : BusErrors.FromKeyFile(errno, path, KeyFileAction.Open);
+                        path, errno);
+                if (ownerWithoutRead && BusErrors.IsDenied(errno) && OpenAsOwner(path, dirFd, name) is { } owned)
+                    return owned;
+                throw BusErrors.FromKeyFile(errno, path, KeyFileAction.Open);
             }
             BusKeys keys = BusFile.ReadFrom(path, fd, out Interop.Libc.Statx status);
             return new KeyFile(path, dirFd, name, fd, keys, status);
@@ -74,9 +85,60 @@ internal sealed partial class KeyFile : IDisposable
         }
     }
 
+    /// <summary>
+    /// The owner of a key file it may not read: opens the name with <c>O_PATH|O_NOFOLLOW</c>
+    /// (which needs no permission on the file), checks that it is a regular file owned by the
+    /// caller, adds owner read to that very inode (through <c>/proc/self/fd/N</c>, never the
+    /// name again), reopens it for reading the same way, and reads the keys. Null, changing
+    /// nothing, if the file is not the caller's (the permission error then stands) or /proc is
+    /// not there; the mode is put back if the file is not a key file.
+    /// </summary>
+    private static unsafe KeyFile? OpenAsOwner(string path, int dirFd, string name)
+    {
+        int pathFd = Interop.Libc.OpenAt(dirFd, name, Interop.Libc.O_PATH | Interop.Libc.O_NOFOLLOW | Interop.Libc.O_CLOEXEC, 0);
+        if (pathFd < 0) return null;
+        try
+        {
+            Interop.Libc.Statx owned;
+            const uint mask = Interop.Libc.STATX_TYPE | Interop.Libc.STATX_MODE | Interop.Libc.STATX_UID
+                              | Interop.Libc.STATX_GID | Interop.Libc.STATX_INO;
+            if (Interop.Libc.StatxCall(pathFd, "", Interop.Libc.AT_EMPTY_PATH, mask, &owned) != 0
+                || (owned.Mode & Interop.Libc.S_IFMT) != Interop.Libc.S_IFREG
+                || owned.Uid != Interop.Libc.GetEUid())
+                return null;
+            string self = "/proc/self/fd/" + pathFd.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            int mode = owned.Mode & 0x1FF;
+            if (Interop.Libc.FChmodAt(Interop.Libc.AT_FDCWD, self, (uint)(mode | 0x100 /* 0400 */), 0) != 0) return null;
+            int fd = Interop.Libc.Open(self, Interop.Libc.O_RDONLY | Interop.Libc.O_NONBLOCK | Interop.Libc.O_CLOEXEC | Interop.Libc.O_NOCTTY);
+            if (fd < 0)
+            {
+                Interop.Libc.FChmodAt(Interop.Libc.AT_FDCWD, self, (uint)mode, 0);
+                return null;
+            }
+            try
+            {
+                BusKeys keys = BusFile.ReadFrom(path, fd, out _);
+                return new KeyFile(path, dirFd, name, fd, keys, owned, restoreMode: mode);
+            }
+            catch
+            {
+                Interop.Libc.FChmod(fd, (uint)mode);
+                Interop.Libc.Close(fd);
+                throw;
+            }
+        }
+        finally
+        {
+            Interop.Libc.Close(pathFd);
+        }
+    }
+
     /// <summary><c>fchmod</c> on the open file; returns 0 or the errno.</summary>
     public int ChangeMode(int mode)
-        => Interop.Libc.FChmod(_fd, (uint)mode) == 0 ? 0 : Interop.Errors.LastErrno;
+    {
+        _modeChanged = true;
+        return Interop.Libc.FChmod(_fd, (uint)mode) == 0 ? 0 : Interop.Errors.LastErrno;
+    }
 
     /// <summary><c>fchown</c> on the open file; <c>uint.MaxValue</c> leaves that id as it is. Returns 0 or the errno.</summary>
     public int ChangeOwner(uint uid, uint gid)
@@ -85,59 +147,14 @@ internal sealed partial class KeyFile : IDisposable
     /// <summary>
     /// Unlinks the key file's name, but only while the name still is this file: a
     /// remove-and-create by someone else may have put a new bus's key file there, which
-    /// must stay. The name is first moved to a private temporary name (atomically, never
-    /// replacing anything), checked there, and unlinked or put back.
+    /// must stay (<see cref="BusFile.UnlinkIfSame"/>).
     /// </summary>
-    public BusPartRemoval Unlink()
-    {
-        string temporary = ".bus-remove." + RandomNumberGenerator.GetHexString(16, lowercase: true);
-        if (Interop.Libc.RenameAt2(_directory, _name, _directory, temporary, Interop.Libc.RENAME_NOREPLACE) != 0)
-        {
-            int errno = Interop.Errors.LastErrno;
-            if (errno == Interop.Errors.ENOENT) return AlreadyGone;
-            if (errno is Interop.Errors.EINVAL or Interop.Errors.ENOSYS)
-                return UnlinkIfSame(); // no RENAME_NOREPLACE on this file system
-            return Failed(errno);
-        }
-        if (!IsThisFile(temporary))
-        {
-            // Not ours: someone replaced the key file meanwhile. Put theirs back.
-            if (Interop.Libc.RenameAt2(_directory, temporary, _directory, _name, Interop.Libc.RENAME_NOREPLACE) != 0)
-            {
-                int errno = Interop.Errors.LastErrno;
-                return new BusPartRemoval(false, true,
-                    $"the key file had been replaced by another file, which could not be put back and is now named {temporary}: {Interop.Errors.Text(errno)}", errno);
-            }
-            return AlreadyGone;
-        }
-        if (Interop.Libc.UnlinkAt(_directory, temporary, 0) == 0)
-            return new BusPartRemoval(true, false, null);
-        int unlinkErrno = Interop.Errors.LastErrno;
-        Interop.Libc.RenameAt2(_directory, temporary, _directory, _name, Interop.Libc.RENAME_NOREPLACE);
-        return Failed(unlinkErrno);
-    }
-
-    /// <summary>The fallback without RENAME_NOREPLACE: check, then unlink (a window of one system call).</summary>
-    private BusPartRemoval UnlinkIfSame()
-    {
-        if (!IsThisFile(_name)) return AlreadyGone;
-        return Interop.Libc.UnlinkAt(_directory, _name, 0) == 0 ? new BusPartRemoval(true, false, null) : Failed(Interop.Errors.LastErrno);
-    }
-
-    private unsafe bool IsThisFile(string name)
-    {
-        Interop.Libc.Statx now;
-        return Interop.Libc.StatxCall(_directory, name, Interop.Libc.AT_SYMLINK_NOFOLLOW, Interop.Libc.STATX_INO, &now) == 0
-               && now.SameFile(_status);
-    }
-
-    private static BusPartRemoval AlreadyGone => new(false, true, null);
-
-    private static BusPartRemoval Failed(int errno) => new(false, false, Interop.Errors.Text(errno), errno);
+    public BusPartRemoval Unlink() => BusFile.UnlinkIfSame(_directory, _name, _status);
 
     public void Dispose()
     {
         if (_fd < 0) return;
+        if (_restoreMode is { } mode && !_modeChanged) Interop.Libc.FChmod(_fd, (uint)mode);
         Interop.Libc.Close(_fd);
         Interop.Libc.Close(_directory);
         _fd = -1;

@@ -73,8 +73,8 @@ public sealed class BroadcastListenTests : IDisposable
         string bus = _sandbox.CreateBus();
         string outDir = _sandbox.PathFor("out");
         Directory.CreateDirectory(outDir);
-        // Each command outlives the next message: the listener must not wait for it.
-        using CliProcess listener = ListenAndRun(bus, $"sleep 2; echo \"$msg\" > '{outDir}'/\"$msg\"", "--count", "5");
+        // Each command outlives the next message: without a --jobs limit, the listener must not wait for it.
+        using CliProcess listener = ListenAndRun(bus, $"sleep 2; echo \"$msg\" > '{outDir}'/\"$msg\"", "--count", "5", "--jobs", "0");
         var started = DateTime.UtcNow;
         for (int i = 0; i < 5; i++) Assert.Equal(0, _sandbox.Run("broadcast", bus, $"m{i}").ExitCode);
         // Five broadcasts were delivered before the first command could finish.

@@ -68,15 +68,15 @@ public sealed class PrivilegeTests : IDisposable
         listener.Stdin.Close();
         Eventually(() => File.Exists(ready) || listener.HasExited, "the readiness file");
         if (listener.HasExited) Assert.Fail(listener.WaitForExit().ToString());
+        Assert.Equal($"{listener.Id}\n", File.ReadAllText(ready));
+        Assert.Equal(0, Syscall.lstat(ready, out Stat st));
+        Assert.Equal(FilePermissions.S_IFREG, st.st_mode & FilePermissions.S_IFMT);
         Assert.Equal(0, _sandbox.Run("broadcast", bus, "done").ExitCode);
         RunResult r = listener.WaitForExit();
         Assert.True(r.ExitCode == 0, r.ToString());
 
         Assert.Equal("precious\n", File.ReadAllText(victim));
         Assert.Equal("mode 600 uid 0 gid 0 size 9", Describe(victim));
-        Assert.Equal($"{listener.Id}\n", File.ReadAllText(ready));
-        Assert.Equal(0, Syscall.lstat(ready, out Stat st));
-        Assert.Equal(FilePermissions.S_IFREG, st.st_mode & FilePermissions.S_IFMT);
     }
 
     [RootFact]
@@ -88,10 +88,11 @@ public sealed class PrivilegeTests : IDisposable
         Assert.Equal(0, RunAsNobody($"ln -s {Q(victim)} {Q(ready)}").ExitCode);
         using CliProcess listener = _sandbox.Start("listen", "--count", "1", "--ready", "--ready-file", ready, bus);
         listener.WaitUntilListening();
+        Assert.Equal($"{listener.Id}\n", File.ReadAllText(ready));
         Assert.Equal(0, _sandbox.Run("broadcast", bus, "done").ExitCode);
         Assert.Equal(0, listener.WaitForExit().ExitCode);
         Assert.Equal("precious\n", File.ReadAllText(victim));
-        Assert.Equal($"{listener.Id}\n", File.ReadAllText(ready));
+        Assert.False(File.Exists(ready)); // the file it created, removed when it ended
     }
 
     // ---- 2. chmod / chown / chgrp act on the file they read, never through a symlink ----

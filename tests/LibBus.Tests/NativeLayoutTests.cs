@@ -78,6 +78,8 @@ public sealed class NativeLayoutTests : IDisposable
         ("sizeof(shmid_ds.shm_cpid)", "sizeof(((struct shmid_ds *)0)->shm_cpid)", sizeof(int)),
         ("offsetof(struct shmid_ds, shm_nattch)", "offsetof(struct shmid_ds, shm_nattch)", Offset<ShmidDs>(nameof(ShmidDs.NAttch))),
         ("sizeof(shmid_ds.shm_nattch)", "sizeof(((struct shmid_ds *)0)->shm_nattch)", Marshal.SizeOf<nuint>()),
+        ("sizeof(struct seminfo)", "sizeof(struct seminfo)", Marshal.SizeOf<SemInfo>()),
+        ("sizeof(struct shm_info)", "sizeof(struct shm_info)", Marshal.SizeOf<ShmInfo>()),
         ("sizeof(semid_ds.sem_otime)", "sizeof(((struct semid_ds *)0)->sem_otime)", sizeof(long)),
 
         ("sizeof(struct statx)", "sizeof(struct statx)", Marshal.SizeOf<Statx>()),

@@ -232,7 +232,10 @@ internal static class BridgeCommand
 
         Task running = bridge.RunAsync(stop.Token);
         await Task.WhenAny(bridge.Ready, running).ConfigureAwait(false);
-        if (bridge.Ready.IsCompletedSuccessfully && settings.ReadyFile is { } file) ReadyFile.Signal(file);
+        // Removed when the bridge ends (a regular file; see BusReadyFile).
+        using BusReadyFile? ready = bridge.Ready.IsCompletedSuccessfully && settings.ReadyFile is { } file
+            ? BusReadyFile.Announce(file, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n")
+            : null;
         await running.ConfigureAwait(false); // ends only by a signal or a failure
         return ExitCodes.Failure;
     }

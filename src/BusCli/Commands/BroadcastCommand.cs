@@ -10,8 +10,11 @@ internal static class BroadcastCommand
     {
         var noWait = new Option<bool>("--nowait", "-n")
         {
-            Description = "Fail at once with exit status 3, sending nothing, if the bus is busy " +
-                          "(another broadcaster, or a listener still busy with the previous message).",
+            Description = "Fail at once with exit status 3, sending nothing, but only while the bus is taken " +
+                          "(another broadcaster holds it, or a listener is still busy with the previous message). " +
+                          "Once the message is sent, broadcast waits for every listener to receive it, as without -n: " +
+                          "a stopped listener (SIGSTOP, Ctrl-Z) makes it wait forever. To bound the whole wait, " +
+                          "add --timeout.",
         };
         var timeout = new Option<TimeSpan?>("--timeout", "-t")
         {
@@ -75,7 +78,7 @@ internal static class BroadcastCommand
         }
         catch (Exception e)
         {
-            return CliErrors.Report(stderr(), path, e);
+            return CliErrors.Report(stderr(), path, e, Hints.Swapped(e, "broadcast", path, message, "MESSAGE"));
         }
     }
 

@@ -41,11 +41,34 @@ internal static class ChmodCommand
         {
             // One call: the bus is read and changed through one open key file.
             Bus.ChangeMode(path, mode.Apply, allowOwnerMismatch);
+            WarnIfLockedOut(stderr, path);
             return ExitCodes.Success;
         }
         catch (Exception e)
         {
             return CliErrors.Report(stderr, path, e);
+        }
+    }
+
+    /// <summary>
+    /// Says so on stderr if the caller can no longer use the bus (a mode such as 'o' or 'g' leaves
+    /// its owner out). Only the owner (or root, who never loses access) can change the mode, so
+    /// the caller is the owner, and 'bus chmod +u' gives the access back.
+    /// </summary>
+    private static void WarnIfLockedOut(TextWriter stderr, string path)
+    {
+        try
+        {
+            Bus.GetInfo(path); // reads the key file and both objects' status, as using the bus does
+        }
+        catch (BusAccessDeniedException)
+        {
+            CliErrors.Write(stderr, path,
+                $"warning: you can no longer use this bus: the new mode gives its owner (you) no access; to restore it: bus chmod +u {path}");
+        }
+        catch (BusException)
+        {
+            // Removed meanwhile, say: not this command's business any more.
         }
     }
 }

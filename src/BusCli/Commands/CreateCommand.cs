@@ -46,7 +46,7 @@ internal static class CreateCommand
         }
         catch (Exception e)
         {
-            return CliErrors.Report(stderr, path, e);
+            return CliErrors.Report(stderr, path, e, path is null ? Hints.CreateWithoutPath(e) : "");
         }
     }
 }

@@ -2,12 +2,14 @@ using System.CommandLine;
 
 namespace BusCli.Commands;
 
-/// <summary><c>bus listen [-0] [--count N] [--match REGEX] [--timeout DURATION] [--ready] [--ready-file FILE] PATH [COMMAND]</c>.</summary>
+/// <summary><c>bus listen [-0] [--count N] [--jobs N] [--match REGEX] [--timeout DURATION] [--ready] [--ready-file FILE] PATH [COMMAND]</c>.</summary>
 internal static class ListenCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var options = new ListenOptions();
+        var options = new ListenOptions(
+            "Run 'sh -c COMMAND' for each message, with the message in $msg (at most --jobs at once). Without it, " +
+            "print each message on stdout followed by a newline.");
         var count = new Option<int?>("--count", "-c")
         {
             Description = "Stop after N messages.",
@@ -20,9 +22,25 @@ internal static class ListenCommand
                 return null;
             },
         };
+        var jobs = new Option<int?>("--jobs", "-j")
+        {
+            Description = "With COMMAND, run at most N commands at once (0: no limit); while N run, take no " +
+                          "message until one ends, holding broadcasters back as a slow reader of stdout does. " +
+                          "-j 1 runs them one after another, in message order. Default: the number of CPUs " +
+                          $"this process may use ({DefaultJobs} here).",
+            HelpName = "N",
+            CustomParser = result =>
+            {
+                string text = result.Tokens[0].Value;
+                if (int.TryParse(text, System.Globalization.NumberStyles.None, null, out int n)) return n;
+                result.AddError($"--jobs: '{text}' is not a whole number (0 for no limit)");
+                return null;
+            },
+        };
         var command = new Command("listen",
             "Listen on a bus until stopped. Without COMMAND, print each message followed by a newline, flushed per " +
-            "message; with COMMAND, run 'sh -c COMMAND' with $msg set to the message, without waiting for it. " +
+            "message; with COMMAND, run 'sh -c COMMAND' with $msg set to the message, without waiting for it " +
+            "(at most --jobs at once). " +
             "SIGINT, SIGTERM and SIGHUP end it at once wherever it is blocked, leaving the bus cleanly " +
             "(the kernel undoes its steps); a closed stdout makes it leave and exit 0. Messages, COMMAND and $msg " +
             "go byte for byte. " +
@@ -33,6 +51,12 @@ internal static class ListenCommand
         options.AddTo(command);
         command.Add(count);
         command.Add(timeout);
+        command.Add(jobs);
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(jobs) is not null && result.GetValue(options.Command) is null)
+                result.AddError("--jobs applies only with COMMAND");
+        });
         command.SetAction(result => Run(stdout, stderr, new ListenSettings(
             result.GetValue(options.Path)!,
             result.GetValue(options.Command),
@@ -41,9 +65,16 @@ internal static class ListenCommand
             result.GetValue(options.Ready),
             result.GetValue(options.ReadyFile),
             result.GetValue(options.Match),
-            result.GetValue(timeout))));
+            result.GetValue(timeout),
+            result.GetValue(jobs) ?? DefaultJobs)));
         return command;
     }
+
+    /// <summary>
+    /// --jobs by default: the CPUs this process may use (affinity and cgroup quota included),
+    /// as GNU parallel does: more commands at once than CPUs only queue for them.
+    /// </summary>
+    private static int DefaultJobs => Environment.ProcessorCount;
 
     public static int Run(TextWriter stdout, TextWriter stderr, ListenSettings settings)
         => Listening.Run(stdout, stderr, settings, awaitCommand: false);

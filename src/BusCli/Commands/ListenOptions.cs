@@ -4,14 +4,14 @@ using System.Text.RegularExpressions;
 namespace BusCli.Commands;
 
 /// <summary>The options <c>listen</c> and <c>wait</c> share.</summary>
-internal sealed class ListenOptions
+/// <param name="commandDescription">What COMMAND does: listen runs it for each message, wait once.</param>
+internal sealed class ListenOptions(string commandDescription)
 {
     public Argument<string> Path { get; } = new("PATH") { Description = "The bus's key file." };
 
     public Argument<string?> Command { get; } = new("COMMAND")
     {
-        Description = "Run 'sh -c COMMAND' for each message, with the message in $msg. Without it, " +
-                      "print each message on stdout followed by a newline.",
+        Description = commandDescription,
         Arity = ArgumentArity.ZeroOrOne,
     };
 
@@ -78,7 +78,7 @@ internal sealed class ListenOptions
     }
 }
 
-/// <summary>What to do once listening and with each message.</summary>
+/// <summary>What to do once listening and with each message (<see cref="Jobs"/>: at most that many commands at once; 0, no limit).</summary>
 internal sealed record ListenSettings(
     string Path,
     string? Command = null,
@@ -87,4 +87,5 @@ internal sealed record ListenSettings(
     bool Ready = false,
     string? ReadyFile = null,
     Regex? Match = null,
-    TimeSpan? Timeout = null);
+    TimeSpan? Timeout = null,
+    int Jobs = 0);

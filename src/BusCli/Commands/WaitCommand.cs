@@ -7,9 +7,13 @@ internal static class WaitCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var options = new ListenOptions();
+        var options = new ListenOptions(
+            "Run 'sh -c COMMAND' once, for the first message (the first that --match matches), with the message " +
+            "in $msg, after leaving the bus; wait exits with its status. Without it, print that message on stdout " +
+            "followed by a newline.");
         var command = new Command("wait",
-            "Wait for one message on a bus. Without COMMAND, print it followed by a newline; with COMMAND, " +
+            "Wait for one message on a bus, then exit: it runs once (for a command per message, use 'bus listen'). " +
+            "Without COMMAND, print the message followed by a newline; with COMMAND, " +
             "leave the bus, then run 'sh -c COMMAND' with $msg set to the message and exit with its status; " +
             "SIGINT, SIGTERM and SIGHUP are passed on to the running command, and wait exits 128+N at once. " +
             "Exit status: 0 received, 1 failure (including a removed bus), 2 bad command line, 4 timeout (--timeout), " +

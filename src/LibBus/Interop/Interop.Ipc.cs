@@ -22,7 +22,11 @@ internal static partial class Interop
         internal const int GETZCNT = 15;
         internal const int SETVAL = 16;
         internal const int SETALL = 17;
+        internal const int SEM_INFO = 19;
+        internal const int SEM_STAT_ANY = 20;   // Linux 4.17
 
         internal const int SHM_RDONLY = 0x1000;
+        internal const int SHM_INFO = 14;
+        internal const int SHM_STAT_ANY = 15;   // Linux 4.17
     }
 }

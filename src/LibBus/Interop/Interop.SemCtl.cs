@@ -18,6 +18,13 @@ internal static partial class Interop
             internal nuint NSems;
         }
 
+        /// <summary><c>struct seminfo</c> (40 bytes), filled by <c>SEM_INFO</c>; LibBus uses only the call's result.</summary>
+        [StructLayout(LayoutKind.Sequential, Size = 40)]
+        internal struct SemInfo
+        {
+            private int _semmap;
+        }
+
         // semctl is variadic in C; each command gets one exact overload for the
         // type of its fourth argument (union semun).
 
@@ -36,8 +43,12 @@ internal static partial class Interop
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         internal static unsafe partial int SemCtl(int semid, int semnum, int cmd, ushort* array);
 
-        /// <summary><c>semctl(semid, 0, IPC_STAT / IPC_SET, struct semid_ds *)</c>.</summary>
+        /// <summary><c>semctl(semid, 0, IPC_STAT / IPC_SET, struct semid_ds *)</c>; <c>semctl(index, 0, SEM_STAT_ANY, struct semid_ds *)</c>.</summary>
         [LibraryImport(Libraries.Libc, EntryPoint = "semctl", SetLastError = true)]
         internal static unsafe partial int SemCtl(int semid, int semnum, int cmd, SemidDs* buf);
+
+        /// <summary><c>semctl(0, 0, SEM_INFO, struct seminfo *)</c>: the highest index in use in the kernel's table.</summary>
+        [LibraryImport(Libraries.Libc, EntryPoint = "semctl", SetLastError = true)]
+        internal static unsafe partial int SemCtl(int semid, int semnum, int cmd, SemInfo* buf);
     }
 }

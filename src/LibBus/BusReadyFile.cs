@@ -1,0 +1,123 @@
+using System.Text;
+
+namespace LibBus;
+
+/// <summary>
+/// A readiness file: a program announces that it is ready (a listener, that it has joined) by
+/// writing a line to a file another program waits on, and takes the file away when it ends.
+/// The file may be in a directory other users can write (such as /tmp), so nothing here follows
+/// a symlink another user could plant: a FIFO is opened with <c>O_NOFOLLOW</c> and written only
+/// if it is one; otherwise the text goes to a new file under a random temporary name
+/// (<c>O_CREAT|O_EXCL|O_NOFOLLOW</c>, mode 0644), renamed over the path (a symlink there is
+/// replaced, never followed). <see cref="Dispose"/> removes that file, but only while the path
+/// still names it (by inode, never through a symlink).
+/// </summary>
+public sealed class BusReadyFile : IDisposable
+{
+    private readonly int _directory;
+    private readonly string? _name;
+    private readonly int _file; // open until Dispose: the inode cannot be reused meanwhile
+    private readonly Interop.Libc.Statx _created;
+    private int _disposed;
+
+    private BusReadyFile(string path, int directory, string? name, int file, Interop.Libc.Statx created)
+    {
+        Path = path;
+        _directory = directory;
+        _name = name;
+        _file = file;
+        _created = created;
+    }
+
+    /// <summary>The path given.</summary>
+    public string Path { get; }
+
+    /// <summary>True if the path was a FIFO, written to rather than created (nothing to remove).</summary>
+    public bool IsFifo => _name is null;
+
+    /// <summary>
+    /// Writes <paramref name="text"/> to <paramref name="path"/>: to a FIFO by opening it for writing
+    /// (on a background thread, since the open waits for a reader; a reader's <c>read</c> then
+    /// returns exactly after this call), otherwise by creating or replacing the file atomically.
+    /// </summary>
+    /// <exception cref="BusException">The file cannot be created; the message names the path, and the directory if it is missing.</exception>
+    public static unsafe BusReadyFile Announce(string path, string text)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(text);
+        byte[] content = Encoding.UTF8.GetBytes(text);
+        if (BusFile.TypeOf(path) == Interop.Libc.S_IFIFO)
+        {
+            var thread = new Thread(() => WriteToFifo(path, content)) { IsBackground = true, Name = "ready fifo" };
+            thread.Start();
+            return new BusReadyFile(path, -1, null, -1, default);
+        }
+        int slash = path.LastIndexOf('/');
+        string directory = slash < 0 ? "." : slash == 0 ? "/" : path[..slash];
+        string name = path[(slash + 1)..];
+        if (name.Length == 0 || name is "." or "..")
+            throw new BusException($"{path}: cannot create the readiness file: it names a directory", path, Interop.Errors.EISDIR);
+        int dirFd = Interop.Libc.Open(directory, Interop.Libc.O_PATH | Interop.Libc.O_DIRECTORY | Interop.Libc.O_CLOEXEC);
+        if (dirFd < 0)
+        {
+            int errno = Interop.Errors.LastErrno;
+            throw errno is Interop.Errors.ENOENT or Interop.Errors.ENOTDIR
+                ? new BusException($"{path}: cannot create the readiness file: no directory {directory}", path, errno)
+                : Failure(path, errno);
+        }
+        int fd = -1;
+        try
+        {
+            string temporary = BusFile.WriteTemporary(path, dirFd, content, ".bus-ready.", 0x1A4 /* 0644 */, out fd,
+                errno => Failure(path, errno), errno => Failure(path, errno));
+            Interop.Libc.Statx created;
+            if (Interop.Libc.StatxCall(fd, "", Interop.Libc.AT_EMPTY_PATH, Interop.Libc.STATX_INO, &created) != 0
+                || Interop.Libc.RenameAt2(dirFd, temporary, dirFd, name, 0) != 0)
+            {
+                int errno = Interop.Errors.LastErrno;
+                Interop.Libc.UnlinkAt(dirFd, temporary, 0);
+                throw Failure(path, errno);
+            }
+            return new BusReadyFile(path, dirFd, name, fd, created);
+        }
+        catch
+        {
+            if (fd >= 0) Interop.Libc.Close(fd);
+            Interop.Libc.Close(dirFd);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Removes the file <see cref="Announce"/> created, if the path still names it (a file someone
+    /// else put there since stays); nothing for a FIFO. Never throws; safe to call more than once.
+    /// </summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0 || _name is null) return;
+        BusFile.UnlinkIfSame(_directory, _name, _created);
+        Interop.Libc.Close(_file);
+        Interop.Libc.Close(_directory);
+    }
+
+    private static unsafe void WriteToFifo(string path, byte[] content)
+    {
+        int fd = Interop.Libc.Open(path, Interop.Libc.O_WRONLY | Interop.Libc.O_NOFOLLOW | Interop.Libc.O_CLOEXEC | Interop.Libc.O_NOCTTY);
+        if (fd < 0) return; // the FIFO went away; nothing to tell
+        try
+        {
+            // Whatever the path names now, write only to a FIFO.
+            Interop.Libc.Statx status;
+            if (Interop.Libc.StatxCall(fd, "", Interop.Libc.AT_EMPTY_PATH, Interop.Libc.STATX_TYPE, &status) == 0
+                && (status.Mode & Interop.Libc.S_IFMT) == Interop.Libc.S_IFIFO)
+                BusFile.WriteAll(fd, content);
+        }
+        finally
+        {
+            Interop.Libc.Close(fd);
+        }
+    }
+
+    private static BusException Failure(string path, int errno)
+        => BusErrors.FromCall(errno, path, "cannot create the readiness file");
+}
