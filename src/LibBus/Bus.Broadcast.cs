@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace LibBus;
 
@@ -51,7 +52,7 @@ public sealed partial class Bus
     /// The broadcast of PROTOCOL.md's hardened algorithm: take, write, publish,
     /// await the acknowledgements, end the delivery. Allocates nothing on success.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool BroadcastCore(string? text, ReadOnlySpan<byte> bytes, bool noWait, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         // Validate first: bad input touches nothing.
@@ -85,7 +86,7 @@ public sealed partial class Bus
     /// Uses the watch while the bus is taken, which serializes every thread's broadcasts.
     /// On an error the delivery is given up (step 5) and the error passed on.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe bool WriteAndPublish(string? text, ReadOnlySpan<byte> bytes, int length)
     {
         // 2. write the message into the segment
@@ -139,7 +140,7 @@ public sealed partial class Bus
     /// wait starts as a few no-wait tries (<see cref="Briefly"/>).
     /// </summary>
     /// <exception cref="BusTimeoutException"><paramref name="deadline"/> passed; the delivery was given up.</exception>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal bool FinishDelivery(bool shield, Deadline wait, Deadline deadline, CancellationToken cancellationToken, bool spinFirst = false)
     {
         bool delivered;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace LibBus;
 
 public sealed partial class Bus
@@ -37,7 +39,7 @@ public sealed partial class Bus
     /// </summary>
     /// <exception cref="OperationCanceledException">Cancelled; the listener has left the bus.</exception>
     /// <exception cref="BusRemovedException">The bus was removed.</exception>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ListenBytes(BusBytesHandler onMessage, Action? onListening = null, CancellationToken cancellationToken = default)
         => ListenBytes(onMessage, null, onListening, cancellationToken);
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace LibBus;
 
@@ -44,7 +45,7 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
     /// next message (step 2), copies it (step 3) and acknowledges (step 4).
     /// Returns null if nothing came in time (or at once, with <paramref name="noWait"/>).
     /// </summary>
-    [System.Runtime.CompilerServices.SkipLocalsInit]
+    [SkipLocalsInit]
     internal BusMessage? Receive(bool noWait, Deadline deadline, CancellationToken cancellationToken)
     {
         Span<byte> buffer = stackalloc byte[SharedSegmentHandle.Size];
@@ -57,7 +58,7 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
     /// its NUL) into <paramref name="destination"/>, which holds at least
     /// <see cref="SharedSegmentHandle.Size"/> bytes. Returns its length, or -1 if nothing came.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal int Receive(Span<byte> destination, bool noWait, Deadline deadline, CancellationToken cancellationToken)
     {
         if (destination.Length < SharedSegmentHandle.Size) throw new ArgumentException("too small for a message", nameof(destination));
@@ -97,7 +98,7 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
     }
 
     /// <summary>Step 5, re-queue: <c>{Z(N), V(S)u, P(W)u, V(Q)}</c>. False if not done in time.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal bool Requeue(bool noWait, Deadline deadline, CancellationToken cancellationToken)
     {
         if (_position != Position.Acknowledged) return true;
@@ -146,7 +147,7 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
     }
 
     /// <summary>Copies up to the first NUL, at most the whole segment, never past it; returns the length.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe int Copy(Span<byte> destination)
     {
         bool added = false;

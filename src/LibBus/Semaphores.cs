@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using static LibBus.Interop.Libc;
 
 namespace LibBus;
@@ -50,7 +51,7 @@ internal sealed unsafe class Semaphores(int id, string path)
     // ----- Broadcast -----
 
     /// <summary>Broadcast step 1: <c>{P(X)u, Z(W), V(N)u, V(Q)}</c>. False if busy (no-wait) or timed out.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal bool TakeBus(bool noWait, Deadline deadline, CancellationToken cancellationToken)
     {
         short flag = noWait ? NoWait : (short)0;
@@ -65,7 +66,7 @@ internal sealed unsafe class Semaphores(int id, string path)
     }
 
     /// <summary>Broadcast step 3: <c>Q := 0</c>, releasing every queued listener at once.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Publish()
     {
         if (SemCtl(id, Q, SETVAL, 0) != 0)
@@ -73,7 +74,7 @@ internal sealed unsafe class Semaphores(int id, string path)
     }
 
     /// <summary>Broadcast step 4: <c>Z(S)</c>, every counted listener has acknowledged. False if not yet (no-wait) or timed out.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal bool AwaitAcknowledgements(Deadline deadline, CancellationToken cancellationToken, bool noWait = false)
     {
         SemBuf* ops = stackalloc SemBuf[1] { new(S, 0, noWait ? NoWait : (short)0) };
@@ -84,7 +85,7 @@ internal sealed unsafe class Semaphores(int id, string path)
     /// Before broadcast step 3: the number of listeners asleep in Listen step 2 (<c>GETZCNT</c>
     /// of Q), to compare with W just after the publish (<see cref="ReleasedAtOnce"/>).
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal int QueuedAsleep() => Math.Max(0, SemCtl(id, Q, GETZCNT));
 
     /// <summary>
@@ -96,7 +97,7 @@ internal sealed unsafe class Semaphores(int id, string path)
     /// LibBus listeners always looks released. A C listener whose callback ended before this read
     /// looks released: that look misses it.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal bool ReleasedAtOnce(int asleep) => asleep == 0 || SemCtl(id, W, GETVAL) >= asleep;
 
     /// <summary>
@@ -122,7 +123,7 @@ internal sealed unsafe class Semaphores(int id, string path)
     }
 
     /// <summary>Broadcast step 5: <c>{P(N)u, V(X)u}</c>, ending the delivery and releasing the bus. Never waits.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void EndDelivery()
     {
         SemBuf* ops = stackalloc SemBuf[2]
@@ -178,7 +179,7 @@ internal sealed unsafe class Semaphores(int id, string path)
     }
 
     /// <summary>Listen step 2, wait: <c>{Z(Q), V(W)u}</c>. False if no message (no-wait) or timed out.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal bool AwaitMessage(bool noWait, Deadline deadline, CancellationToken cancellationToken)
     {
         short flag = noWait ? NoWait : (short)0;
@@ -191,7 +192,7 @@ internal sealed unsafe class Semaphores(int id, string path)
     }
 
     /// <summary>Listen step 4, acknowledge: <c>{P(S)u}</c>.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Acknowledge()
     {
         SemBuf* ops = stackalloc SemBuf[1] { new(S, -1, (short)(Undo | NoWait)) };
@@ -206,7 +207,7 @@ internal sealed unsafe class Semaphores(int id, string path)
     /// released at once, this one included) is what it compares W with. (A hardened listener
     /// that was not yet waiting at the publish looks the same, and costs a bounded wait.)
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal Release ObserveRelease()
     {
         ushort* values = stackalloc ushort[Count];
@@ -266,7 +267,7 @@ internal sealed unsafe class Semaphores(int id, string path)
     }
 
     /// <summary>Listen step 5, re-queue: <c>{Z(N), V(S)u, P(W)u, V(Q)}</c>. False if the delivery is still on (no-wait) or timed out.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal bool Requeue(bool noWait, Deadline deadline, CancellationToken cancellationToken)
     {
         short flag = noWait ? NoWait : (short)0;
@@ -353,7 +354,7 @@ internal sealed unsafe class Semaphores(int id, string path)
     /// </summary>
     /// <exception cref="OperationCanceledException">Cancelled; nothing was applied.</exception>
     /// <exception cref="BusRemovedException">The array was removed.</exception>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool Apply(SemBuf* ops, int count, bool noWait, Deadline deadline, CancellationToken cancellationToken, string operation)
     {
         bool timed = !noWait && !deadline.IsInfinite;

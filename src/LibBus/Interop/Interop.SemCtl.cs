@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace LibBus;
@@ -30,17 +31,17 @@ internal static partial class Interop
 
         /// <summary><c>semctl(semid, semnum, GETVAL / GETNCNT / GETZCNT)</c> and <c>semctl(semid, 0, IPC_RMID)</c>.</summary>
         [LibraryImport(Libraries.Libc, EntryPoint = "semctl", SetLastError = true)]
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal static partial int SemCtl(int semid, int semnum, int cmd);
 
         /// <summary><c>semctl(semid, semnum, SETVAL, int)</c>.</summary>
         [LibraryImport(Libraries.Libc, EntryPoint = "semctl", SetLastError = true)]
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal static partial int SemCtl(int semid, int semnum, int cmd, int val);
 
         /// <summary><c>semctl(semid, 0, GETALL / SETALL, unsigned short *)</c>.</summary>
         [LibraryImport(Libraries.Libc, EntryPoint = "semctl", SetLastError = true)]
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal static unsafe partial int SemCtl(int semid, int semnum, int cmd, ushort* array);
 
         /// <summary><c>semctl(semid, 0, IPC_STAT / IPC_SET, struct semid_ds *)</c>; <c>semctl(index, 0, SEM_STAT_ANY, struct semid_ds *)</c>.</summary>
