@@ -53,13 +53,18 @@ public sealed class ShieldTests : IDisposable
     }
 
     [Fact]
-    public void A_hint_looks_at_the_next_few_messages_without_shielding_them()
+    public void A_hint_looks_at_the_next_few_messages_and_shields_only_at_the_first_look()
     {
         MixedBusWatch watch = default;
         long t = 1_000_000;
+        // Only the first look shields on a hint alone: a C listener that joined with this one.
+        Assert.True(watch.Looked(t, sawCListener: false, hint: true));
+        Assert.False(watch.IsMixed(t));
+        watch = default;
+        Assert.False(watch.Looked(t, sawCListener: false));
         for (int i = 0; i < MixedBusWatch.FollowUps; i++)
         {
-            watch.Looked(t, sawCListener: false, hint: true);
+            Assert.False(watch.Looked(t, sawCListener: false, hint: true));
             Assert.False(watch.IsMixed(t));
             Assert.True(watch.ShouldLook(++t)); // the next message, not a millisecond later
         }
