@@ -46,7 +46,7 @@ public sealed partial class Bus
         => BroadcastCore(null, message, noWait: true, timeout, cancellationToken);
 
     /// <summary>Whether C listeners were seen lately; used only while this process holds the bus (X).</summary>
-    private MixedBusWatch _mixedBusWatch = MixedBusWatch.ForBroadcaster;
+    private MixedBusWatch _mixedBusWatch;
 
     /// <summary>
     /// The broadcast of PROTOCOL.md's hardened algorithm: take, write, publish,
@@ -121,8 +121,7 @@ public sealed partial class Bus
             }
             int asleep = _semaphores.QueuedAsleep();
             _semaphores.Publish();
-            _mixedBusWatch.Looked(now, sawCListener: !_semaphores.ReleasedAtOnce(asleep));
-            return _mixedBusWatch.IsMixed(now);
+            return _mixedBusWatch.Looked(now, sawCListener: !_semaphores.ReleasedAtOnce(asleep));
         }
         catch
         {

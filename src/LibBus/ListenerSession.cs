@@ -24,7 +24,7 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
 
     private readonly Semaphores _semaphores = bus.Semaphores;
     private Position _position;
-    private MixedBusWatch _mixedBusWatch = MixedBusWatch.ForListener;
+    private MixedBusWatch _mixedBusWatch;
     private int _holdWith; // > 0: hold W before re-queueing, with this many released at once (AwaitOthersQueued)
 
     internal bool IsJoined => _position != Position.Out;
@@ -66,19 +66,27 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
             return -1;
         if (_position != Position.Queued) throw new InvalidOperationException("not listening");
 
-        // 2. {Z(Q), V(W)u}
-        if (!_semaphores.AwaitMessage(noWait, deadline, cancellationToken)) return -1;
-        _position = Position.Holding;
-        // Now and then (every message where C listeners were seen): maybe a C listener, still in its callback?
-        _holdWith = 0;
+        // Now and then (every message where C listeners were seen): look whether the publish
+        // releases every listener asleep in its wait at once, as it does hardened ones.
         long now = Stopwatch.GetTimestamp();
-        if (_mixedBusWatch.ShouldLook(now))
+        bool look = _mixedBusWatch.ShouldLook(now);
+        int asleep = look ? _semaphores.QueuedAsleep() : 0;
+
+        // 2. {Z(Q), V(W)u}
+        if (!_semaphores.AwaitMessage(noWait, deadline, cancellationToken))
         {
-            Semaphores.Release release = _semaphores.ObserveRelease();
-            _mixedBusWatch.Looked(now, release.SawCListener);
-            // While C listeners are seen, hold at every message: this look misses a C listener
-            // still in its callback once another listener has acknowledged (S no longer > W).
-            if (release.SawCListener || _mixedBusWatch.IsMixed(now)) _holdWith = release.ReleasedAtOnce;
+            if (look) _mixedBusWatch.LookedAtNothing(now);
+            return -1;
+        }
+        _position = Position.Holding;
+        _holdWith = 0;
+        if (look)
+        {
+            now = Stopwatch.GetTimestamp(); // the wait may have been long
+            Semaphores.Release release = _semaphores.ObserveRelease(asleep);
+            // While C listeners are seen, hold at every message: a look misses a C listener that
+            // was not yet asleep in its wait.
+            if (_mixedBusWatch.Looked(now, release.SawCListener, hint: release.MaybeCListener)) _holdWith = release.ReleasedAtOnce;
         }
 
         // 3. copy, before acknowledging

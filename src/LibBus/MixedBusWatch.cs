@@ -6,18 +6,23 @@ namespace LibBus;
 /// Whether C listeners seem to share the bus, so that the reads that detect them and the bounded
 /// waits that shield them are paid only where they can help. While none has been seen, a
 /// broadcaster or listener takes one look every <see cref="LookInterval"/> (a semaphore read or
-/// two) and otherwise runs the protocol's steps alone, as the C baseline does; once looks see C
-/// listeners, every message is looked at until the watch decides they are gone.
+/// two) and otherwise runs the protocol's steps alone, as the C baseline does; one sighting makes
+/// every message looked at and shielded until <see cref="Hold"/> has passed without another.
 /// </summary>
 /// <remarks>
-/// A C listener that joins a bus watched as calm goes unnoticed for the messages sent before the
-/// next look, at most <see cref="LookInterval"/> later. Not thread-safe: a broadcaster uses its
-/// watch only while it holds the bus (X), which serializes the broadcasts of every thread, and a
-/// listener session is used by one thread at a time.
+/// A sighting must be certain: on a bus of LibBus listeners a false one costs a shield at every
+/// message for a second, and on a busy CPU a listener's shield costs every other listener a
+/// context switch per message (issue 17). Both looks compare the listeners asleep in their wait
+/// for Q just before a publish with W just after it (<see cref="Semaphores.ReleasedAtOnce"/>,
+/// <see cref="Semaphores.ObserveRelease"/>). A listener's look can also see a hint that is not
+/// certain (a counted listener without W: a C one in its callback, or a LibBus one a busy CPU kept
+/// from its wait); it then looks again at the next few messages instead of a millisecond later.
+/// A C listener that joins a bus watched as calm goes unnoticed for the messages sent before a
+/// look sees it. Not thread-safe: a broadcaster uses its watch only while it holds the bus (X),
+/// which serializes the broadcasts of every thread, and a listener session is used by one thread
+/// at a time. The default value looks at the first message.
 /// </remarks>
-/// <param name="seenToEnter">Consecutive looks that must see a C listener before every message is looked at.</param>
-/// <param name="missedToLeave">Consecutive looks that must see none before looks are spaced out again (besides <see cref="Hold"/>).</param>
-internal struct MixedBusWatch(int seenToEnter, int missedToLeave)
+internal struct MixedBusWatch
 {
     /// <summary>Longest time between two looks while the bus is watched as calm.</summary>
     internal static readonly long LookInterval = Stopwatch.Frequency / 1000; // 1 ms
@@ -25,53 +30,44 @@ internal struct MixedBusWatch(int seenToEnter, int missedToLeave)
     /// <summary>How long after the last sighting every message stays looked at.</summary>
     internal static readonly long Hold = Stopwatch.Frequency; // 1 s
 
-    /// <summary>
-    /// For a broadcaster, whose look (<see cref="Semaphores.ReleasedAtOnce"/>) never mistakes a
-    /// LibBus listener for a C one: one sighting is enough, and only <see cref="Hold"/> ends it.
-    /// </summary>
-    internal static MixedBusWatch ForBroadcaster => new(1, Never);
+    /// <summary>How many messages in a row a hint alone has looked at before looks are spaced out again.</summary>
+    internal const int FollowUps = 3;
 
-    /// <summary>As <c>missedToLeave</c>: misses never end the watch's mixed state, only <see cref="Hold"/> does.</summary>
-    private const int Never = int.MaxValue;
-
-    /// <summary>
-    /// For a listener, whose look (<see cref="Semaphores.ObserveRelease"/>) also sees a
-    /// LibBus listener that a busy CPU kept from its wait: three sightings in a row to enter,
-    /// three misses in a row to leave.
-    /// </summary>
-    internal static MixedBusWatch ForListener => new(3, 3);
-
-    private long _nextLook;   // timestamp; 0: look at the first message
+    private long _nextLook;   // timestamp; 0: look at the next message
     private long _mixedUntil; // timestamp; 0: calm
-    private int _seen, _missed;
+    private int _followUps;   // looks in a row taken because of a hint
+    private bool _lookedBefore;
 
     /// <summary>Whether to look at this message (<paramref name="now"/> from <see cref="Stopwatch.GetTimestamp"/>).</summary>
-    /// <remarks>
-    /// A listener also looks at every message while its sightings build up to
-    /// <c>seenToEnter</c>: a bus where a look just saw a C listener is not left unshielded
-    /// for the interval.
-    /// </remarks>
-    internal readonly bool ShouldLook(long now) => now >= _nextLook || now < _mixedUntil || (_seen > 0 && _seen < seenToEnter);
+    internal readonly bool ShouldLook(long now) => now >= _nextLook || now < _mixedUntil;
 
-    /// <summary>Whether C listeners were seen lately enough that every message is looked at.</summary>
+    /// <summary>Whether C listeners were seen lately enough that every message is looked at and shielded.</summary>
     internal readonly bool IsMixed(long now) => now < _mixedUntil;
 
-    /// <summary>Records what a look saw.</summary>
-    internal void Looked(long now, bool sawCListener)
+    /// <summary>Records a look that saw no message (a wait that timed out): the next one comes an interval later.</summary>
+    internal void LookedAtNothing(long now) => _nextLook = now + LookInterval;
+
+    /// <summary>
+    /// Records what a look saw: a C listener for certain, or (<paramref name="hint"/>) maybe one.
+    /// Returns whether to shield this message: while C listeners are seen, and on a hint at the
+    /// first look, when a C listener that joined at the same time as this watch's owner would
+    /// otherwise go unshielded until a look catches it asleep.
+    /// </summary>
+    internal bool Looked(long now, bool sawCListener, bool hint = false)
     {
-        _nextLook = now + LookInterval;
-        if (sawCListener)
+        bool first = !_lookedBefore;
+        _lookedBefore = true;
+        if (sawCListener) _mixedUntil = now + Hold;
+        if (hint && !sawCListener && _followUps < FollowUps)
         {
-            _missed = 0;
-            if (_seen < seenToEnter) _seen++;
-            if (_seen >= seenToEnter) _mixedUntil = now + Hold;
+            _followUps++;
+            _nextLook = 0;
         }
         else
         {
-            _seen = 0;
-            if (missedToLeave == Never) return;
-            if (_missed < missedToLeave) _missed++;
-            if (_missed >= missedToLeave) _mixedUntil = 0;
+            _followUps = 0;
+            _nextLook = now + LookInterval;
         }
+        return now < _mixedUntil || (hint && first);
     }
 }

@@ -82,8 +82,9 @@ internal sealed unsafe class Semaphores(int id, string path)
     }
 
     /// <summary>
-    /// Before broadcast step 3: the number of listeners asleep in Listen step 2 (<c>GETZCNT</c>
-    /// of Q), to compare with W just after the publish (<see cref="ReleasedAtOnce"/>).
+    /// Before broadcast step 3, or before listen step 2: the number of listeners asleep in Listen
+    /// step 2 (<c>GETZCNT</c> of Q), to compare with W just after the publish
+    /// (<see cref="ReleasedAtOnce"/>, <see cref="ObserveRelease"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal int QueuedAsleep() => Math.Max(0, SemCtl(id, Q, GETZCNT));
@@ -200,25 +201,28 @@ internal sealed unsafe class Semaphores(int id, string path)
     }
 
     /// <summary>
-    /// Just after listen step 2 (<c>GETALL</c>): whether a counted listener does not hold W
-    /// (S &gt; W), and W. Each hardened listener waiting in step 2 holds W from the instant of the
-    /// publish; a C listener raises W only after its callback, just before it acknowledges. Only
-    /// then is <see cref="AwaitOthersQueued"/> worth its cost, and the W read here (the listeners
-    /// released at once, this one included) is what it compares W with. (A hardened listener
-    /// that was not yet waiting at the publish looks the same, and costs a bounded wait.)
+    /// Just after listen step 2 (<c>GETALL</c>), with <paramref name="asleep"/> read just before
+    /// it (<see cref="QueuedAsleep"/>): whether the publish released, by raising W, every listener
+    /// that slept in its wait for Q then, as it does hardened listeners (W ≥ asleep + 1, this one
+    /// included), and whether a counted listener does not hold W (S &gt; W). Those asleep before this
+    /// listener's wait are released by the same publish as it, and none can lower W before its
+    /// acknowledgement: a shortfall is a C listener, whose plain <c>Z(Q)</c> does not raise W (or a
+    /// listener that left in that instant). S &gt; W is only a hint: a C listener in its callback, or
+    /// a hardened listener that a busy CPU had not yet let reach its wait, looks the same.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal Release ObserveRelease()
+    internal Release ObserveRelease(int asleep)
     {
         ushort* values = stackalloc ushort[Count];
-        if (SemCtl(id, 0, GETALL, values) != 0) return new(false, 0); // the next step reports a removed bus
-        return new(values[S] > values[W], values[W]);
+        if (SemCtl(id, 0, GETALL, values) != 0) return new(false, false, 0); // the next step reports a removed bus
+        return new(values[W] < asleep + 1, values[S] > values[W], values[W]);
     }
 
     /// <summary>What a listener saw just after its release.</summary>
-    /// <param name="SawCListener">A counted listener did not hold W (S &gt; W): maybe a C one, in its callback.</param>
+    /// <param name="SawCListener">A listener asleep before this one's wait did not raise W at the publish: a C one.</param>
+    /// <param name="MaybeCListener">A counted listener did not hold W (S &gt; W): maybe a C one, in its callback.</param>
     /// <param name="ReleasedAtOnce">W: the listeners holding it just after the release, this one included.</param>
-    internal readonly record struct Release(bool SawCListener, int ReleasedAtOnce);
+    internal readonly record struct Release(bool SawCListener, bool MaybeCListener, int ReleasedAtOnce);
 
     /// <summary>
     /// Before listen step 5: its own blocking operation alone, <c>Z(N)</c>: waits until the

@@ -57,10 +57,14 @@ public sealed class BudgetTests : IDisposable
 
         // Listener: join and the no-wait call that keeps Q bounded, then wait, acknowledge, re-queue per message,
         // the last re-queue replaced by the leave. On the first message, and then at most once per interval, it
-        // reads S and W after its wait (does a counted listener not hold W, as a C one in its callback?). The
-        // only listener holds W from its release: it never waits for another.
-        int listenerLooks = listenerCalls.Count(c => c.Contains("GETALL"));
+        // looks whether the publish released every listener asleep in its wait at once: the sleepers on Q before
+        // its wait, S and W after it. The only listener sees nobody else: it never holds W for another.
+        string[] listenerReads = listenerCalls.Where(IsRead).ToArray();
+        int listenerLooks = listenerReads.Count(c => c.Contains(", 3, GETZCNT"));
         Assert.InRange(listenerLooks, 1, Messages);
+        Assert.Equal(listenerLooks, listenerReads.Count(c => c.Contains("GETALL")));
+        Assert.Equal(2 * listenerLooks, listenerReads.Length);
+        listenerLooks = listenerReads.Length;
         Assert.True(listenerCalls.Length == 3 * Messages + 2 + listenerLooks, Show(listenerCalls));
     }
 

@@ -21,7 +21,7 @@ public sealed class ShieldTests : IDisposable
     [Fact]
     public void A_calm_watch_looks_at_the_first_message_then_once_per_interval()
     {
-        MixedBusWatch watch = MixedBusWatch.ForBroadcaster;
+        MixedBusWatch watch = default;
         long t = 1_000_000;
         Assert.True(watch.ShouldLook(t));
         watch.Looked(t, sawCListener: false);
@@ -33,9 +33,9 @@ public sealed class ShieldTests : IDisposable
     }
 
     [Fact]
-    public void A_broadcaster_looks_at_every_message_from_one_sighting_until_the_hold_passes_without_another()
+    public void One_sighting_looks_at_and_shields_every_message_until_the_hold_passes_without_another()
     {
-        MixedBusWatch watch = MixedBusWatch.ForBroadcaster;
+        MixedBusWatch watch = default;
         long t = 1_000_000;
         watch.Looked(t, sawCListener: true);
         Assert.True(watch.IsMixed(t));
@@ -53,47 +53,114 @@ public sealed class ShieldTests : IDisposable
     }
 
     [Fact]
-    public void A_listener_needs_three_sightings_in_a_row_to_look_at_every_message_and_three_misses_in_a_row_to_stop()
+    public void A_hint_looks_at_the_next_few_messages_and_shields_only_at_the_first_look()
     {
-        MixedBusWatch watch = MixedBusWatch.ForListener;
+        MixedBusWatch watch = default;
         long t = 1_000_000;
-
-        // A busy CPU makes a LibBus listener look like a C one now and then: sightings broken by a miss do not count.
-        foreach (bool saw in new[] { true, true, false, true, true, false })
+        // Only the first look shields on a hint alone: a C listener that joined with this one.
+        Assert.True(watch.Looked(t, sawCListener: false, hint: true));
+        Assert.False(watch.IsMixed(t));
+        watch = default;
+        Assert.False(watch.Looked(t, sawCListener: false));
+        for (int i = 0; i < MixedBusWatch.FollowUps; i++)
         {
-            watch.Looked(t, saw);
-            t += Interval;
+            Assert.False(watch.Looked(t, sawCListener: false, hint: true));
+            Assert.False(watch.IsMixed(t));
+            Assert.True(watch.ShouldLook(++t)); // the next message, not a millisecond later
         }
-        Assert.False(watch.IsMixed(t));
-
-        for (int i = 0; i < 3; i++) watch.Looked(t + i, sawCListener: true);
-        t += 3;
-        Assert.True(watch.IsMixed(t));
-        Assert.True(watch.ShouldLook(t));
-
-        watch.Looked(t++, sawCListener: false);
-        watch.Looked(t++, sawCListener: false);
-        watch.Looked(t++, sawCListener: true);
-        watch.Looked(t++, sawCListener: false);
-        watch.Looked(t++, sawCListener: false);
-        Assert.True(watch.IsMixed(t));
-        watch.Looked(t, sawCListener: false);
-        Assert.False(watch.IsMixed(t));
+        watch.Looked(t, sawCListener: false, hint: true); // hints alone: back to one look per interval
         Assert.False(watch.ShouldLook(t + 1));
+        Assert.True(watch.ShouldLook(t + Interval));
+
+        watch.Looked(t + Interval, sawCListener: false, hint: true);
+        Assert.True(watch.ShouldLook(t + Interval + 1));
+        watch.Looked(t + Interval + 1, sawCListener: false); // a look without the hint ends the follow-ups
+        Assert.False(watch.ShouldLook(t + Interval + 2));
     }
 
+    /// <summary>
+    /// Regression (issue 17): on a busy CPU a LibBus listener that the scheduler had not yet let
+    /// reach its wait is counted without holding W at another listener's release, as a C listener
+    /// in its callback is. The listener's look took that for a C listener and held W past the end
+    /// of the delivery, and the next broadcaster waited until that listener ran again: with 16
+    /// listeners on one CPU, five more context switches per message and 0.8x the C baseline.
+    /// It is now only a hint; a sighting needs a listener asleep before this one's wait that the
+    /// publish did not release by raising W.
+    /// </summary>
     [Fact]
-    public void A_listener_looks_at_every_message_while_its_sightings_build_up()
+    public void A_listener_late_for_its_wait_is_not_taken_for_a_C_listener()
     {
-        MixedBusWatch watch = MixedBusWatch.ForListener;
-        long t = 1_000_000;
-        watch.Looked(t, sawCListener: true);
-        Assert.True(watch.ShouldLook(t + 1)); // not only a millisecond later: the next message may need the hold
-        watch.Looked(t + 1, sawCListener: true);
-        Assert.True(watch.ShouldLook(t + 2));
-        watch.Looked(t + 2, sawCListener: false);
-        Assert.False(watch.ShouldLook(t + 3)); // a miss: back to one look per interval
-        Assert.False(watch.IsMixed(t + 3));
+        string path = _sandbox.CreateBus();
+        Bus bus = _sandbox.Open(path);
+        SetAll(bus, s: 2, w: 0, x: 0, q: 1, n: 1); // two listeners counted and queued; a broadcaster writing
+
+        int asleep = bus.Semaphores.QueuedAsleep(); // this listener, before its wait: nobody asleep yet
+        Assert.Equal(0, asleep);
+        SetAll(bus, s: 2, w: 1, x: 0, q: 0, n: 1); // published: this listener holds W, the other is not in its wait yet
+
+        Semaphores.Release release = bus.Semaphores.ObserveRelease(asleep);
+        Assert.False(release.SawCListener);
+        Assert.True(release.MaybeCListener);
+        Assert.Equal(1, release.ReleasedAtOnce);
+        SetAll(bus, s: 0, w: 0, x: 1, q: 0, n: 0);
+    }
+
+    /// <summary>A listener asleep in a plain <c>Z(Q)</c> (a C listener) is not released by raising W: a sighting.</summary>
+    [Fact]
+    public void A_listener_asleep_in_a_plain_wait_for_Q_is_taken_for_a_C_listener()
+    {
+        string path = _sandbox.CreateBus();
+        Bus bus = _sandbox.Open(path);
+        SetAll(bus, s: 2, w: 0, x: 0, q: 1, n: 1);
+        Thread cListener = Asleep(bus, () => Assert.Equal(0, WaitForZero(bus, Semaphores.Q)));
+
+        int asleep = bus.Semaphores.QueuedAsleep();
+        Assert.Equal(1, asleep);
+        SetW(bus, 1);                 // this listener's own wait, released by the publish below
+        bus.Semaphores.Publish();     // Q := 0
+        Assert.True(cListener.Join(Wait), "the C listener's Z(Q) was not released");
+
+        Semaphores.Release release = bus.Semaphores.ObserveRelease(asleep);
+        Assert.True(release.SawCListener);
+        Assert.True(release.MaybeCListener);
+        SetAll(bus, s: 0, w: 0, x: 1, q: 0, n: 0);
+    }
+
+    /// <summary>A LibBus listener asleep in its wait raises W in the instant of the publish: no sighting.</summary>
+    [Fact]
+    public void A_LibBus_listener_asleep_in_its_wait_is_not_taken_for_a_C_listener()
+    {
+        string path = _sandbox.CreateBus();
+        Bus bus = _sandbox.Open(path);
+        Bus other = _sandbox.Open(path);
+        SetAll(bus, s: 2, w: 0, x: 0, q: 1, n: 1);
+        Thread libBusListener = Asleep(bus, () => Assert.True(other.Semaphores.AwaitMessage(noWait: false, Deadline.Infinite, CancellationToken.None)));
+
+        int asleep = bus.Semaphores.QueuedAsleep();
+        Assert.Equal(1, asleep);
+        SetW(bus, 1);
+        bus.Semaphores.Publish();
+        Assert.True(libBusListener.Join(Wait), "the LibBus listener's wait was not released");
+
+        Semaphores.Release release = bus.Semaphores.ObserveRelease(asleep);
+        Assert.False(release.SawCListener);
+        Assert.False(release.MaybeCListener);
+        Assert.Equal(2, release.ReleasedAtOnce);
+        SetAll(bus, s: 0, w: 0, x: 1, q: 0, n: 0);
+    }
+
+    /// <summary>Runs <paramref name="wait"/> on a thread and returns once it sleeps on Q.</summary>
+    private static Thread Asleep(Bus bus, Action wait)
+    {
+        var thread = new Thread(() => wait()) { IsBackground = true };
+        thread.Start();
+        Stopwatch sleeping = Stopwatch.StartNew();
+        while (SemCtl(bus.SemaphoreId, Semaphores.Q, GETZCNT) == 0)
+        {
+            Assert.True(sleeping.Elapsed < Wait, "never slept on Q");
+            Thread.Sleep(1);
+        }
+        return thread;
     }
 
     /// <summary>
@@ -192,6 +259,15 @@ public sealed class ShieldTests : IDisposable
         thread.Start();
         return thread;
     }
+
+    /// <summary>A plain <c>Z(a)</c>, as the C library makes it.</summary>
+    private static unsafe int WaitForZero(Bus bus, ushort semaphore)
+    {
+        SemBuf op = new(semaphore, 0, 0);
+        return SemOp(bus.SemaphoreId, &op, 1);
+    }
+
+    private static void SetW(Bus bus, int value) => Assert.Equal(0, SemCtl(bus.SemaphoreId, Semaphores.W, SETVAL, value));
 
     private static unsafe void SetAll(Bus bus, ushort s, ushort w, ushort x, ushort q, ushort n)
     {
