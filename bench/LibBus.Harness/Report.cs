@@ -208,11 +208,11 @@ internal static class Report
         {
             string measured = string.Join("; ", sysSizes.Select(l => $"L = {l}: {F3(Steps(l, role))} + {F3(Reads(l, role))}"));
             bool met = sysSizes.Length > 0 && sysSizes.All(l => Math.Round(Steps(l, role), 2) <= steps && Math.Round(Reads(l, role), 2) <= reads);
-            Target($"{role}: {what} + at most {reads} read{(reads == 1 ? "" : "s")} per message and at most one look per ms, under strace",
+            Target($"{role}: {what} + at most {reads} read{(reads == 1 ? "" : "s")} per message (one look), under strace",
                 measured.Length == 0 ? "–" : measured, met);
         }
         Budget("broadcaster", 4, 2, "4 semaphore calls per message (3 semop + SETVAL)");
-        Budget("listener", 3, 1, "3 semaphore calls per message");
+        Budget("listener", 3, 2, "3 semaphore calls per message");
         Target("no allocation per message on the broadcast path", $"{F2(allocMax)} B/message (largest over all LibBus runs)", allocMax == 0);
         Target("`bus listen` idle resident memory ≤ 20 MiB", $"{F1(rssMib)} MiB", rssMib <= 20);
         Target("zero hangs", $"{hangs} hang(s), {fails} failure(s) in {all.Count} configurations (of {expectedRuns} planned), every one run 3×",
@@ -378,14 +378,16 @@ internal static class Report
         L("- the broadcaster looks at most once per ms: `GETZCNT` of Q before the publish and `GETVAL` of W after it (2");
         L("  reads); W below the sleepers counted before means a C listener. Once a look sees one, it looks at and shields");
         L("  every message until 1 s after the last sighting;");
-        L("- a listener reads S and W (one `GETALL`) after its release at most once per ms, and looks at every message");
-        L("  only after 3 sightings in a row, until 3 misses in a row.");
+        L("- a listener looks the same way around its own wait, at most once per ms: `GETZCNT` of Q before it and one");
+        L("  `GETALL` (S and W) after it. W short of the sleepers counted before (less itself) means a C listener, as for");
+        L("  the broadcaster; S > W (a counted listener without W: a C listener in its callback, or a LibBus listener that a");
+        L("  busy CPU kept from its wait) is only a hint that makes it look at the next 3 messages too.");
         L();
         L("So the budget is 4 calls per message and at most one look (2 reads) per ms for the broadcaster, 3 per message and");
-        L("at most one `GETALL` per ms for a listener, and more only on a bus where C listeners were seen. Under `strace`");
-        L("every call is slow enough that a look can fall on every message, so the table can show up to 2 reads (broadcaster)");
-        L("and 1 (listener) per message; at full speed (tens of thousands of messages per second) it is a small fraction of");
-        L("one. The targets check the strace counts against \"steps + at most 2 (broadcaster) or 1 (listener) reads\".");
+        L("at most one look (2 reads) per ms, 4 while hints last, for a listener, and more only on a bus where C listeners");
+        L("were seen. Under `strace` every call is slow enough that a look can fall on every message, so the table can show");
+        L("up to 2 reads per message for either role; at full speed (tens of thousands of messages per second) it is a");
+        L("small fraction of that. The targets check the strace counts against \"steps + at most 2 reads\".");
         L();
 
         L("## CLI start-up");
@@ -490,8 +492,8 @@ internal static class Report
             ? $"  executable pays before `Main` runs; `bus broadcast` does its work (key file, attach, four semaphore calls and a look for C listeners) in {busCli - silent:0.00} ms on top of it, and still finishes {dbusSend - busCli:0.00} ms before `dbus-send`."
             : $"  executable pays before `Main` runs. To beat `dbus-send`, `bus broadcast` would have to read the key file, attach, broadcast and detach in {dbusSend - silent:0.00} ms; it takes {busCli - silent:0.00} ms.");
         L("- The broadcast path meets the budget: the protocol's 4 semaphore calls per message (3 for a listener) and, on a");
-        L("  bus of LibBus listeners, one look for C listeners per ms at most (2 reads for the broadcaster, 1 `GETALL` for a");
-        L("  listener); it looks at and shields every message only on a bus where C listeners were seen. No other system");
+        L("  bus of LibBus listeners, one look for C listeners per ms at most (2 reads each; a listener's hint adds up to 3");
+        L("  looks); it looks at and shields every message only on a bus where C listeners were seen. No other system");
         L("  call per message (\"all\" column), 0 bytes allocated. `Bus.ListenBytes` (which the harness's listener uses)");
         L("  copies each message into one buffer and allocates nothing per message (tested); `Listen`, `Subscribe` and");
         L("  polling hand out a `BusMessage` per message, one array and one object.");
@@ -511,7 +513,8 @@ internal static class Report
         L();
         L("- `bench/LibBus.Harness` (`harness run`) creates a bus in a temporary directory, starts L listener processes,");
         L("  waits until each is counted on the bus, starts B broadcaster processes, lets each send W untimed warm-up");
-        L("  messages (so the JIT has reached steady state), then starts them together and times N messages each with");
+        L("  messages (so the JIT has reached steady state: on one CPU, 17 JIT processes need about 4 s of messages before");
+        L("  tiered compilation has finished in all of them), then starts them together and times N messages each with");
         L("  `Stopwatch`. Messages are `\"<pid> <seq>\"`; each listener checks every sender's sequence and reports how many");
         L("  it got. A watchdog kills the run's processes and records `hang` if it does not finish in time; the bus is");
         L("  removed afterwards. LibBus's broadcaster uses `Broadcast(ReadOnlySpan<byte>)` with a reused buffer and");
@@ -530,7 +533,7 @@ internal static class Report
         L("```sh");
         L("harness run --impl libbus|c|dbus --listeners L --broadcasters 1 --messages N --warmup W --repeat 3 --timeout 150 \\");
         L("    --dbus-address \"$(dbus-daemon --session --fork --address unix:path=… --print-address)\"");
-        L("#   L = 0 1 2 4: N = 20000, W = 20000;  L = 8: N = 10000, W = 10000;  L = 16: N = 5000, W = 12000");
+        L("#   L = 0 1 2 4: N = 20000, W = 20000;  L = 8: N = 10000, W = 20000 (D-Bus 10000);  L = 16: N = 5000, W = 40000 (D-Bus 12000)");
         L("harness run --impl libbus-aot --listeners 1|4|16 ... --libbus-aot bench/out/harness-aot/harness");
         L("harness run --impl libbus --listeners 4 --broadcasters 2 --messages 10000 --warmup 5000");
         L("harness run --impl libbus --listeners 16 --broadcasters 4 --messages 2500 --warmup 1500");
