@@ -348,6 +348,11 @@ internal static class Report
         L("`--impl libbus-aot` runs the same roles from a Native AOT publish of the harness with default settings, as a");
         L("program using LibBus and published AOT would (the `bus` command is one). Each msg/s is the median of 3 runs.");
         L();
+        L("The JIT figures are steady state. A JIT program pays for tiered compilation in its first seconds, and with many");
+        L("JIT processes on one CPU that takes long: with 16 listeners and a broadcaster on one CPU, warm-ups of 12,000");
+        L("messages (about 1.3 s) left some runs at about 0.55× C (p99 1.2–1.9 ms), 40,000 (about 4.5 s) none. Where");
+        L("many short-lived listeners share a busy CPU, publish them Native AOT.");
+        L();
         Table(placements.SelectMany(p => OneCpuSizes.Select(l => (P: p, L: l))),
             [new Col<(Runs P, int L)>("placement", r => r.P.Brief, Left: true), new("L", r => $"{r.L}"),
              .. ((string[])["libbus", "libbus-aot", "c"]).SelectMany(impl => new Col<(Runs P, int L)>[]
