@@ -112,13 +112,15 @@ public sealed class ShieldTests : IDisposable
         string path = _sandbox.CreateBus();
         Bus bus = _sandbox.Open(path);
         SetAll(bus, s: 2, w: 0, x: 0, q: 1, n: 1);
-        Thread cListener = Asleep(bus, () => Assert.Equal(0, WaitForZero(bus, Semaphores.Q)));
+        int waited = -1;
+        Thread cListener = Asleep(bus, () => waited = WaitForZero(bus, Semaphores.Q));
 
         int asleep = bus.Semaphores.QueuedAsleep();
         Assert.Equal(1, asleep);
         SetW(bus, 1);                 // this listener's own wait, released by the publish below
         bus.Semaphores.Publish();     // Q := 0
         Assert.True(cListener.Join(Wait), "the C listener's Z(Q) was not released");
+        Assert.Equal(0, waited);
 
         Semaphores.Release release = bus.Semaphores.ObserveRelease(asleep);
         Assert.True(release.SawCListener);
@@ -134,13 +136,15 @@ public sealed class ShieldTests : IDisposable
         Bus bus = _sandbox.Open(path);
         Bus other = _sandbox.Open(path);
         SetAll(bus, s: 2, w: 0, x: 0, q: 1, n: 1);
-        Thread libBusListener = Asleep(bus, () => Assert.True(other.Semaphores.AwaitMessage(noWait: false, Deadline.Infinite, CancellationToken.None)));
+        bool released = false;
+        Thread libBusListener = Asleep(bus, () => released = other.Semaphores.AwaitMessage(noWait: false, Deadline.Infinite, CancellationToken.None));
 
         int asleep = bus.Semaphores.QueuedAsleep();
         Assert.Equal(1, asleep);
         SetW(bus, 1);
         bus.Semaphores.Publish();
         Assert.True(libBusListener.Join(Wait), "the LibBus listener's wait was not released");
+        Assert.True(released);
 
         Semaphores.Release release = bus.Semaphores.ObserveRelease(asleep);
         Assert.False(release.SawCListener);
@@ -149,7 +153,7 @@ public sealed class ShieldTests : IDisposable
         SetAll(bus, s: 0, w: 0, x: 1, q: 0, n: 0);
     }
 
-    /// <summary>Runs <paramref name="wait"/> on a thread and returns once it sleeps on Q.</summary>
+    /// <summary>Runs <paramref name="wait"/> on a thread and returns once it sleeps on Q (it must not throw: the caller checks what it did).</summary>
     private static Thread Asleep(Bus bus, Action wait)
     {
         var thread = new Thread(() => wait()) { IsBackground = true };
