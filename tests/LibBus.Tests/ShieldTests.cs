@@ -158,12 +158,7 @@ public sealed class ShieldTests : IDisposable
     {
         var thread = new Thread(() => wait()) { IsBackground = true };
         thread.Start();
-        Stopwatch sleeping = Stopwatch.StartNew();
-        while (SemCtl(bus.SemaphoreId, Semaphores.Q, GETZCNT) == 0)
-        {
-            Assert.True(sleeping.Elapsed < Wait, "never slept on Q");
-            Thread.Sleep(1);
-        }
+        Eventually.True(() => SemCtl(bus.SemaphoreId, Semaphores.Q, GETZCNT) > 0, "the waiting thread to sleep on Q", Wait);
         return thread;
     }
 
