@@ -15,9 +15,11 @@
  *        cpeer values PATH
  *
  * The listener runs its callback (print the message, then CALLBACK: a delay
- * in microseconds, default 1000, or "exec" to fork and exec true(1) as the
+ * in microseconds, default 0, or "exec" to fork and exec true(1) as the
  * C `bus listen` forks a shell) before V(W)u; P(S)u, as libbus's bus_read
- * does, so a C listener is usually the last to acknowledge.
+ * does. By default the callback only prints and the listener acknowledges at
+ * once, as the real bus_read does with a fast callback: a kinder peer (one
+ * that sleeps before it acknowledges) hides the C library's own races.
  *
  * Build: cc -std=gnu11 -O2 -Wall -Wextra -Werror -o cpeer cpeer.c
  */
@@ -316,7 +318,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "listen") && (argc == 4 || argc == 5)) {
 		long count = number(argv[3]);
-		long delay_us = argc == 4 ? 1000 : !strcmp(argv[4], "exec") ? -1 : number(argv[4]);
+		long delay_us = argc == 4 ? 0 : !strcmp(argv[4], "exec") ? -1 : number(argv[4]);
 		open_bus();
 		return listen_bus(count, delay_us);
 	}
