@@ -63,6 +63,22 @@ for prog in api peer; do
   fi
 done
 [ $built = yes ] && ok "the C programs compile unchanged with cc \$(pkg-config --cflags --libs libbus)"
+
+# A binary linked against another libbus.so.3 (a stub built the way the C library is: soname
+# libbus.so.3, no symbol versions) runs unchanged on this one with LD_LIBRARY_PATH.
+mkdir -p "$work/other"
+if cc -std=gnu11 -shared -fPIC -Wl,-soname,libbus.so.3 -I"$prefix/include" -o "$work/other/libbus.so.3" "$here/stub.c" \
+   && ln -s libbus.so.3 "$work/other/libbus.so" \
+   && cc -std=gnu11 -O2 -I"$prefix/include" -o "$bin/peer-other" "$here/peer.c" -L"$work/other" -lbus; then
+  LD_LIBRARY_PATH=$work/other "$bin/peer-other" write "$work/none" m 1 2>"$work/stub.err"
+  if grep -q 'Function not implemented' "$work/stub.err"; then
+    ok "a binary linked against another libbus.so.3 uses that one (the stub)"
+  else
+    notok "a binary linked against another libbus.so.3 uses that one (the stub)" "$(cat "$work/stub.err")"
+  fi
+else
+  notok "the stub libbus.so.3 and a program against it build"
+fi
 [ $built = yes ] || { echo "C ABI tests - Failed: $((failed)), Passed: $passed"; exit 1; }
 
 # --- api: one process, its own "ok"/"not ok" lines ---
@@ -139,6 +155,15 @@ for writer in c-write bus; do
   mix "mix: two c-read listeners, $writer broadcaster" "$writer" c-read c-read
 done
 mix "mix: a bus_read callback that forks and execs a shell per message, bus broadcaster" bus c-exec
+# The C-built binaries, unchanged, on this libbus.so.3 through LD_LIBRARY_PATH
+mix_other() {
+  cp "$bin/peer" "$bin/peer.saved"
+  printf '#!/bin/sh\nLD_LIBRARY_PATH="%s" exec "%s" "$@"\n' "$prefix/lib" "$bin/peer-other" > "$bin/peer"
+  chmod +x "$bin/peer"
+  mix "$@"
+  mv "$bin/peer.saved" "$bin/peer"
+}
+mix_other "mix: binaries linked against another libbus.so.3, run with LD_LIBRARY_PATH on this one: c-read, c-poll, c-write" c-write c-read c-poll
 mix "mix: a bus_read callback that forks and execs, beside bus and c-poll listeners, c-write broadcaster" c-write c-exec bus c-poll
 
 echo "C ABI tests - Failed: $failed, Passed: $passed"
