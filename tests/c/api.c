@@ -383,6 +383,19 @@ int main(int argc, char *argv[])
 		CHECK_OK(bus_poll_stop(&reader));
 		CHECK(m && !strcmp(m, "polled 0")); /* still readable after the stop, until bus_close */
 	}
+	CASE("a forked child (no exec) uses the library: 2000 bus_open, bus_write, bus_close") {
+		pid_t pid = fork();
+		if (pid == 0) {
+			for (int i = 0; i < 2000; i++) {
+				bus_t t;
+				if (bus_open(&t, at("a"), BUS_RDWR) || bus_write(&t, "from a child", 0) || bus_close(&t)) _exit(1);
+			}
+			_exit(bus_write(&bus, "on the parent's bus_t", BUS_NOWAIT) ? 1 : 0);
+		}
+		int status;
+		CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		CHECK_OK(bus_write(&bus, "parent still", 0));
+	}
 	CHECK_OK(bus_close(&reader));
 	CHECK_OK(bus_close(&bus));
 
