@@ -53,7 +53,10 @@ fi
 # (tests/c/run.sh prints "C ABI tests - Failed: F, Passed: P", summed below).
 native=artifacts/test/libbus-$rid
 if dotnet publish src/LibBus.Native/LibBus.Native.csproj -c Release -r "$rid" -o "$native" --nologo -v quiet; then
-  tests/c/run.sh "$native" "$PWD/$aot/bus" 2>&1 | tee -a "$log" || status=1
+  # With the LibBus test peer that dotnet test built above, if it did: the library's own roles too.
+  peer=tests/LibBus.Tests/bin/Debug/net10.0/LibBus.TestPeer.dll
+  [ -f "$peer" ] || peer=
+  tests/c/run.sh "$native" "$PWD/$aot/bus" ${peer:+"$PWD/$peer"} 2>&1 | tee -a "$log" || status=1
 else
   echo "test.sh: the Native AOT publish of src/LibBus.Native failed. C ABI tests - Failed: 1" | tee -a "$log" >&2
   status=1

@@ -5,17 +5,20 @@
 #   mixes       a bus_read listener, a bus_poll poller and a bus_write broadcaster (tests/c/peer.c)
 #               with the bus command (LibBus) as listener and broadcaster, each mix delivering
 #               every message in order; a bus_read callback that forks and execs a shell
-# Usage: tests/c/run.sh LIBDIR BUS
+# Usage: tests/c/run.sh LIBDIR BUS [PEER]
 #   LIBDIR  the directory holding the published library (LibBus.Native.so or libbus.so.3)
 #   BUS     the bus command to mix with
+#   PEER    LibBus.TestPeer.dll (tests/LibBus.TestPeer): also mix with the library's Listen,
+#           Subscribe, poller and Broadcast, each in a process of its own
 # Prints "ok NAME" / "not ok NAME" per test and ends with
 # "C ABI tests - Failed: F, Passed: P" (test.sh sums it). Exit 0 if none failed.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-[ $# -eq 2 ] || { echo "usage: tests/c/run.sh LIBDIR BUS" >&2; exit 2; }
+[ $# -eq 2 ] || [ $# -eq 3 ] || { echo "usage: tests/c/run.sh LIBDIR BUS [PEER]" >&2; exit 2; }
 libdir=$(cd "$1" && pwd)
 bus=$2
+peer_dll=${3:-}
 
 work=$(mktemp -d)
 pids=()
@@ -99,6 +102,10 @@ await_file() { # FILE: wait (bounded) until it exists
   for _ in $(seq 1 600); do [ -e "$1" ] && return 0; sleep 0.05; done
   return 1
 }
+await_ready() { # FILE: wait (bounded) until the LibBus test peer wrote "ready" in it
+  for _ in $(seq 1 1200); do grep -q '^ready' "$1" 2>/dev/null && return 0; sleep 0.05; done
+  return 1
+}
 expected() { for i in $(seq 0 $((count - 1))); do echo "$1 $i"; done; }
 
 # start_listener KIND NAME: starts a listener of KIND on $bus_path, output to $work/NAME.out
@@ -111,10 +118,16 @@ start_listener() {
     c-exec) : > "$work/$name.out"
             timeout 120 "$bin/peer" read-exec "$bus_path" "$count" "$ready" "$work/$name.out" 2>"$work/$name.err" & ;;
     bus)    timeout 120 "$bus" listen --count "$count" --ready-file "$ready" "$bus_path" > "$work/$name.out" 2>"$work/$name.err" & ;;
+    lib-listen) timeout 120 dotnet "$peer_dll" listen "$bus_path" "$count" > "$work/$name.out" 2>"$work/$name.err" & ;;
+    lib-sub)    timeout 120 dotnet "$peer_dll" subscribe "$bus_path" "$count" > "$work/$name.out" 2>"$work/$name.err" & ;;
+    lib-poll)   timeout 120 dotnet "$peer_dll" poll "$bus_path" "$count" 0 > "$work/$name.out" 2>"$work/$name.err" & ;;
   esac
   pids+=($!)
   eval "pid_$name=$!"
-  await_file "$ready"
+  case $kind in
+    lib-*) await_ready "$work/$name.err" ;;
+    *) await_file "$ready" ;;
+  esac
 }
 
 # broadcast KIND PREFIX
@@ -122,6 +135,7 @@ broadcast() {
   case $1 in
     c-write) timeout 120 "$bin/peer" write "$bus_path" "$2" "$count" ;;
     bus)     expected "$2" | timeout 120 "$bus" broadcast "$bus_path" - ;;
+    lib)     timeout 120 dotnet "$peer_dll" broadcast "$bus_path" "$2" "$count" > /dev/null ;;
   esac
 }
 
@@ -155,6 +169,10 @@ for writer in c-write bus; do
   mix "mix: two c-read listeners, $writer broadcaster" "$writer" c-read c-read
 done
 mix "mix: a bus_read callback that forks and execs a shell per message, bus broadcaster" bus c-exec
+if [ -n "$peer_dll" ]; then
+  mix "mix: LibBus Listen, Subscribe and poller beside c-read and c-poll, c-write broadcaster" c-write lib-listen lib-sub lib-poll c-read c-poll
+  mix "mix: c-read, c-poll and a forking c-read beside LibBus Listen, LibBus Broadcast" lib c-read c-poll c-exec lib-listen
+fi
 # The C-built binaries, unchanged, on this libbus.so.3 through LD_LIBRARY_PATH
 mix_other() {
   cp "$bin/peer" "$bin/peer.saved"
