@@ -448,5 +448,21 @@ int main(int argc, char *argv[])
 		kill(getpid(), SIGUSR1);
 		CHECK(usr1_count == before + 2);
 	}
+	CASE("the library adds one thread (the runtime's finalizer) and no signal handler a host uses") {
+		FILE *f = fopen("/proc/self/status", "r");
+		char line[256];
+		int threads = -1;
+		unsigned long long caught = ~0ULL;
+		while (f && fgets(line, sizeof line, f)) {
+			if (!strncmp(line, "Threads:", 8)) threads = atoi(line + 8);
+			if (!strncmp(line, "SigCgt:", 7)) caught = strtoull(line + 7, NULL, 16);
+		}
+		if (f) fclose(f);
+		CHECK(threads == 2); /* this program's own threads were all joined */
+		/* ours: SIGUSR1, SIGUSR2; the runtime's: SIGSEGV, SIGFPE, 34 (SIGRTMIN); glibc's: 33 */
+		unsigned long long expected = (1ULL << (SIGUSR1 - 1)) | (1ULL << (SIGUSR2 - 1)) | (1ULL << (SIGSEGV - 1))
+			| (1ULL << (SIGFPE - 1)) | (1ULL << 32) | (1ULL << 33);
+		if (caught & ~expected) FAILF("signals with handlers: %llx, expected at most %llx", caught, expected);
+	}
 	return ctest_failed;
 }
