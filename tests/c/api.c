@@ -368,7 +368,7 @@ int main(int argc, char *argv[])
 		CHECK_OK(bus_poll_stop(&reader));
 		CHECK_OK(bus_write(&bus, "again", BUS_NOWAIT));
 	}
-	CASE("polling in a thread receives what another thread writes") {
+	CASE("bus_poll receives what another process (a C program on libbus) writes") {
 		CHECK_OK(bus_poll_start(&reader));
 		pid_t pid = fork();
 		if (pid == 0) { /* the broadcaster: exec the api's sibling, a plain C program on libbus */
