@@ -26,6 +26,17 @@ extern "C" {
 # define BUS_ATTRIBUTE_(attributes)
 #endif
 
+/* C++ has no restrict; GCC and Clang spell it __restrict there. */
+#if defined(__cplusplus)
+# if defined(__GNUC__)
+#  define BUS_RESTRICT_ __restrict
+# else
+#  define BUS_RESTRICT_
+# endif
+#else
+# define BUS_RESTRICT_ restrict
+#endif
+
 /* bus_open: access. BUS_WRONLY and BUS_RDWR are the same (0): listen and broadcast. */
 #define BUS_RDONLY 1
 #define BUS_WRONLY 0
@@ -54,13 +65,13 @@ typedef struct bus {
 
 /* Files: 0 on success, -1 with errno on failure. */
 BUS_ATTRIBUTE_((__warn_unused_result__))
-int bus_create(const char *restrict file, int flags, char **restrict out_file);
+int bus_create(const char *BUS_RESTRICT_ file, int flags, char **BUS_RESTRICT_ out_file);
 
 BUS_ATTRIBUTE_((__nonnull__))
 int bus_unlink(const char *file);
 
 BUS_ATTRIBUTE_((__nonnull__, __warn_unused_result__))
-int bus_open(bus_t *restrict bus, const char *restrict file, int flags);
+int bus_open(bus_t *BUS_RESTRICT_ bus, const char *BUS_RESTRICT_ file, int flags);
 
 BUS_ATTRIBUTE_((__nonnull__))
 int bus_close(bus_t *bus);
@@ -76,10 +87,10 @@ int bus_write_timed(const bus_t *bus, const char *message, const struct timespec
  * with NULL once the listener is counted, then with each message; it returns 1 to go on,
  * 0 to stop, -1 to fail. */
 BUS_ATTRIBUTE_((__nonnull__(1, 2), __warn_unused_result__))
-int bus_read(const bus_t *restrict bus, int (*callback)(const char *message, void *user_data), void *user_data);
+int bus_read(const bus_t *BUS_RESTRICT_ bus, int (*callback)(const char *message, void *user_data), void *user_data);
 
 BUS_ATTRIBUTE_((__nonnull__(1, 2), __warn_unused_result__))
-int bus_read_timed(const bus_t *restrict bus, int (*callback)(const char *message, void *user_data),
+int bus_read_timed(const bus_t *BUS_RESTRICT_ bus, int (*callback)(const char *message, void *user_data),
                    void *user_data, const struct timespec *timeout, clockid_t clockid);
 
 /* Polling: bus_poll_start first, bus_poll_stop when done (0 or -1 with errno); bus_poll and
