@@ -14,6 +14,8 @@ if [ "$(id -u)" = 0 ] && [ -z "${LIBBUS_TEST_NAMESPACE:-}" ] && unshare --ipc tr
 fi
 
 log=$(mktemp)
+# Every process the tests start inherits this mark; at the end, none may be left.
+export LIBBUS_TEST_RUN="$$-$RANDOM$RANDOM"
 churn=
 # In our own namespace, another program creates and removes IPC objects beside the
 # tests all along: every leak check looks only at the objects its own test made
@@ -65,6 +67,30 @@ fi
 # A user's app against the packed packages, JIT and Native AOT (tests/Consumer/check.sh):
 # prints "Consumer checks - Failed: F, Passed: P", summed below like dotnet test's lines.
 tests/Consumer/check.sh 2>&1 | tee -a "$log" || status=1
+
+# No test leaves a process behind: whatever still carries this run's mark now outlived
+# its test (orphaned to init, it would loop on). Name it, end it, and count a failure.
+# (The build servers that dotnet leaves running on purpose are not the tests'.)
+leftover() {
+  local e p
+  for e in /proc/[0-9]*/environ; do
+    p=${e#/proc/}; p=${p%/environ}
+    [ "$p" = $$ ] || [ "$p" = "$BASHPID" ] && continue
+    grep -qzx "LIBBUS_TEST_RUN=$LIBBUS_TEST_RUN" "$e" 2>/dev/null || continue
+    tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null | grep -qE 'MSBuild\.dll|VBCSCompiler|[Rr]azor|build-server' && continue
+    echo "$p"
+  done
+}
+if [ -n "$churn" ]; then kill "$churn" 2>/dev/null; wait "$churn"; churn=; fi
+sleep 1 # a test's last children are reaped by then
+stray=$(leftover)
+if [ -z "$stray" ]; then
+  echo "Leftover processes - Failed: 0, Passed: 1" | tee -a "$log"
+else
+  for p in $stray; do echo "test.sh: process $p outlived the tests: $(tr '\0' ' ' < "/proc/$p/cmdline" 2>/dev/null)" >&2; done
+  kill -9 $stray 2>/dev/null
+  echo "Leftover processes - Failed: 1, Passed: 0" | tee -a "$log"
+fi
 
 # dotnet test prints one "Passed!/Failed! - Failed: F, Passed: P, ..." line per test assembly.
 passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s += $2} END {print s + 0}')

@@ -15,8 +15,12 @@ public sealed class JobsTests : IDisposable
 
     private string Log => _sandbox.PathFor("log");
 
-    /// <summary>Logs "start MSG", waits for the file release.MSG, logs "end MSG".</summary>
-    private string BlockingCommand => $"echo \"start $msg\" >> '{Log}'; while [ ! -e \"{_sandbox.Directory}/release.$msg\" ]; do sleep 0.02; done; echo \"end $msg\" >> '{Log}'";
+    /// <summary>
+    /// Logs "start MSG", waits for the file release.MSG, logs "end MSG". It gives up once the
+    /// sandbox is gone or after 3 minutes, so a test that fails before its releases leaves no
+    /// command looping behind it (the listener's commands outlive the listener).
+    /// </summary>
+    private string BlockingCommand => $"echo \"start $msg\" >> '{Log}'; i=0; while [ ! -e \"{_sandbox.Directory}/release.$msg\" ]; do [ -d '{_sandbox.Directory}' ] && [ $i -lt 9000 ] || exit 1; i=$((i+1)); sleep 0.02; done; echo \"end $msg\" >> '{Log}'";
 
     private void Release(string message) => File.WriteAllText(_sandbox.PathFor("release." + message), "");
 
