@@ -54,31 +54,34 @@ internal static unsafe partial class Exports
     /// <summary>The listen loop of bus_read: null, or the errno to fail with (the callback's may be 0). Leaves the bus however it ends.</summary>
     private static int? Listen(Bus bus, delegate* unmanaged<byte*, void*, int> callback, void* userData, Deadline deadline)
     {
-        ListenerSession session = bus.NewListener(out SegmentLease lease);
-        // Native memory: the callback may keep running in a forked child, and it is C's to read.
+        // Native memory: C's to read, and never moved; a forked child keeps its copy.
         byte* buffer = (byte*)NativeMemory.Alloc(OpenBus.BufferSize);
         try
         {
-            if (!session.Join(deadline, CancellationToken.None)) return LibBus.Interop.Errors.EAGAIN;
-            int result = callback(null, userData);
-            while (result != 0)
+            ListenerSession session = bus.NewListener(out SegmentLease lease);
+            try
             {
-                if (result == -1)
+                if (!session.Join(deadline, CancellationToken.None)) return LibBus.Interop.Errors.EAGAIN;
+                int result = callback(null, userData);
+                while (result != 0)
                 {
-                    return Marshal.GetLastSystemError(); // the callback's
+                    if (result == -1) return Marshal.GetLastSystemError(); // the callback's
+                    int length = session.Receive(new Span<byte>(buffer, OpenBus.BufferSize - 1), noWait: false, deadline, CancellationToken.None);
+                    if (length < 0) return LibBus.Interop.Errors.EAGAIN; // timed out
+                    buffer[length] = 0;
+                    result = callback(buffer, userData);
                 }
-                int length = session.Receive(new Span<byte>(buffer, OpenBus.BufferSize - 1), noWait: false, deadline, CancellationToken.None);
-                if (length < 0) return LibBus.Interop.Errors.EAGAIN; // timed out
-                buffer[length] = 0;
-                result = callback(buffer, userData);
+                BusException? leaveError = session.Leave();
+                return leaveError is null ? null : CErrors.Of(leaveError);
             }
-            BusException? leaveError = session.Leave();
-            return leaveError is null ? null : CErrors.Of(leaveError);
+            finally
+            {
+                session.Leave(); // idempotent: after an error, the one way that fits where it is
+                lease.Dispose();
+            }
         }
         finally
         {
-            session.Leave(); // idempotent: after an error, the one way that fits where it is
-            lease.Dispose();
             NativeMemory.Free(buffer);
         }
     }
