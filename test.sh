@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: every test project against real kernel objects and real
 # processes, then the bus command's tests again against the Native AOT binary
-# that users install, then the consumer checks of the NuGet packages.
+# that users install, then the C ABI's tests against libbus.so.3 (tests/c), then
+# the consumer checks of the NuGet packages.
 # Ends with one summary line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -46,6 +47,20 @@ if dotnet publish src/BusCli/BusCli.csproj -c Release -r "$rid" -o "$aot" --nolo
   BUS_CLI="$PWD/$aot/bus" dotnet test tests/BusCli.Tests 2>&1 | tee -a "$log" || status=1
 else
   echo "test.sh: the Native AOT publish of src/BusCli failed" >&2
+  status=1
+fi
+
+# libbus.so.3, the C ABI (src/LibBus.Native), published once with Native AOT, and its tests:
+# C programs built with cc against bus.h, mixed with the bus command published above
+# (tests/c/run.sh prints "C ABI tests - Failed: F, Passed: P", summed below).
+native=artifacts/test/libbus-$rid
+if dotnet publish src/LibBus.Native/LibBus.Native.csproj -c Release -r "$rid" -o "$native" --nologo -v quiet; then
+  # With the LibBus test peer that dotnet test built above, if it did: the library's own roles too.
+  peer=tests/LibBus.Tests/bin/Debug/net10.0/LibBus.TestPeer.dll
+  [ -f "$peer" ] || peer=
+  tests/c/run.sh "$native" "$PWD/$aot/bus" ${peer:+"$PWD/$peer"} 2>&1 | tee -a "$log" || status=1
+else
+  echo "test.sh: the Native AOT publish of src/LibBus.Native failed. C ABI tests - Failed: 1" | tee -a "$log" >&2
   status=1
 fi
 

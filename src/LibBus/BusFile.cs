@@ -308,7 +308,7 @@ internal static class BusFile
                 if (n < 0)
                 {
                     int errno = Interop.Errors.LastErrno;
-                    if (errno == Interop.Errors.EINTR) continue;
+                    if (errno == Interop.Errors.EINTR && !CallerInterruption.Fails) continue;
                     return errno;
                 }
                 written += (int)n;

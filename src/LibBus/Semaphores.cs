@@ -310,6 +310,22 @@ internal sealed unsafe class Semaphores(int id, string path)
         Apply(ops, 1, noWait: true, Deadline.Infinite, CancellationToken.None, "leaving");
     }
 
+    // ----- For the C ABI's bus_write(BUS_NOWAIT) (Bus.ForC.cs) -----
+
+    /// <summary>Whether a broadcaster holds the bus right now (X = 0).</summary>
+    internal bool BroadcasterHolds() => SemCtl(id, X, GETVAL) == 0;
+
+    /// <summary>
+    /// Before broadcast step 1, its own blocking operation alone, <c>Z(W)</c>: waits until no
+    /// listener holds the previous message, changing nothing (step 1 then still waits for W
+    /// itself, in one call with the rest of the step).
+    /// </summary>
+    internal bool AwaitNoneHolding(Deadline deadline, CancellationToken cancellationToken)
+    {
+        SemBuf* ops = stackalloc SemBuf[1] { new(W, 0, 0) };
+        return Apply(ops, 1, noWait: false, deadline, cancellationToken, "waiting for listeners");
+    }
+
     // ----- Inspection -----
 
     /// <summary>The five values S W X Q N (<c>semctl GETALL</c>), for diagnostics and tests.</summary>
@@ -350,7 +366,8 @@ internal sealed unsafe class Semaphores(int id, string path)
     }
 
     /// <summary>
-    /// Applies one operation set. EINTR re-issues the same call (nothing was applied). One
+    /// Applies one operation set. EINTR re-issues the same call (nothing was applied), unless the
+    /// C ABI asked for it to end the call (<see cref="CallerInterruption"/>). One
     /// blocking <c>semop</c>, or <c>semtimedop</c> for the time left before a deadline: no
     /// slices, so an idle wait makes no system call. A cancellable wait is interrupted by a
     /// signal to this thread when the token is cancelled (<see cref="WaitInterruption"/>), and
@@ -389,7 +406,7 @@ internal sealed unsafe class Semaphores(int id, string path)
                 int errno = Interop.Errors.LastErrno;
                 switch (errno)
                 {
-                    case var _ when BusErrors.IsInterrupted(errno):
+                    case var _ when BusErrors.IsInterrupted(errno) && !CallerInterruption.Fails:
                         continue; // cancellation is checked at the top
                     case Interop.Errors.EAGAIN when noWait:
                         return false;
