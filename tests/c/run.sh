@@ -170,6 +170,12 @@ for writer in c-write bus; do
 done
 mix "mix: a bus_read callback that forks and execs a shell per message, bus broadcaster" bus c-exec
 if [ -n "$peer_dll" ]; then
+  # Streaming from one process, where a C listener on the C library wedges most
+  # (docs/RELIABILITY.md §5): the same listener on this library holds.
+  count=200
+  mix "mix: c-read beside LibBus Listen, 200 back-to-back LibBus broadcasts" lib c-read lib-listen
+  mix "mix: c-read beside LibBus Listen, 200 back-to-back c-write broadcasts" c-write c-read lib-listen
+  count=20
   mix "mix: LibBus Listen, Subscribe and poller beside c-read and c-poll, c-write broadcaster" c-write lib-listen lib-sub lib-poll c-read c-poll
   mix "mix: c-read, c-poll and a forking c-read beside LibBus Listen, LibBus Broadcast" lib c-read c-poll c-exec lib-listen
 fi
