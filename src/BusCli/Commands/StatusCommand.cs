@@ -66,6 +66,8 @@ internal static class StatusCommand
         BusState.Alive => "alive",
         BusState.Stale => "stale",
         BusState.Partial => "partial",
+        BusState.OtherNamespace => "other-namespace",
+        BusState.Untrusted => "untrusted",
         _ => "unreadable",
     };
 
