@@ -68,7 +68,7 @@ public sealed partial class Bus
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         BusKeys keys = BusFile.Read(path, out Interop.Libc.Statx status, out ulong? ipcNamespace);
-        IpcNamespace.Require(path, ipcNamespace, "not read");
+        IpcNamespace.Require(path, ipcNamespace, "not read", toOpen: true);
         BusObjects objects = RequireBoth(path, keys, BusObjects.Find(path, keys));
         objects.RequireTrusted(path, status.Uid, status.Mode & PermissionBits);
         return new BusInfo(path, keys, objects.Semaphores.Perm.Mode & PermissionBits, objects.Segment.Perm.Mode & PermissionBits,

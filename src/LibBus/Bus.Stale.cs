@@ -45,7 +45,9 @@ public sealed partial class Bus
         using (KeyFile file = KeyFile.Open(path))
         {
             IpcNamespace.Require(path, file.IpcNamespace, "not replaced");
-            BusObjects objects = BusObjects.Find(path, file.Keys);
+            // Read without read permission if need be (SEM_STAT_ANY, SHM_STAT_ANY): objects another
+            // user made at the keys may not be readable by the key file's owner.
+            BusObjects objects = BusObjects.Find(path, file.Keys, withoutRead: true);
             bool stale = IsStale(file, objects);
             bool planted = objects.DistrustCreator(file.Uid) is not null;
             if (!stale && !planted)

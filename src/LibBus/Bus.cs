@@ -69,7 +69,7 @@ public sealed partial class Bus : IDisposable
         if (access is not (BusAccess.Listen or BusAccess.Broadcast or BusAccess.ListenAndBroadcast))
             throw new ArgumentOutOfRangeException(nameof(access), access, "not a valid access");
         BusKeys keys = BusFile.Read(path, out Statx file, out ulong? ipcNamespace);
-        IpcNamespace.Require(path, ipcNamespace, "not opened");
+        IpcNamespace.Require(path, ipcNamespace, "not opened", toOpen: true);
         bool readOnly = access == BusAccess.Listen;
         int semid = LookUp(path, keys.SemaphoreKey, "semaphore array", isSemaphore: true, OwnerReadWrite);
         int shmid = LookUp(path, keys.SegmentKey, "shared memory segment", isSemaphore: false, readOnly ? OwnerRead : OwnerReadWrite);

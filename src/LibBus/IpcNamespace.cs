@@ -55,14 +55,20 @@ internal static class IpcNamespace
     /// </summary>
     internal static bool IsHere(ulong? recorded) => recorded is not { } inode || Current() == inode;
 
+    /// <summary>True only if a key file recording <paramref name="recorded"/> was certainly made in another namespace than this process's.</summary>
+    internal static bool IsOther(ulong? recorded) => recorded is { } inode && Current() is { } current && current != inode;
+
     /// <summary>
     /// Refuses a key file of another IPC namespace: its keys name that namespace's objects, which
     /// this process cannot see; what they name here (nothing, or other objects) says nothing about it.
+    /// To judge it (stale, replace, remove) the namespace must be this one for sure
+    /// (<see cref="IsHere"/>); only to open it (<paramref name="toOpen"/>, where the objects'
+    /// own checks still apply) is a namespace this process cannot read (no /proc) let pass.
     /// </summary>
     /// <exception cref="BusNamespaceException">The key file records another namespace than this process's.</exception>
-    internal static void Require(string path, ulong? recorded, string refused)
+    internal static void Require(string path, ulong? recorded, string refused, bool toOpen = false)
     {
-        if (IsHere(recorded)) return;
+        if (toOpen ? !IsOther(recorded) : IsHere(recorded)) return;
         ulong? current = Current();
         throw new BusNamespaceException(
             $"{path}: made in another IPC namespace ({Record(recorded!.Value)}; this process is in " +

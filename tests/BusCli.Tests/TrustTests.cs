@@ -178,6 +178,36 @@ public sealed class TrustTests : IDisposable
     }
 
     [RootFact]
+    public void A_user_whose_vanished_buses_keys_another_user_took_gets_a_fresh_bus_from_create()
+    {
+        // uid 1 (daemon) owns a bus; its objects vanish; nobody makes objects at its keys and
+        // keeps them, mode 0600, so that their owner cannot even read them.
+        const uint owner = 1;
+        string bus = _sandbox.PathFor("daemons");
+        RunResult made = RunShell(Nobody.CommandAs(owner, "create", "-x", bus));
+        Assert.True(made.ExitCode == 0, made.ToString());
+        _sandbox.RememberKeys(bus);
+        (int Sem, int Shm) planted = Keys(bus);
+        RemoveObjects(planted);
+        try
+        {
+            PlantAsNobody(planted, "600", giveTo: -1);
+            Assert.Equal(1, RunShell(Nobody.CommandAs(owner, "broadcast", bus, "x")).ExitCode);
+
+            RunResult create = RunShell(Nobody.CommandAs(owner, "create", bus));
+            Assert.True(create.ExitCode == 0, create.ToString());
+            _sandbox.RememberKeys(bus);
+            Assert.NotEqual(planted, Keys(bus));
+            Assert.Equal((owner, owner), SemaphoreOwner(Keys(bus).Sem));
+            Assert.Equal(0, RunShell(Nobody.CommandAs(owner, "broadcast", bus, "x")).ExitCode);
+        }
+        finally
+        {
+            RemoveObjects(planted);
+        }
+    }
+
+    [RootFact]
     public void Remove_chmod_and_chown_refuse_a_bus_whose_objects_another_user_created()
     {
         string bus = _sandbox.CreateBus("svc");
