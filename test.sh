@@ -24,6 +24,18 @@ if [ -n "${LIBBUS_TEST_NAMESPACE:-}" ]; then tests/ipc-churn.sh & churn=$!; fi
 trap '[ -z "$churn" ] || { kill "$churn" 2>/dev/null; wait "$churn"; }; rm -f "$log"' EXIT
 status=0
 
+# The header-layout test (tests/LibBus.Tests/NativeLayoutTests.cs) checks the native constants and
+# struct layouts against the glibc headers of each architecture LibBus is built for, x64 and arm64:
+# the machine's own with cc, the other with the Debian cross compiler, installed here as root.
+case $(uname -m) in
+  x86_64) cross=aarch64-linux-gnu-gcc cross_package=gcc-aarch64-linux-gnu ;;
+  aarch64) cross=x86_64-linux-gnu-gcc cross_package=gcc-x86-64-linux-gnu ;;
+  *) cross= ;;
+esac
+if [ -n "$cross" ] && ! command -v "$cross" >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$cross_package" >/dev/null
+fi
+
 # -m:1: one test project at a time. The leak checks would allow both at once, but some
 # tests bound how long a step may take, and two projects on 2 cores stretch them.
 dotnet test LibBus.sln -m:1 2>&1 | tee -a "$log" || status=1

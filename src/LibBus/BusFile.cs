@@ -24,10 +24,13 @@ internal static class BusFile
     /// them, and never blocks on a FIFO.
     /// </summary>
     /// <remarks>Plain libc calls: this is on the path of every <c>bus broadcast</c>.</remarks>
-    internal static BusKeys Read(string path) => Read(path, out _);
+    internal static BusKeys Read(string path) => Read(path, out _, out _);
 
-    /// <summary>As <see cref="Read(string)"/>, also giving the key file's status (of the descriptor read).</summary>
-    internal static BusKeys Read(string path, out Interop.Libc.Statx status)
+    /// <summary>
+    /// As <see cref="Read(string)"/>, also giving the key file's status (of the descriptor read)
+    /// and the IPC namespace it records (<see cref="IpcNamespace"/>), or null.
+    /// </summary>
+    internal static BusKeys Read(string path, out Interop.Libc.Statx status, out ulong? ipcNamespace)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         int fd = Interop.Libc.Open(path, Interop.Libc.O_RDONLY | Interop.Libc.O_NONBLOCK | Interop.Libc.O_CLOEXEC | Interop.Libc.O_NOCTTY);
@@ -35,7 +38,7 @@ internal static class BusFile
             throw BusErrors.FromKeyFile(Interop.Errors.LastErrno, path, KeyFileAction.Open);
         try
         {
-            return ReadFrom(path, fd, out status);
+            return ReadFrom(path, fd, out status, out ipcNamespace);
         }
         catch (BusKeyFileCorruptException e) when (e.Errno == 0 && TypeOf(path) == Interop.Libc.S_IFLNK)
         {
@@ -52,9 +55,10 @@ internal static class BusFile
 
     /// <summary>
     /// Reads the keys from the open descriptor <paramref name="fd"/> of the key file
-    /// <paramref name="path"/> (for messages), which must be a regular file.
+    /// <paramref name="path"/> (for messages), which must be a regular file, and the IPC namespace
+    /// it records, or null.
     /// </summary>
-    internal static unsafe BusKeys ReadFrom(string path, int fd, out Interop.Libc.Statx status)
+    internal static unsafe BusKeys ReadFrom(string path, int fd, out Interop.Libc.Statx status, out ulong? ipcNamespace)
     {
         Interop.Libc.Statx result;
         const uint mask = Interop.Libc.STATX_TYPE | Interop.Libc.STATX_MODE | Interop.Libc.STATX_UID
@@ -82,7 +86,7 @@ internal static class BusFile
             if (n == 0) break;
             length += (int)n;
         }
-        return Parse(path, new ReadOnlySpan<byte>(buffer, length));
+        return Parse(path, new ReadOnlySpan<byte>(buffer, length), out ipcNamespace);
     }
 
     /// <summary>
@@ -90,8 +94,15 @@ internal static class BusFile
     /// reader (<c>getline</c> + <c>atoll</c>) reads the same way, wherever that is
     /// unambiguous. <paramref name="path"/> is for messages only.
     /// </summary>
-    internal static BusKeys Parse(string path, ReadOnlySpan<byte> text)
+    internal static BusKeys Parse(string path, ReadOnlySpan<byte> text) => Parse(path, text, out _);
+
+    /// <summary>
+    /// As <see cref="Parse(string, ReadOnlySpan{byte})"/>, also giving the IPC namespace recorded on
+    /// the third line (<see cref="IpcNamespace.Parse"/>), or null.
+    /// </summary>
+    internal static BusKeys Parse(string path, ReadOnlySpan<byte> text, out ulong? ipcNamespace)
     {
+        ipcNamespace = null;
         if (text.IsEmpty)
             throw new BusKeyFileCorruptException($"{path}: not a bus key file: line 1 (semaphore key) missing (found nothing)", path);
         int semaphoreKey = ParseLine(path, ref text, "line 1 (semaphore key)", out bool ended);
@@ -100,6 +111,8 @@ internal static class BusFile
         if (text.IsEmpty)
             throw new BusKeyFileCorruptException($"{path}: not a bus key file: line 2 (shared memory key) missing (found nothing)", path);
         int segmentKey = ParseLine(path, ref text, "line 2 (shared memory key)", out _);
+        int end = text.IndexOf((byte)'\n');
+        ipcNamespace = IpcNamespace.Parse(end >= 0 ? text[..end] : text);
         return new BusKeys(semaphoreKey, segmentKey);
     }
 
@@ -193,7 +206,7 @@ internal static class BusFile
             throw BusErrors.FromKeyFile(Interop.Errors.LastErrno, path, KeyFileAction.Create);
         try
         {
-            byte[] text = Encoding.ASCII.GetBytes(keys.ToString());
+            byte[] text = Text(keys);
             int fd = Interop.Libc.OpenAt(dirFd, ".", Interop.Libc.O_TMPFILE | Interop.Libc.O_WRONLY | Interop.Libc.O_CLOEXEC, OwnerReadWrite);
             if (fd >= 0)
             {
@@ -226,6 +239,14 @@ internal static class BusFile
             Interop.Libc.Close(dirFd);
         }
     }
+
+    /// <summary>
+    /// The text of a new key file: the two key lines (<see cref="BusKeys.ToString"/>), then the
+    /// line <c>ipc:[INODE]</c> naming this process's IPC namespace (<see cref="IpcNamespace"/>),
+    /// left out if /proc cannot tell it.
+    /// </summary>
+    internal static byte[] Text(BusKeys keys)
+        => Encoding.ASCII.GetBytes(IpcNamespace.Current() is { } inode ? keys + IpcNamespace.Record(inode) + "\n" : keys.ToString());
 
     private static bool TryCreateThroughTemporaryName(string path, int dirFd, string name, byte[] text)
     {

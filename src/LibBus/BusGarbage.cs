@@ -17,6 +17,13 @@ public enum BusGarbageKind
 
     /// <summary>A bus-shaped segment of the caller's that no scanned key file names, idle and not attached.</summary>
     OrphanSegment,
+
+    /// <summary>
+    /// A key file of the caller's made in another IPC namespace (a container or a service with
+    /// <c>PrivateIPC=</c> sharing the directory): its objects cannot be seen from here, so it is
+    /// never stale from here; skipped, never removed.
+    /// </summary>
+    OtherNamespace,
 }
 
 /// <summary>One thing <see cref="Bus.CollectGarbage"/> found, and what it did.</summary>

@@ -20,6 +20,21 @@ public enum BusState
     /// (only <see cref="Bus.ListBuses(string)"/> reports this; <see cref="Bus.GetStatus(string)"/> throws).
     /// </summary>
     Unreadable,
+
+    /// <summary>
+    /// The key file was made in another IPC namespace (a container, a service with <c>PrivateIPC=</c>)
+    /// that shares its directory: its objects cannot be seen from here, and it is never stale from
+    /// here (only <see cref="Bus.ListBuses(string)"/> reports this; <see cref="Bus.GetStatus(string)"/>
+    /// throws <see cref="BusNamespaceException"/>).
+    /// </summary>
+    OtherNamespace,
+
+    /// <summary>
+    /// The objects the key file names were not created by its owner or root, or have modes wider
+    /// than the key file allows: <see cref="Bus.Open(string, BusAccess)"/> refuses them (only
+    /// <see cref="Bus.ListBuses(string)"/> reports this; <see cref="Bus.GetStatus(string)"/> throws).
+    /// </summary>
+    Untrusted,
 }
 
 /// <summary>Owner, group and permission bits of one part of a bus.</summary>

@@ -47,7 +47,7 @@ public sealed class CreateRemoveTests : IDisposable
     public void Remove_removes_all_three_parts()
     {
         string bus = _sandbox.CreateBus();
-        int[] keys = File.ReadAllLines(bus).Select(int.Parse).ToArray();
+        int[] keys = File.ReadLines(bus).Take(2).Select(int.Parse).ToArray();
         RunResult result = _sandbox.Run("remove", bus);
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.False(File.Exists(bus));

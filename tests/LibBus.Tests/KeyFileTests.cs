@@ -126,6 +126,24 @@ public sealed class KeyFileTests : IDisposable
         Assert.Equal(new BusKeys(1, int.MaxValue), BusFile.Parse("p", "1\n2147483647\n"u8));
     }
 
+    [Theory]
+    [InlineData("1\n2\nipc:[4026531839]\n", 4026531839UL)]
+    [InlineData("1\n2\nipc:[4026531839]", 4026531839UL)]
+    [InlineData("1\n2\n ipc:[7]\r\nmore\n", 7UL)]
+    [InlineData("1\n2\n", null)]
+    [InlineData("1\n2", null)]
+    [InlineData("1\n2\nwritten by hand\n", null)]
+    [InlineData("1\n2\nipc:[]\n", null)]
+    [InlineData("1\n2\nipc:[12x]\n", null)]
+    [InlineData("1\n2\nipc:[-1]\n", null)]
+    [InlineData("1\n2\nipc:[99999999999999999999]\n", null)]
+    [InlineData("1\n2\n\nipc:[7]\n", null)]
+    public void The_third_line_may_record_the_IPC_namespace_that_made_the_key_file(string text, ulong? expected)
+    {
+        Assert.Equal(new BusKeys(1, 2), BusFile.Parse("p", Encoding.ASCII.GetBytes(text), out ulong? ipcNamespace));
+        Assert.Equal(expected, ipcNamespace);
+    }
+
     [Fact]
     public void Parse_error_messages_say_which_line_is_wrong()
     {
@@ -208,7 +226,7 @@ public sealed class KeyFileTests : IDisposable
     {
         string path = _sandbox.CreateBus();
         BusKeys keys = BusFile.Read(path);
-        Assert.Equal($"{keys.SemaphoreKey}\n{keys.SegmentKey}\n", File.ReadAllText(path));
+        Assert.Equal(BusAssert.KeyFileText(keys), File.ReadAllText(path));
         File.WriteAllText(path, string.Format(form, keys.SemaphoreKey, keys.SegmentKey));
 
         using Bus bus = Bus.Open(path);

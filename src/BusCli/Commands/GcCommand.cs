@@ -36,7 +36,8 @@ internal static class GcCommand
             "Remove what reboots, logouts, a stray rm or a killed 'bus run' left behind, printing one line for each: " +
             "stale key files (both IPC objects gone) and buses abandoned by a killed 'bus run', in DIR; " +
             "with --orphans, also your bus-shaped IPC objects that no key file in DIR names and nothing uses. " +
-            "Never touches another user's files or objects, nor anything that is not exactly bus-shaped. " +
+            "Never touches another user's files or objects, nor anything that is not exactly bus-shaped; " +
+            "a key file made in another IPC namespace (a container sharing DIR) is skipped, saying so. " +
             "Exit status: 0 done (also when nothing was found), 1 something could not be removed or a directory " +
             "could not be read, 2 bad command line.")
         {
@@ -77,6 +78,11 @@ internal static class GcCommand
         }
         foreach (BusGarbage item in found)
         {
+            if (item.Kind == BusGarbageKind.OtherNamespace)
+            {
+                stdout.WriteLine($"skipped {item.Path}: made in another IPC namespace, so never stale from here");
+                continue;
+            }
             if (item.Error is not null)
             {
                 CliErrors.Write(stderr, null, $"could not remove {Describe(item)}: {item.Error}");

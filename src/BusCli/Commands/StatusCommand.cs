@@ -60,12 +60,14 @@ internal static class StatusCommand
         stdout.Write('\n');
     }
 
-    /// <summary>The state as bus(1) names it: alive, stale, partial or unreadable.</summary>
+    /// <summary>The state as bus(1) names it: alive, stale, partial, unreadable, other-namespace or untrusted.</summary>
     internal static string StateName(BusState state) => state switch
     {
         BusState.Alive => "alive",
         BusState.Stale => "stale",
         BusState.Partial => "partial",
+        BusState.OtherNamespace => "other-namespace",
+        BusState.Untrusted => "untrusted",
         _ => "unreadable",
     };
 
