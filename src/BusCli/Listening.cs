@@ -32,7 +32,6 @@ internal static class Listening
 
             int received = 0;
             byte[]? last = null;
-            bool outputClosed = false;
             bus.ListenBytes(
                 message =>
                 {
@@ -40,11 +39,7 @@ internal static class Listening
                     received++;
                     if (runner is null)
                     {
-                        if (!output.TryWrite(message))
-                        {
-                            outputClosed = true;
-                            return false;
-                        }
+                        output.Write(message);
                     }
                     else if (awaitCommand)
                     {
@@ -181,38 +176,29 @@ internal static class Listening
         return CommandRunner.WaitFor(pid);
     }
 
-    /// <summary>Writes raw message bytes and a separator in one write, flushed per message.</summary>
+    /// <summary>
+    /// Writes raw message bytes and a separator in one write, flushed per message. A reader that
+    /// went away (EPIPE) is taken as written, and the stdout watch ends the listener quietly; any
+    /// other failure throws <see cref="OutputFailedException"/>: one line, status 1.
+    /// </summary>
     private sealed class MessageWriter(TextWriter stdout, byte separator)
     {
         private readonly byte[] _buffer = new byte[BusMessage.MaxLength + 2];
 
-        /// <summary>False if stdout is closed (EPIPE): the caller stops quietly.</summary>
-        public bool TryWrite(ReadOnlySpan<byte> message)
+        public void Write(ReadOnlySpan<byte> message)
         {
-            try
+            message.CopyTo(_buffer);
+            _buffer[message.Length] = separator;
+            if (stdout is StreamWriter { BaseStream: { } stream } writer)
             {
-                message.CopyTo(_buffer);
-                _buffer[message.Length] = separator;
-                if (stdout is StreamWriter { BaseStream: { } stream } writer)
-                {
-                    writer.Flush();
-                    stream.Write(_buffer, 0, message.Length + 1);
-                    stream.Flush();
-                }
-                else
-                {
-                    stdout.Write(RawArguments.Decode(_buffer.AsSpan(0, message.Length + 1)));
-                    stdout.Flush();
-                }
-                return true;
+                writer.Flush();
+                stream.Write(_buffer, 0, message.Length + 1);
+                stream.Flush();
             }
-            catch (IOException)
+            else
             {
-                return false;
-            }
-            catch (ObjectDisposedException)
-            {
-                return false;
+                stdout.Write(RawArguments.Decode(_buffer.AsSpan(0, message.Length + 1)));
+                stdout.Flush();
             }
         }
     }
