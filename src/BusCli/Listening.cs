@@ -19,7 +19,10 @@ internal static class Listening
         if (settings.Command is null && StandardStreams.StdoutClosed)
             return CliErrors.Report(stderr, null, StandardStreams.StdoutClosedError("print the messages"));
         using var stop = new StopSignals();
+        // --timeout counts from here: joining is one of the waits it bounds (a listener still
+        // busy with a message keeps a new one from joining).
         using var idle = new IdleTimer(stop.Token, settings.Timeout);
+        idle.Restart();
         CommandRunner? runner = null;
         BusReadyFile? ready = null;
         try
@@ -62,14 +65,12 @@ internal static class Listening
                     // signal: then the signal handler stays, and exits 128+N through the removal
                     // (ProcessExit). Otherwise the kernel's default action ends the process at once.
                     if (settings.ReadyFile is null) stop.LeaveToKernel();
-                    idle.Restart();
                     ready = AnnounceReady(stderr, settings);
                     if (ready is { IsFifo: true }) stop.LeaveToKernel();
                     else if (ready is not null) AppDomain.CurrentDomain.ProcessExit += (_, _) => ready.Dispose();
                 },
                 idle.Token);
 
-            if (outputClosed) return ExitCodes.Success;
             if (runner is not null && last is not null)
                 return RunAndWait(stderr, path, runner, stop, last);
             return ExitCodes.Success;
