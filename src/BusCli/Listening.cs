@@ -100,7 +100,8 @@ internal static class Listening
 
     /// <summary>
     /// --match: LibBus's regex filter (messages it drops were acknowledged and never reach the
-    /// callback); a match that runs too long counts as no match, said on stderr. Null without it.
+    /// callback); a backtracking match that runs too long counts as no match, said on stderr
+    /// (<see cref="ListenOptions.MatchRegex"/>). Null without it.
     /// </summary>
     private static BusMessageFilter? MatchFilter(TextWriter stderr, ListenSettings settings)
     {
@@ -114,7 +115,7 @@ internal static class Listening
             }
             catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
             {
-                CliErrors.Write(stderr, settings.Path, "--match took over a second on a message; taken as no match");
+                CliErrors.Write(stderr, settings.Path, $"--match took over {ListenOptions.MatchTimeoutText} on a message; taken as no match");
                 return false;
             }
         };
