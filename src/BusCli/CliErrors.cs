@@ -11,6 +11,12 @@ internal static class CliErrors
     /// <summary>Writes the error line for <paramref name="error"/> (and <paramref name="hint"/> after it) and returns its exit status.</summary>
     public static int Report(TextWriter stderr, string? path, Exception error, string hint = "")
     {
+        if (error is OutputFailedException)
+        {
+            // About standard output, not the bus: "bus: standard output: WHY".
+            path = null;
+            hint = "";
+        }
         int status = error switch
         {
             BusTimeoutException => ExitCodes.Timeout,

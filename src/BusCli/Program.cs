@@ -114,21 +114,31 @@ static int Run(string[] args)
     }
     else
     {
-        status = parsed.Invoke(new InvocationConfiguration
+        try
         {
-            Output = stdout,
-            Error = stderr,
-            EnableDefaultExceptionHandler = false,
-            ProcessTerminationTimeout = null,
-        });
+            status = parsed.Invoke(new InvocationConfiguration
+            {
+                Output = stdout,
+                Error = stderr,
+                EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = null,
+            });
+        }
+        catch (OutputFailedException e)
+        {
+            // A verb that does not catch it (help, --version, gc's listing).
+            status = CliErrors.Report(stderr, null, e);
+        }
     }
     try
     {
+        // A reader that went away (EPIPE) is taken as written; any other failure is an error.
         stdout.Flush();
     }
-    catch (IOException)
+    catch (OutputFailedException e)
     {
-        // stdout's reader went away: nothing more to say.
+        int failed = CliErrors.Report(stderr, null, e);
+        if (status == ExitCodes.Success) status = failed;
     }
     return status;
 }

@@ -40,8 +40,8 @@ internal static class StandardStreams
         return flags < 0 || (flags & FD_CLOEXEC) != 0 ? TextWriter.Null : Console.Error;
     }
 
-    /// <summary>stdout, or a stream that discards everything if it is closed.</summary>
-    public static Stream OpenOutput() => StdoutClosed ? Stream.Null : Console.OpenStandardOutput();
+    /// <summary>stdout (a write that fails throws <see cref="OutputFailedException"/>), or a stream that discards everything if it is closed.</summary>
+    public static Stream OpenOutput() => StdoutClosed ? Stream.Null : new OutputStream(Console.OpenStandardOutput());
 
     /// <summary>The error for a verb that needs stdout when it is closed.</summary>
     public static BusException StdoutClosedError(string what) => new($"standard output is closed: nowhere to {what}");

@@ -24,18 +24,9 @@ public sealed partial class Bus
         int length = BusMessage.Validated(message).Length;
         ThrowIfCannot(BusAccess.Broadcast);
 
-        // 1. {P(X)u, Z(W), V(N)u, V(Q)}
-        if (noWait)
-        {
-            // The step itself never waits here; between tries only a listener holding W is waited
-            // for (a wait that changes nothing), so only another broadcaster makes this give up.
-            while (!_semaphores.TakeBus(noWait: true, Deadline.Infinite, CancellationToken.None))
-            {
-                if (_semaphores.BroadcasterHolds()) return false;
-                _semaphores.AwaitNoneHolding(Deadline.Infinite, CancellationToken.None);
-            }
-        }
-        else if (!TakeBus(noWait: false, take, CancellationToken.None))
+        // 1. {P(X)u, Z(W), V(N)u, V(Q)}; BUS_NOWAIT: IPC_NOWAIT on P(X) alone, as BroadcastIfFree
+        if (noWait ? TakeBusIfFree(Deadline.Infinite, CancellationToken.None) != Semaphores.Take.Taken
+                   : !TakeBus(take, CancellationToken.None))
         {
             return false;
         }

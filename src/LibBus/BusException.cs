@@ -75,7 +75,7 @@ public sealed class BusTimeoutException(string message, string path, int unackno
     public int UnacknowledgedListeners { get; } = unacknowledgedListeners;
 }
 
-/// <summary>A no-wait broadcast found another broadcaster, or a listener still busy with the previous message.</summary>
+/// <summary>A no-wait broadcast (<see cref="Bus.BroadcastIfFree(string, TimeSpan?, CancellationToken)"/>, <c>bus broadcast -n</c>) found another broadcaster holding the bus; nothing was sent.</summary>
 public sealed class BusBusyException(string message, string path)
     : BusException(message, path, Interop.Errors.EAGAIN);
 

@@ -65,6 +65,39 @@ internal sealed unsafe class Semaphores(int id, string path)
         return Apply(ops, 4, noWait, deadline, cancellationToken, "taking the bus");
     }
 
+    /// <summary>
+    /// Broadcast step 1 as the C library's <c>BUS_NOWAIT</c> takes the bus: the same one call
+    /// <c>{P(X)u, Z(W), V(N)u, V(Q)}</c>, with <c>IPC_NOWAIT</c> on <c>P(X)</c> alone. The kernel
+    /// tries the operations in order: while another broadcaster holds X the call fails at once
+    /// (<see cref="Take.Busy"/>); with X free it waits, within <paramref name="deadline"/>, for the
+    /// listeners still busy with the previous message (W), and fails as busy if another
+    /// broadcaster takes X first meanwhile.
+    /// </summary>
+    internal Take TakeBusIfFree(Deadline deadline, CancellationToken cancellationToken)
+    {
+        SemBuf* ops = stackalloc SemBuf[4]
+        {
+            new(X, -1, (short)(Undo | NoWait)),
+            new(W, 0, 0),
+            new(N, 1, Undo),
+            new(Q, 1, 0),
+        };
+        if (Apply(ops, 4, noWait: true, deadline, cancellationToken, "taking the bus", blocks: true)) return Take.Taken;
+        // EAGAIN: from P(X), or from semtimedop once the deadline passed (the kernel's timer never fires early).
+        return deadline.HasPassed ? Take.TimedOut : Take.Busy;
+    }
+
+    /// <summary>What <see cref="TakeBusIfFree"/> did.</summary>
+    internal enum Take
+    {
+        /// <summary>The bus is taken: go on with step 2.</summary>
+        Taken,
+        /// <summary>Another broadcaster holds the bus; nothing was taken.</summary>
+        Busy,
+        /// <summary>The deadline passed while listeners were still busy with the previous message; nothing was taken.</summary>
+        TimedOut,
+    }
+
     /// <summary>Broadcast step 3: <c>Q := 0</c>, releasing every queued listener at once.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Publish()
@@ -310,22 +343,6 @@ internal sealed unsafe class Semaphores(int id, string path)
         Apply(ops, 1, noWait: true, Deadline.Infinite, CancellationToken.None, "leaving");
     }
 
-    // ----- For the C ABI's bus_write(BUS_NOWAIT) (Bus.ForC.cs) -----
-
-    /// <summary>Whether a broadcaster holds the bus right now (X = 0).</summary>
-    internal bool BroadcasterHolds() => SemCtl(id, X, GETVAL) == 0;
-
-    /// <summary>
-    /// Before broadcast step 1, its own blocking operation alone, <c>Z(W)</c>: waits until no
-    /// listener holds the previous message, changing nothing (step 1 then still waits for W
-    /// itself, in one call with the rest of the step).
-    /// </summary>
-    internal bool AwaitNoneHolding(Deadline deadline, CancellationToken cancellationToken)
-    {
-        SemBuf* ops = stackalloc SemBuf[1] { new(W, 0, 0) };
-        return Apply(ops, 1, noWait: false, deadline, cancellationToken, "waiting for listeners");
-    }
-
     // ----- Inspection -----
 
     /// <summary>The five values S W X Q N (<c>semctl GETALL</c>), for diagnostics and tests.</summary>
@@ -373,13 +390,19 @@ internal sealed unsafe class Semaphores(int id, string path)
     /// signal to this thread when the token is cancelled (<see cref="WaitInterruption"/>), and
     /// only this waiting call is re-issued. Returns false on EAGAIN from a no-wait set or on timeout.
     /// </summary>
+    /// <remarks>
+    /// <c>noWait</c>: an operation of the set has IPC_NOWAIT, and its EAGAIN is an answer (false).
+    /// <c>blocks</c>: the set may wait all the same (IPC_NOWAIT on some operations only), within
+    /// the deadline and cancellably; by default, <c>!noWait</c>.
+    /// </remarks>
     /// <exception cref="OperationCanceledException">Cancelled; nothing was applied.</exception>
     /// <exception cref="BusRemovedException">The array was removed.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private bool Apply(SemBuf* ops, int count, bool noWait, Deadline deadline, CancellationToken cancellationToken, string operation)
+    private bool Apply(SemBuf* ops, int count, bool noWait, Deadline deadline, CancellationToken cancellationToken, string operation, bool? blocks = null)
     {
-        bool timed = !noWait && !deadline.IsInfinite;
-        WaitInterruption? interruption = !noWait && cancellationToken.CanBeCanceled ? WaitInterruption.Current : null;
+        bool waits = blocks ?? !noWait;
+        bool timed = waits && !deadline.IsInfinite;
+        WaitInterruption? interruption = waits && cancellationToken.CanBeCanceled ? WaitInterruption.Current : null;
         CancellationTokenRegistration registration = interruption?.Arm(cancellationToken) ?? default;
         try
         {

@@ -81,17 +81,17 @@ public sealed class JobsTests : IDisposable
         Broadcast(bus, "2");
         WaitForLog(log => log.Length == 2, "two commands to start");
 
-        // Two run: the listener takes no message, so the bus stays busy for the next broadcaster.
-        RunResult busy = _sandbox.Run("broadcast", "-n", bus, "3");
-        Assert.Equal(3, busy.ExitCode);
-        Assert.Contains("busy", busy.Stderr);
+        // Two run: the listener takes no message, so the next broadcaster cannot take the bus.
+        RunResult busy = _sandbox.Run("broadcast", "--timeout", "1s", bus, "3");
+        Assert.Equal(4, busy.ExitCode);
+        Assert.Contains("timed out waiting for the bus", busy.Stderr);
         using CliProcess third = _sandbox.Start("broadcast", "--timeout", "20s", bus, "3");
 
         // One ends: the listener takes message 3 and starts its command.
         Release("1");
         Assert.Equal(0, third.WaitForExit().ExitCode);
         WaitForLog(log => log.Contains("start 3"), "the third command");
-        Assert.Equal(3, _sandbox.Run("broadcast", "-n", bus, "4").ExitCode);
+        Assert.Equal(4, _sandbox.Run("broadcast", "--timeout", "1s", bus, "4").ExitCode);
 
         Release("2");
         Release("3");

@@ -89,9 +89,9 @@ internal static class ListCommand
             }
             stdout.Flush();
         }
-        catch (IOException)
+        catch (OutputFailedException e)
         {
-            return ExitCodes.Failure; // stdout went away
+            return CliErrors.Report(stderr, null, e);
         }
         return ok ? ExitCodes.Success : ExitCodes.Failure;
     }
