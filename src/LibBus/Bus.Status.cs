@@ -24,7 +24,7 @@ public sealed partial class Bus
     /// <exception cref="BusAccessDeniedException">The key file or the objects cannot be read.</exception>
     public static BusStatus GetStatus(string path)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
+        BusFile.CheckPath(path);
         BusKeys keys = BusFile.Read(path, out Statx file);
         return ReadStatus(path, keys, file);
     }
