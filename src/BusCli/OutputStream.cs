@@ -3,7 +3,7 @@ namespace BusCli;
 /// <summary>
 /// Standard output as the verbs write it: a write that fails is an error, reported once as
 /// <see cref="OutputFailedException"/> (<c>bus: standard output: WHY</c>, status 1), never a
-/// quiet end. The console stream underneath already takes a reader that went away (EPIPE) as
+/// quiet end. The descriptor stream underneath takes a reader that went away (EPIPE) as
 /// written: that stays the one quiet end (listen and wait notice it by watching fd 1). After a
 /// failure, later writes and flushes are dropped, so the buffered rest is not reported again.
 /// </summary>

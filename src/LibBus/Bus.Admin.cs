@@ -28,7 +28,7 @@ public sealed partial class Bus
     /// </summary>
     public static BusRemoval Remove(string path, bool allowOwnerMismatch)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
+        BusFile.CheckPath(path);
         using KeyFile file = KeyFile.Open(path);
         IpcNamespace.Require(path, file.IpcNamespace, "not removed");
         BusObjects objects = BusObjects.Find(path, file.Keys);
@@ -66,7 +66,7 @@ public sealed partial class Bus
     /// </summary>
     public static BusInfo GetInfo(string path)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
+        BusFile.CheckPath(path);
         BusKeys keys = BusFile.Read(path, out Interop.Libc.Statx status, out ulong? ipcNamespace);
         IpcNamespace.Require(path, ipcNamespace, "not read", toOpen: true);
         BusObjects objects = RequireBoth(path, keys, BusObjects.Find(path, keys));
@@ -104,7 +104,7 @@ public sealed partial class Bus
     /// <returns>The mode set.</returns>
     public static int ChangeMode(string path, Func<int, int> change, bool allowOwnerMismatch = false)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
+        BusFile.CheckPath(path);
         ArgumentNullException.ThrowIfNull(change);
         // The owner may restore access it took from itself: changing a mode needs ownership, not
         // read permission, so the key file and the objects are read without it if need be (the
@@ -154,7 +154,7 @@ public sealed partial class Bus
     /// </summary>
     public static void ChangeOwner(string path, string? user, string? group, bool allowOwnerMismatch)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
+        BusFile.CheckPath(path);
         uint? uid = user is null ? null : ResolveUser(user);
         uint? gid = group is null ? null : ResolveGroup(group);
         if (uid is null && gid is null) return;

@@ -8,14 +8,28 @@ public sealed partial class Bus
     internal static uint CurrentUser => GetEUid();
 
     /// <summary>
-    /// Makes missing directories of <paramref name="directory"/> with mode 0755, as
-    /// <see cref="CreateRandom"/> does for <see cref="DefaultDirectory"/>.
+    /// Makes <paramref name="directory"/> with mode 0755 if it is missing, as
+    /// <see cref="CreateRandom"/> does for <see cref="DefaultDirectory"/>: that one directory
+    /// only, never its parents. The parent is the caller's to provide; for the default it is
+    /// <c>$XDG_RUNTIME_DIR</c>, which the login manager makes, owned by the user, mode 0700 (XDG
+    /// Base Directory Specification), and which a program must not make in its place.
     /// </summary>
     internal static void CreateDirectory(string directory)
     {
+        string trimmed = System.IO.Path.TrimEndingDirectorySeparator(directory);
+        if (Directory.Exists(trimmed)) return;
+        string? parent = System.IO.Path.GetDirectoryName(trimmed);
+        if (!string.IsNullOrEmpty(parent) && !Directory.Exists(parent))
+        {
+            string why = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR") is { Length: > 0 } runtime
+                         && System.IO.Path.TrimEndingDirectorySeparator(runtime) == parent
+                ? $"XDG_RUNTIME_DIR {parent}: no such directory (the login manager makes it; bus makes only {System.IO.Path.GetFileName(trimmed)} in it)"
+                : $"{parent}: no such directory (bus makes only {System.IO.Path.GetFileName(trimmed)} in it, not its parents)";
+            throw new BusNotFoundException(why, parent, Interop.Errors.ENOENT);
+        }
         try
         {
-            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            Directory.CreateDirectory(trimmed, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
                 | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         }
         catch (UnauthorizedAccessException)

@@ -28,7 +28,7 @@ public sealed partial class Bus
     /// <exception cref="BusNamespaceException">The key file was made in another IPC namespace.</exception>
     public static BusStatus GetStatus(string path)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
+        BusFile.CheckPath(path);
         BusKeys keys = BusFile.Read(path, out Statx file, out ulong? ipcNamespace);
         IpcNamespace.Require(path, ipcNamespace, "not read");
         return ReadStatus(path, keys, file);

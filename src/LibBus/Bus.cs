@@ -65,7 +65,7 @@ public sealed partial class Bus : IDisposable
     /// <exception cref="BusNamespaceException">The key file was made in another IPC namespace.</exception>
     public static Bus Open(string path, BusAccess access = BusAccess.ListenAndBroadcast)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
+        BusFile.CheckPath(path);
         if (access is not (BusAccess.Listen or BusAccess.Broadcast or BusAccess.ListenAndBroadcast))
             throw new ArgumentOutOfRangeException(nameof(access), access, "not a valid access");
         BusKeys keys = BusFile.Read(path, out Statx file, out ulong? ipcNamespace);
@@ -107,7 +107,7 @@ public sealed partial class Bus : IDisposable
     /// <exception cref="BusException">Creation failed; nothing was left behind.</exception>
     public static string Create(string path, bool exclusive = false)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
+        BusFile.CheckPath(path);
         if (BusFile.TypeOf(path) >= 0)
             return UseExisting(path, exclusive);
 
@@ -132,7 +132,7 @@ public sealed partial class Bus : IDisposable
     /// <summary>
     /// Creates a bus at a new random path, <c>$XDG_RUNTIME_DIR/bus/random.</c> and 30
     /// characters from <c>[0-9a-zA-Z]</c> (<c>/run/bus</c> when <c>XDG_RUNTIME_DIR</c> is
-    /// unset or empty), making missing directories with mode 0755 (<see cref="CreateDirectory"/>). Returns the path.
+    /// unset or empty), making that last directory, <c>bus</c>, with mode 0755 if it is missing, but never <c>$XDG_RUNTIME_DIR</c> itself, which the login manager makes (<see cref="CreateDirectory"/>). Returns the path.
     /// </summary>
     public static string CreateRandom()
     {

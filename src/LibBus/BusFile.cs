@@ -18,6 +18,25 @@ internal static class BusFile
     // Enough for two keys and anything a reader must tolerate after them.
     private const int ReadLimit = 4096;
 
+    /// <summary>The longest path a bus may have, in bytes of UTF-8: what open(2) takes whole (PATH_MAX, 4096, with the NUL).</summary>
+    internal const int MaxPathBytes = 4095;
+
+    /// <summary>
+    /// The one rule for a bus's path, in every entry point: not null or empty, and at most
+    /// <see cref="MaxPathBytes"/> bytes, so that each verb can open what another made (creating
+    /// through the directory could take a longer one that no open would take).
+    /// </summary>
+    /// <exception cref="ArgumentException">The path is null or empty.</exception>
+    /// <exception cref="BusException">The path is too long (errno ENAMETOOLONG).</exception>
+    internal static void CheckPath(string path, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(path))] string? name = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path, name);
+        if (path.Length <= MaxPathBytes / 3) return;
+        int bytes = Encoding.UTF8.GetByteCount(path);
+        if (bytes > MaxPathBytes)
+            throw new BusException($"{path}: path too long: {bytes} bytes, at most {MaxPathBytes} (PATH_MAX)", path, Interop.Errors.ENAMETOOLONG);
+    }
+
     /// <summary>
     /// Reads the keys from <paramref name="path"/> (a symlink is followed: reading is harmless).
     /// Refuses, as a corrupt key file, anything that is not two key lines as PROTOCOL.md reads
@@ -43,9 +62,12 @@ internal static class BusFile
         catch (BusKeyFileCorruptException e) when (e.Errno == 0 && TypeOf(path) == Interop.Libc.S_IFLNK)
         {
             // Reached through a link someone else may have planted (to /etc/shadow, say): say
-            // what is wrong without quoting a byte of the file it points to.
-            throw new BusKeyFileCorruptException(
-                $"{path}: not a bus key file: a symbolic link to a file that is not one (its contents are not shown)", path);
+            // what is wrong without quoting a byte of the file it points to, and what it points to
+            // if that is no regular file at all (a directory, say).
+            int target = TypeOfDescriptor(fd);
+            throw new BusKeyFileCorruptException(target == Interop.Libc.S_IFREG || target < 0
+                ? $"{path}: not a bus key file: a symbolic link to a file that is not one (its contents are not shown)"
+                : $"{path}: not a bus key file: a symbolic link to {Describe(target)}, not to a regular file", path);
         }
         finally
         {
@@ -176,6 +198,15 @@ internal static class BusFile
     {
         Interop.Libc.Statx status;
         return Interop.Libc.StatxCall(Interop.Libc.AT_FDCWD, path, Interop.Libc.AT_SYMLINK_NOFOLLOW, Interop.Libc.STATX_TYPE, &status) == 0
+            ? status.Mode & Interop.Libc.S_IFMT
+            : -1;
+    }
+
+    /// <summary>The file type (<c>S_IF*</c>) of what <paramref name="fd"/> is open on; -1 if it cannot be looked at.</summary>
+    private static unsafe int TypeOfDescriptor(int fd)
+    {
+        Interop.Libc.Statx status;
+        return Interop.Libc.StatxCall(fd, "", Interop.Libc.AT_EMPTY_PATH, Interop.Libc.STATX_TYPE, &status) == 0
             ? status.Mode & Interop.Libc.S_IFMT
             : -1;
     }

@@ -139,7 +139,17 @@ internal static class BroadcastCommand
 
         while (true)
         {
-            int read = input.Read(buffer, 0, buffer.Length);
+            int read;
+            try
+            {
+                read = input.Read(buffer, 0, buffer.Length);
+            }
+            catch (IOException e)
+            {
+                // What failed is standard input (a directory, say), not the bus.
+                CliErrors.Write(stderr, null, $"standard input: cannot read: {e.Message}");
+                return ExitCodes.Failure;
+            }
             if (read == 0) break;
             var chunk = buffer.AsSpan(0, read);
             while (!chunk.IsEmpty)
