@@ -141,7 +141,8 @@ internal sealed unsafe class Semaphores(int id, string path)
     /// Giving up broadcast step 4 (timeout, cancellation, an error): step 5 with Q raised,
     /// <c>{P(N)u, V(X)u, V(Q)}</c>. A listener counted at the publish that had not yet reached
     /// its wait then waits for the next publish instead of passing its wait while the next
-    /// broadcaster writes: a C broadcaster writes without raising Q (PROTOCOL.md, giving up).
+    /// broadcaster writes: a C broadcaster writes without raising Q (PROTOCOL.md, "Timeouts and
+    /// cancellation").
     /// On ERANGE, Q is bounded and the call retried, as for every call that raises Q
     /// (<see cref="Apply"/>); if that still fails, plain step 5, <c>{P(N)u, V(X)u}</c>.
     /// Never waits. Returns S just before, the number of listeners that had not acknowledged.

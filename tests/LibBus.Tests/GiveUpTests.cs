@@ -61,6 +61,24 @@ public sealed class GiveUpTests : IDisposable
         silent.Kill();
     }
 
+    [Fact]
+    public void A_give_up_with_Q_at_the_kernel_maximum_bounds_Q_and_still_raises_it()
+    {
+        Peer silent = _sandbox.Dotnet("poll", _path, "1", "600000");
+        silent.WaitReady(Wait);
+        Task<Exception?> broadcast = Task.Factory.StartNew<Exception?>(
+            () => Record.Exception(() => _bus.Broadcast("0 given up", TimeSpan.FromSeconds(3))), TaskCreationOptions.LongRunning);
+        // Published (N = 1, Q = 0): raise Q to the maximum, as old peers could leave it.
+        Eventually.True(() => Value(Semaphores.N) == 1 && Value(Semaphores.Q) == 0, "the publish", Wait);
+        Assert.Equal(0, Interop.Libc.SemCtl(_bus.SemaphoreId, Semaphores.Q, Interop.Libc.SETVAL, short.MaxValue));
+
+        Assert.IsType<BusTimeoutException>(Eventually.Result(broadcast, Wait, "the broadcast to time out"));
+        IReadOnlyList<ushort> v = _bus.GetSemaphoreValues();
+        Assert.True(v[Semaphores.X] == 1 && v[Semaphores.N] == 0, BusAssert.Describe(v));
+        Assert.True(v[Semaphores.Q] is >= 1 and < (ushort)short.MaxValue, $"Q not bounded: {BusAssert.Describe(v)}");
+        silent.Kill();
+    }
+
     /// <summary>
     /// The C original's timed example (doc/examples/timed: pollers on bus_poll_timed) with a
     /// LibBus broadcaster in the writer's role (<c>bus broadcast --timeout 100ms</c>) that gives
