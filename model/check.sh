@@ -11,6 +11,7 @@
 #                                  PROPERTY only, if given) step by step
 #   model/check.sh --table FILE    rewrite the table of docs/MODEL.md from saved result
 #                                  lines (the tab-separated lines --one prints)
+#   --results FILE                 also save the result lines of this run to FILE
 #
 #   -j N        run N configurations at once (default 1; each is one process)
 #   --mem MB    memory limit of each verifier (default 4096)
@@ -103,7 +104,7 @@ mixb-2b3l2m             all      ok               NB=2 NL=3 M=2 C_MASK=1
 mixb-2b2l2m-kill        all      duplicate,lost_message,reordered,torn_copy,unpublished_copy NB=2 NL=2 M=2 C_MASK=1 KILL_MASK=15
 mixb-2b2l2m-giveup      ci,all   ok               NB=2 NL=2 M=2 C_MASK=1 GIVEUP=1
 mixb-2b3l2m-giveup      all      ok               NB=2 NL=3 M=2 C_MASK=1 GIVEUP=1
-mixb-2b2l2m-cgiveup     all      ok               NB=2 NL=2 M=2 C_MASK=2 CGIVEUP=1
+mixb-2b2l1m-cgiveup     all      ok               NB=2 NL=2 M=1 C_MASK=2 CGIVEUP=1
 cl-1b1c-2m              ci,all   bus_left_busy,deadlock,lost_message NB=1 NL=1 M=2 C_MASK=2
 cl-1b1c1h-2m            ci,all   bus_left_busy,deadlock,lost_message NB=1 NL=2 M=2 C_MASK=2
 cl-1b2c-2m              ci,all   bus_left_busy,deadlock,lost_message NB=1 NL=2 M=2 C_MASK=6
@@ -121,10 +122,10 @@ mut6-giveup-no-vq       ci,all   duplicate,lost_message,reordered,torn_copy,unpu
 EOF
 }
 
-usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "check.sh: $*" >&2; exit 2; }
 
-set_=""; names=(); jobs=1; mem=4096; trail=""; one=""; list=0; opt=""; table_from=""
+set_=""; names=(); jobs=1; mem=4096; trail=""; one=""; list=0; opt=""; table_from=""; save=""
 while [ $# -gt 0 ]; do
   case $1 in
     --ci) set_=ci ;;
@@ -133,6 +134,7 @@ while [ $# -gt 0 ]; do
     --trail) [ $# -ge 2 ] || die "--trail needs a configuration name"; trail=$2; shift ;;
     --one) one=$2; shift ;;                          # internal: run one configuration
     --table) [ -r "${2:-}" ] || die "--table needs a file of result lines"; table_from=$2; shift ;;
+    --results) [ -n "${2:-}" ] || die "--results needs a file name"; save=$2; shift ;;
     -j) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "-j needs a positive number"; jobs=$2; shift ;;
     -O) [[ ${2:-} =~ ^[0-3s]$ ]] || die "-O needs 0, 1, 2, 3 or s"; opt=$2; shift ;;
     --mem) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--mem needs a number of megabytes"; mem=$2; shift ;;
@@ -301,6 +303,7 @@ failed=$(( ${#names[@]} - passed + mutants_missing ))
 echo "model: ${#names[@]} configurations in ${total}s"
 
 [ "$set_" = all ] && write_table "$results"
+[ -z "$save" ] || cp "$results" "$save"
 
 echo "model: Passed: $passed, Failed: $failed"
 [ "$failed" -eq 0 ]
