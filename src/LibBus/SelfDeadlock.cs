@@ -71,7 +71,11 @@ public sealed partial class Bus
 {
     /// <summary>
     /// Broadcast step 1 (<see cref="Semaphores.TakeBus"/>), waiting in slices of
-    /// <see cref="SelfDeadlock.CheckInterval"/> to notice the self-deadlock.
+    /// <see cref="SelfDeadlock.CheckInterval"/> (2 s) to notice the self-deadlock: the one wait of
+    /// LibBus that wakes on its own (PROTOCOL.md, "no idle wake-ups"). Each slice that ends
+    /// re-issues the same call, which applied nothing; it costs one <c>semtimedop</c> per 2 s
+    /// spent waiting for a busy bus, and this broadcaster's place among the processes waiting
+    /// in step 1 (Linux completes them in arrival order; a re-issued call arrives anew).
     /// </summary>
     /// <exception cref="BusDeadlockException">This process's own full subscription holds the bus.</exception>
     private bool TakeBus(Deadline deadline, CancellationToken cancellationToken)
