@@ -16,7 +16,7 @@ public static class Nobody
 
     /// <summary>A shell command line that runs <c>bus ARGUMENTS</c> as user and group <paramref name="id"/> (a second unprivileged user beside nobody).</summary>
     public static string CommandAs(uint id, params string[] arguments)
-        => $"exec setpriv --reuid={id} --regid={id} --clear-groups {Quote(Executable.Value)} {string.Join(' ', arguments.Select(Quote))}";
+        => $"exec setpriv --reuid={id} --regid={id} --clear-groups {Quote(Executable)} {string.Join(' ', arguments.Select(Quote))}";
 
     /// <summary>Runs <c>bus ARGUMENTS</c> as nobody in <paramref name="sandbox"/> and returns the result.</summary>
     public static RunResult Run(CliSandbox sandbox, params string[] arguments)
