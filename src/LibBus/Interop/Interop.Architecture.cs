@@ -9,11 +9,12 @@ internal static partial class Interop
     /// one's glibc headers by NativeLayoutTests), and the one this process runs on. A constant or
     /// layout that differs by architecture is declared once per architecture and chosen here, once:
     /// the library is one assembly for every architecture (a package, or a JIT build without a
-    /// runtime identifier), so the choice is made at run time, from
-    /// <see cref="RuntimeInformation.ProcessArchitecture"/>, which the runtime's own build fixes
-    /// for its architecture (Native AOT folds it into a constant). Any other architecture fails at
-    /// the first native call with <see cref="PlatformNotSupportedException"/>: its values are
-    /// never guessed. Builds for a runtime identifier of another architecture fail outright
+    /// runtime identifier), so the choice is made once per process, into a static readonly field,
+    /// from <see cref="RuntimeInformation.ProcessArchitecture"/> (a constant of the runtime built
+    /// for that architecture; the JIT and the Native AOT compiler treat the field as one). Any other
+    /// architecture fails at the first use of these values with a
+    /// <see cref="PlatformNotSupportedException"/> (inside the type initializer's exception): its
+    /// values are never guessed. Builds for a runtime identifier of another architecture fail outright
     /// (build/Architecture.targets).
     /// </summary>
     internal static class Architectures
