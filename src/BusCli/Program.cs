@@ -4,6 +4,15 @@ using System.Text;
 using BusCli;
 using BusCli.Commands;
 
+// Another architecture than x64 or arm64 (a framework-dependent build run there): one line, at
+// once, before any native call could use a constant LibBus does not know for it.
+if (!LibBus.Interop.Architectures.IsSupported(System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture))
+{
+    CliErrors.Write(StandardStreams.Error(), null,
+        LibBus.Interop.Architectures.Unsupported(System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture).Message);
+    return ExitCodes.Failure;
+}
+
 // The C bus's options before the verb ('bus -n broadcast PATH MESSAGE') move after it.
 string[] given = args;
 args = LeadingOptions.MoveAfterVerb(args);

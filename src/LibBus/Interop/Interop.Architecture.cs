@@ -28,9 +28,15 @@ internal static partial class Interop
         {
             Architecture.X64 => false,
             Architecture.Arm64 => true,
-            _ => throw new PlatformNotSupportedException(
-                $"LibBus runs on Linux x64 and arm64 only, not on {architecture}: the C constants and struct layouts it passes to libc are known only for those"),
+            _ => throw Unsupported(architecture),
         };
+
+        /// <summary>Whether the values of <paramref name="architecture"/> are known (a program checks at start: the bus command).</summary>
+        internal static bool IsSupported(Architecture architecture) => architecture is Architecture.X64 or Architecture.Arm64;
+
+        /// <summary>The error for an architecture whose values are not known.</summary>
+        internal static PlatformNotSupportedException Unsupported(Architecture architecture) => new(
+            $"LibBus runs on Linux x64 and arm64 only, not on {architecture}: the C constants and struct layouts it passes to libc are known only for those");
 
         /// <summary><paramref name="x64"/> or <paramref name="arm64"/>, for this process's architecture.</summary>
         internal static int Choose(int x64, int arm64) => IsArm64 ? arm64 : x64;
