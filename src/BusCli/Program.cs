@@ -4,6 +4,15 @@ using System.Text;
 using BusCli;
 using BusCli.Commands;
 
+// Another architecture than x64 or arm64 (a framework-dependent build run there): one line, at
+// once, before any native call could use a constant LibBus does not know for it.
+if (!LibBus.Interop.Architectures.IsSupported(System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture))
+{
+    CliErrors.Write(StandardStreams.Error(), null,
+        LibBus.Interop.Architectures.Unsupported(System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture).Message);
+    return ExitCodes.Failure;
+}
+
 // Whatever escapes a verb, the runtime's own failures at a resource limit included (no
 // thread, descriptor or memory left), ends as one line and status 1 (CliErrors.Unexpected).
 AppDomain.CurrentDomain.UnhandledException += (_, e) => Environment.Exit(CliErrors.Unexpected(e.ExceptionObject as Exception));
