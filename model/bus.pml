@@ -38,6 +38,15 @@
 #ifndef REJOIN
 #define REJOIN 0        /* 1: the listener that left joins again (with LEAVE_MASK) */
 #endif
+#ifndef PAIR
+#define PAIR 0          /* 1: processes PAIR_A and PAIR_B are two roles of one process: SIGKILLed together, */
+#endif                  /*    their undo adjustments summed and applied at once (one kill per run) */
+#ifndef PAIR_A
+#define PAIR_A 0
+#endif
+#ifndef PAIR_B
+#define PAIR_B 1
+#endif
 #ifndef BOUNDQ
 #define BOUNDQ 0        /* 1: a hardened listener bounds Q after its join, {Q -= 2, Q += 1} no-wait (LibBus note, bounded Q) */
 #endif
@@ -426,7 +435,14 @@ out:    fin[me] = 1
 #define KILL(p) :: ((KILL_MASK >> (p)) & 1) && (p) < NP && !fin[p] -> \
         killed[p] = 1; gone[p] = 1; owed[p] = 0; \
         if :: cur[p] != 0 -> excused[cur[p]] = 1 :: else -> skip fi
-#if KILL_MASK
+/* One process holding two roles dies: both stop in the same instant, and exit(2) applies
+ * its one semadj per semaphore, the sum of both roles', clamped at 0. Each role's own die()
+ * then finds nothing left to undo. */
+#define KILLROLE(p) killed[p] = 1; gone[p] = 1; owed[p] = 0; sop[p] = 0; \
+        if :: cur[p] != 0 -> excused[cur[p]] = 1 :: else -> skip fi
+#define UNDO2(a, b, i) sem[i] = ((sem[i] + adj[(a) * 5 + (i)] + adj[(b) * 5 + (i)] < 0) -> 0 : \
+        sem[i] + adj[(a) * 5 + (i)] + adj[(b) * 5 + (i)]); adj[(a) * 5 + (i)] = 0; adj[(b) * 5 + (i)] = 0
+#if KILL_MASK || PAIR
 active proctype killer() {
     atomic {
         if
@@ -435,6 +451,14 @@ active proctype killer() {
         KILL(2)
         KILL(3)
         KILL(4)
+#if PAIR
+        :: !(fin[PAIR_A] && fin[PAIR_B]) ->
+            KILLROLE(PAIR_A); KILLROLE(PAIR_B);
+            UNDO2(PAIR_A, PAIR_B, 0); UNDO2(PAIR_A, PAIR_B, 1); UNDO2(PAIR_A, PAIR_B, 2);
+            UNDO2(PAIR_A, PAIR_B, 3); UNDO2(PAIR_A, PAIR_B, 4);
+            printf("@ %d killed-with %d | %d %d %d %d %d\n", PAIR_A, PAIR_B, SEMS);
+            kernel()
+#endif
         :: true -> skip                                 /* no kill in this run */
         fi
     }
