@@ -36,6 +36,7 @@ doc=$here/../docs/MODEL.md
 # C broadcaster may give up its Z(S) (EINTR: P(N)u; V(X)u); REJOIN=1: the listener
 # that left joins again; BOUNDQ=1: hardened listeners bound Q after joining;
 # PAIR=1: processes PAIR_A and PAIR_B are one process's two roles, killed together;
+# CINTR=1: the C listener that may leave may instead take bus_read's EINTR fail path;
 # FUSED45=1: broadcast steps 4 and 5 as one call;
 # MUTANT=k: one-step mutant k of the hardened algorithm (see bus.pml);
 # CYCLES=1: look for cycles (a run that never ends) instead of the properties.
@@ -114,6 +115,7 @@ cl-1b1c1h-2m            ci,all   bus_left_busy,deadlock,lost_message NB=1 NL=2 M
 cl-1b2c-2m              ci,all   bus_left_busy,deadlock,lost_message NB=1 NL=2 M=2 C_MASK=6
 cl-2b1c1h-2m            all      bus_left_busy,deadlock,lost_message NB=2 NL=2 M=2 C_MASK=4
 cl-1b1c2h-2m            all      bus_left_busy,deadlock,lost_message NB=1 NL=3 M=2 C_MASK=2
+cl-1b1c1h-2m-intr       all      bus_left_busy,deadlock,lost_message NB=1 NL=2 M=2 C_MASK=2 LEAVE_MASK=2 CINTR=1
 fcl-1b1c1h-2m           all      bus_left_busy,deadlock,lost_message NB=1 NL=2 M=2 C_MASK=2 FUSED45=1
 c-1b2l2m                ci,all   bus_left_busy,deadlock,lost_message NB=1 NL=2 M=2 C_MASK=7
 c-2b2l2m                all      bus_left_busy,deadlock,lost_message NB=2 NL=2 M=2 C_MASK=15
