@@ -158,6 +158,12 @@ internal static class BridgeCommand
     public static int Run(TextWriter stdout, TextWriter stderr, BridgeSettings settings)
     {
         string path = settings.Path;
+        if (MissingLibssl() is { } missing)
+        {
+            // Else the runtime prints "No usable version of libssl was found" and aborts (134) at the first random number.
+            CliErrors.Write(stderr, path, $"bus bridge needs OpenSSL: {missing}");
+            return ExitCodes.Failure;
+        }
         using var stop = new BridgeSignals();
         try
         {
@@ -274,6 +280,25 @@ internal static class BridgeCommand
                 throw;
             }
         }
+    }
+
+    /// <summary>
+    /// Null if libssl can be loaded as .NET's OpenSSL shim loads it (the version that
+    /// <c>DOTNET_OPENSSL_VERSION_OVERRIDE</c> names, else <c>libssl.so.3</c> or <c>libssl.so.1.1</c>);
+    /// else why not. The NATS client and TLS need it; no other verb loads it.
+    /// </summary>
+    private static string? MissingLibssl()
+    {
+        string? version = Environment.GetEnvironmentVariable("DOTNET_OPENSSL_VERSION_OVERRIDE")
+                          ?? Environment.GetEnvironmentVariable("CLR_OPENSSL_VERSION_OVERRIDE");
+        string[] names = version is { Length: > 0 } ? ["libssl.so." + version] : ["libssl.so.3", "libssl.so.1.1"];
+        foreach (string name in names)
+        {
+            if (!NativeLibrary.TryLoad(name, out IntPtr handle)) continue;
+            NativeLibrary.Free(handle);
+            return null;
+        }
+        return $"cannot load {string.Join(" or ", names)} (install OpenSSL, for example the Debian package libssl3)";
     }
 
     private static bool IsRefusal(NatsException e)
