@@ -118,6 +118,45 @@ public sealed class CliTests : IDisposable
     }
 
     [Theory]
+    [InlineData(Proc.SIGTERM)]
+    [InlineData(Proc.SIGINT)]
+    public void A_stop_signal_ends_a_bridge_blocked_opening_its_password_FIFO(int signal)
+    {
+        // Issue 22, N7: opening a FIFO blocks until a writer comes; the stop signals must still stop the bridge.
+        string fifo = Path.Combine(_directory, $"password-{signal}");
+        Assert.Equal(0, Mkfifo(fifo, 0x180));
+        CliProcess bridge = Bridge("--server", "nats://127.0.0.1:1", "--subject", "s", "--user", "alice", "--password-file", fifo);
+        Eventually.True(() => bridge.HasExited || BlockedOpeningFifo(bridge.Id), "the bridge to block opening its password FIFO", TimeSpan.FromSeconds(60));
+        Assert.False(bridge.HasExited, bridge.Stderr);
+
+        bridge.Signal(signal);
+
+        RunResult result = bridge.WaitForExit(TimeSpan.FromSeconds(30));
+        Assert.Equal(128 + signal, result.ExitCode);
+        Assert.Equal("", result.Stderr);
+    }
+
+    /// <summary>True while a thread of <paramref name="pid"/> waits in the kernel for a FIFO's other end.</summary>
+    private static bool BlockedOpeningFifo(int pid)
+    {
+        try
+        {
+            return Directory.EnumerateDirectories($"/proc/{pid}/task").Any(task =>
+            {
+                try { return File.ReadAllText(Path.Combine(task, "wchan")) == "wait_for_partner"; }
+                catch (IOException) { return false; }
+            });
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mkfifo", SetLastError = true)]
+    private static extern int Mkfifo(string path, uint mode);
+
+    [Theory]
     [InlineData("--server", "localhost:4222", "bad NATS server URL 'localhost:4222'")]
     [InlineData("--server", "nats://bob:hunter2@127.0.0.1:1/x", "nats://***@127.0.0.1:1/x")]
     [InlineData("--subject", "a.>", "bad NATS subject 'a.>'")]

@@ -167,7 +167,9 @@ internal static class BridgeCommand
         using var stop = new BridgeSignals();
         try
         {
-            NatsOpts options = settings.NatsOptions();
+            // Reading a secret may block for ever (a FIFO nobody writes): a stop signal ends the wait,
+            // and the reading thread, a background one, with the process.
+            NatsOpts options = Task.Run(settings.NatsOptions).WaitAsync(stop.Token).GetAwaiter().GetResult();
             BusAccess access = settings.Direction switch
             {
                 BridgeDirection.Out => BusAccess.Listen,
