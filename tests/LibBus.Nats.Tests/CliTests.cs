@@ -73,7 +73,7 @@ public sealed class CliTests : IDisposable
         var server = Own(NatsServer.Start(false, "--auth", "tok-secret-99"));
         CliProcess bridge = Bridge("--server", server.Url, "--subject", "s", "--token-file", SecretFile("token", "tok-secret-99"), "--stats", "200ms");
         WaitUntilReady(bridge);
-        bridge.WaitFor((o, _) => o.Contains("forwarded-out 0 forwarded-in 0 dropped 0 reconnects 0\n", StringComparison.Ordinal), "a --stats line");
+        bridge.WaitFor((o, _) => o.Contains("forwarded-out 0 forwarded-in 0 dropped 0 rejected 0 redelivered 0 reconnects 0\n", StringComparison.Ordinal), "a --stats line");
         bridge.Signal(Proc.SIGHUP);
         RunResult result = bridge.WaitForExit(TimeSpan.FromSeconds(30));
         Assert.Equal(128 + 1, result.ExitCode);
@@ -115,6 +115,65 @@ public sealed class CliTests : IDisposable
             Assert.Contains("removed", result.Stderr, StringComparison.Ordinal);
             Assert.Single(result.Stderr.TrimEnd('\n').Split('\n'));
         }
+    }
+
+    [Fact]
+    public void A_direction_that_is_not_out_in_or_both_is_one_plain_line()
+    {
+        RunResult result = Own(CliProcess.Bus(["bridge", _bus, "--server", "nats://127.0.0.1:1", "--subject", "s", "--direction", "sideways"], null, null)).WaitForExit();
+        Assert.Equal(2, result.ExitCode);
+        Assert.Single(result.Stderr.TrimEnd('\n').Split('\n'));
+        Assert.Contains("--direction: 'sideways' is not out, in or both", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\t", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("\t", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SIGUSR1_prints_the_counters_of_a_bridge_still_connecting_and_a_fully_qualified_host_name_is_a_durable_name()
+    {
+        // Issue 26: SIGUSR1 killed a bridge that was still connecting (exit 138); --durable "$(hostname)" exited 2 for a dotted name.
+        CliProcess bridge = Bridge("--server", $"nats://127.0.0.1:{NatsServer.FreePort()}", "--subject", "s", "--durable", "node1.example.org");
+        bridge.WaitFor((_, e) => e.Contains("retrying", StringComparison.Ordinal), "the 'cannot reach' line", TimeSpan.FromSeconds(60));
+
+        bridge.Signal(10); // SIGUSR1
+
+        bridge.WaitFor((o, _) => o.Contains("forwarded-out 0 forwarded-in 0 dropped 0 rejected 0 redelivered 0 reconnects 0\n", StringComparison.Ordinal), "the counters");
+        Assert.False(bridge.HasExited, bridge.Stderr);
+        bridge.Signal(Proc.SIGTERM);
+        Assert.Equal(128 + 15, bridge.WaitForExit(TimeSpan.FromSeconds(30)).ExitCode);
+    }
+
+    [NatsFact]
+    public void Durable_against_a_server_without_JetStream_is_one_line_and_status_1()
+    {
+        var server = Own(NatsServer.Start(jetStream: false));
+        CliProcess bridge = Bridge("--server", server.Url, "--subject", "s", "--durable", "node-a");
+        RunResult result = bridge.WaitForExit(TimeSpan.FromSeconds(60));
+        Assert.Equal(1, result.ExitCode);
+        Assert.Single(result.Stderr.TrimEnd('\n').Split('\n'));
+        Assert.Contains("has no JetStream", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [NatsFact]
+    public async Task Rejected_messages_are_reported_on_stderr_and_counted()
+    {
+        var server = Own(NatsServer.Start());
+        CliProcess bridge = Bridge("--server", server.Url, "--subject", "s", "--direction", "in");
+        WaitUntilReady(bridge);
+        await using (var peer = new NATS.Client.Core.NatsConnection(NATS.Client.Core.NatsOpts.Default with { Url = server.Url }))
+        {
+            await peer.PublishAsync("s", new byte[5000]).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+            await peer.PublishAsync("s", "0 a\0b"u8.ToArray()).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+            await peer.PingAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20)); // the server has them all
+        }
+        bridge.WaitFor((_, e) => e.Contains("rejected", StringComparison.Ordinal), "the rejection line", TimeSpan.FromSeconds(60));
+        bridge.Signal(Proc.SIGTERM);
+        RunResult result = bridge.WaitForExit(TimeSpan.FromSeconds(30));
+        Assert.Equal(128 + 15, result.ExitCode);
+        // The counters as it ends; the two rejections on stderr (in one line or two, by when they arrived).
+        Assert.Contains("rejected 2 redelivered 0", result.Stdout, StringComparison.Ordinal);
+        Assert.All(result.Stderr.TrimEnd('\n').Split('\n'), l => Assert.StartsWith("bus: ", l, StringComparison.Ordinal));
+        Assert.Contains("over 2047 bytes", result.Stderr, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -160,7 +219,7 @@ public sealed class CliTests : IDisposable
     [InlineData("--server", "localhost:4222", "bad NATS server URL 'localhost:4222'")]
     [InlineData("--server", "nats://bob:hunter2@127.0.0.1:1/x", "nats://***@127.0.0.1:1/x")]
     [InlineData("--subject", "a.>", "bad NATS subject 'a.>'")]
-    [InlineData("--durable", "no.dots", "bad durable name 'no.dots'")]
+    [InlineData("--durable", "no/slash", "bad durable name 'no/slash'")]
     public void Bad_values_are_one_line_errors_with_status_2(string option, string value, string expected)
     {
         string[] arguments = option == "--server" ? ["--server", value, "--subject", "s"]
