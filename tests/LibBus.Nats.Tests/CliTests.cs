@@ -176,6 +176,51 @@ public sealed class CliTests : IDisposable
         Assert.Contains("over 2047 bytes", result.Stderr, StringComparison.Ordinal);
     }
 
+    [NatsFact]
+    public async Task Behind_a_stopped_listener_the_in_side_stays_bounded_in_memory()
+    {
+        // Issue 26: 300 messages of 1 MB while a listener was stopped took the bridge from 17 to 328 MB.
+        var server = Own(NatsServer.Start());
+        CliProcess listener = Own(CliProcess.Bus(["listen", _bus, "--ready"], null, null));
+        _ipc.AddProcess(listener.Id);
+        listener.WaitUntilListening();
+        CliProcess bridge = Bridge("--server", server.Url, "--subject", "s", "--direction", "in");
+        WaitUntilReady(bridge);
+        listener.Signal(Proc.SIGSTOP); // holds the bridge's first broadcast: everything else waits or is dropped
+        try
+        {
+            await using (var peer = new NATS.Client.Core.NatsConnection(NATS.Client.Core.NatsOpts.Default with { Url = server.Url }))
+            {
+                byte[] big = new byte[1 << 20], small = new byte[2000];
+                Array.Fill(small, (byte)'x');
+                for (int i = 0; i < 300; i++) await peer.PublishAsync("s", big).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+                for (int i = 0; i < 3000; i++) await peer.PublishAsync("s", small).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+                await peer.PingAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+            }
+            // All read: 300 rejected; of the 3000, one in its broadcast, at most 1024 waiting, the rest dropped.
+            Eventually.True(() =>
+            {
+                bridge.Signal(10); // SIGUSR1
+                Thread.Sleep(200);
+                string last = bridge.Stdout.TrimEnd('\n').Split('\n')[^1];
+                string[] f = last.Split(' ');
+                return f.Length == 12 && f[7] == "300" && long.Parse(f[5]) >= 3000 - 1 - 1024;
+            }, $"the bridge to have read everything ({bridge.Stdout.TrimEnd('\n').Split('\n')[^1]})", TimeSpan.FromSeconds(60));
+            long rss = ResidentKiB(bridge.Id);
+            Assert.True(rss < 200 * 1024, $"the bridge holds {rss / 1024} MiB");
+        }
+        finally
+        {
+            listener.Signal(Proc.SIGCONT);
+        }
+        bridge.Signal(Proc.SIGTERM);
+        Assert.Equal(128 + 15, bridge.WaitForExit(TimeSpan.FromSeconds(30)).ExitCode);
+    }
+
+    private static long ResidentKiB(int pid)
+        => long.Parse(File.ReadAllLines($"/proc/{pid}/status").Single(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+
     [Theory]
     [InlineData(Proc.SIGTERM)]
     [InlineData(Proc.SIGINT)]
