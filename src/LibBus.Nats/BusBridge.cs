@@ -111,6 +111,9 @@ public sealed class BusBridge : IDisposable
         CancellationToken token = stop.Token;
         // The publisher stops last: on a stop it first publishes what the listener had buffered.
         using var stopPublishing = new CancellationTokenSource();
+        // The in side's broadcast under way when the bridge is stopped may finish (and be acknowledged) as long.
+        using var stopBroadcasting = new CancellationTokenSource();
+        Task? receiving = null;
         Task? publishing = null;
         var parts = new List<Task>();
         try
@@ -152,7 +155,10 @@ public sealed class BusBridge : IDisposable
             if (_options.Direction.HasFlag(BridgeDirection.In))
             {
                 var subscribed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                parts.Add(consumer is null ? ReceivePlainAsync(subscribed, token) : ReceiveDurableAsync(consumer, subscribed, token));
+                receiving = consumer is null
+                    ? ReceivePlainAsync(subscribed, token, stopBroadcasting.Token)
+                    : ReceiveDurableAsync(consumer, subscribed, token, stopBroadcasting.Token);
+                parts.Add(receiving);
                 await Task.WhenAny(subscribed.Task, parts[^1]).ConfigureAwait(false);
                 if (parts[^1].IsCompleted) await parts[^1].ConfigureAwait(false);
             }
@@ -170,10 +176,12 @@ public sealed class BusBridge : IDisposable
         finally
         {
             await stop.CancelAsync().ConfigureAwait(false);
-            if (publishing is not null)
+            Task[] draining = new[] { publishing, receiving }.OfType<Task>().ToArray();
+            if (draining.Length > 0)
             {
-                await Task.WhenAny(publishing, Task.Delay(DrainTime, CancellationToken.None)).ConfigureAwait(false);
+                await Task.WhenAny(Task.WhenAll(draining), Task.Delay(DrainTime, CancellationToken.None)).ConfigureAwait(false);
                 await stopPublishing.CancelAsync().ConfigureAwait(false);
+                await stopBroadcasting.CancelAsync().ConfigureAwait(false);
             }
             try
             {
@@ -315,7 +323,7 @@ public sealed class BusBridge : IDisposable
 
     // ---- in: NATS to local bus ----
 
-    private async Task ReceivePlainAsync(TaskCompletionSource subscribed, CancellationToken token)
+    private async Task ReceivePlainAsync(TaskCompletionSource subscribed, CancellationToken token, CancellationToken broadcasting)
     {
         // Checked as they are read off the socket (Incoming), so that only valid bus messages wait, and
         // at most InBufferCapacity of them: past that, NATS drops the newest (counted in OnMessageDropped).
@@ -326,12 +334,12 @@ public sealed class BusBridge : IDisposable
         await _connection.PingAsync(token).ConfigureAwait(false);
         subscribed.TrySetResult();
         await foreach (NatsMsg<Incoming> message in subscription.Msgs.ReadAllAsync(token).ConfigureAwait(false))
-            if (IsForThisBus(message.Headers, streamSequence: 0)) Deliver(message.Data, token);
+            if (IsForThisBus(message.Headers, streamSequence: 0)) Deliver(message.Data, broadcasting);
         token.ThrowIfCancellationRequested();
         throw new NatsException($"the subscription to '{_options.Subject}' ended");
     }
 
-    private async Task ReceiveDurableAsync(INatsJSConsumer consumer, TaskCompletionSource subscribed, CancellationToken token)
+    private async Task ReceiveDurableAsync(INatsJSConsumer consumer, TaskCompletionSource subscribed, CancellationToken token, CancellationToken broadcasting)
     {
         subscribed.TrySetResult(); // the durable consumer keeps our place from its creation on
         TimeSpan backoff = BackoffMin;
@@ -350,10 +358,11 @@ public sealed class BusBridge : IDisposable
                     }
                     else
                     {
-                        if (IsForThisBus(message.Headers, sequence)) await DeliverDurableAsync(message, token).ConfigureAwait(false);
+                        if (IsForThisBus(message.Headers, sequence)) await DeliverDurableAsync(message, broadcasting).ConfigureAwait(false);
                         _delivered = sequence;
                     }
-                    await RetryAsync(async () => await message.AckAsync(new AckOpts { DoubleAck = true }, token).ConfigureAwait(false), token).ConfigureAwait(false);
+                    // Also once stopped, while the drain time lasts: a broadcast that returned is acknowledged.
+                    await RetryAsync(async () => await message.AckAsync(new AckOpts { DoubleAck = true }, broadcasting).ConfigureAwait(false), broadcasting).ConfigureAwait(false);
                     backoff = BackoffMin;
                 }
             }
@@ -396,6 +405,20 @@ public sealed class BusBridge : IDisposable
         try
         {
             Deliver(message.Data, token);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Stopped before the broadcast returned: hand the message back, so that the next run gets
+            // it at once instead of after the ack wait (with one message in flight, nothing else comes meanwhile).
+            try
+            {
+                await message.NakAsync(cancellationToken: CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsTransient(e))
+            {
+                // Then the ack wait hands it back.
+            }
+            throw;
         }
         finally
         {
