@@ -131,6 +131,7 @@ public sealed class CliNodeTests : IDisposable
         string[] lines = readme[start..readme.IndexOf("```", start, StringComparison.Ordinal)].Split('\n', StringSplitOptions.RemoveEmptyEntries);
         // Each machine a shell in its own IPC namespace, its /run/app a directory of its own, 'bus' the command under test.
         var shells = new Dictionary<string, CliProcess>();
+        _resources.Defer(() => KillProcessesUsing(_directory)); // if a step failed, the shells' jobs still run
         foreach (string host in new[] { "alpha", "beta" })
         {
             Directory.CreateDirectory(Path.Combine(_directory, host));
@@ -167,6 +168,21 @@ public sealed class CliNodeTests : IDisposable
         }
         Assert.Single(shells["beta"].Stdout.Split('\n'), l => l.EndsWith(" deployed", StringComparison.Ordinal));
         Assert.DoesNotContain(" deployed", shells["alpha"].Stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>SIGKILLs, by pid, every process whose command line names a path under <paramref name="directory"/>.</summary>
+    private static void KillProcessesUsing(string directory)
+    {
+        foreach (string proc in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(proc), out int pid) || pid == Environment.ProcessId) continue;
+            string commandLine;
+            try { commandLine = File.ReadAllText(Path.Combine(proc, "cmdline")); }
+            catch (IOException) { continue; }
+            if (!commandLine.Contains(directory + "/", StringComparison.Ordinal)) continue;
+            try { Proc.Kill(pid, Proc.SIGKILL); }
+            catch (InvalidOperationException) { } // gone meanwhile
+        }
     }
 
     [NatsNodesFact]

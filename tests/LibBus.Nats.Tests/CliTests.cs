@@ -228,7 +228,7 @@ public sealed class CliTests : IDisposable
     {
         // Issue 22, N7: opening a FIFO blocks until a writer comes; the stop signals must still stop the bridge.
         string fifo = Path.Combine(_directory, $"password-{signal}");
-        Assert.Equal(0, Mkfifo(fifo, 0x180));
+        Proc.Mkfifo(fifo);
         CliProcess bridge = Bridge("--server", "nats://127.0.0.1:1", "--subject", "s", "--user", "alice", "--password-file", fifo);
         Eventually.True(() => bridge.HasExited || BlockedOpeningFifo(bridge.Id), "the bridge to block opening its password FIFO", TimeSpan.FromSeconds(60));
         Assert.False(bridge.HasExited, bridge.Stderr);
@@ -256,9 +256,6 @@ public sealed class CliTests : IDisposable
             return false;
         }
     }
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mkfifo", SetLastError = true)]
-    private static extern int Mkfifo(string path, uint mode);
 
     [Theory]
     [InlineData("--server", "localhost:4222", "bad NATS server URL 'localhost:4222'")]
