@@ -144,6 +144,35 @@ public sealed class CliTests : IDisposable
     }
 
     [NatsFact]
+    public void A_second_bridge_on_the_same_bus_ends_with_one_line_instead_of_looping()
+    {
+        // Issue 22, N10.
+        var server = Own(NatsServer.Start());
+        var bridges = new List<CliProcess>();
+        foreach (string name in new[] { "first", "second" })
+        {
+            string ready = Path.Combine(_directory, name + ".ready");
+            CliProcess bridge = Own(CliProcess.Bus(["bridge", _bus, "--ready-file", ready, "--server", server.Url, "--subject", "s"], null, null));
+            _ipc.AddProcess(bridge.Id);
+            Eventually.True(() => File.Exists(ready) || bridge.HasExited, $"the {name} bridge to be ready ({bridge.Stderr})", TimeSpan.FromSeconds(60));
+            bridges.Add(bridge);
+        }
+        using (var bus = Bus.Open(_bus)) bus.Broadcast("0 once", TimeSpan.FromSeconds(30));
+
+        Eventually.True(() => bridges.Any(b => b.HasExited), "a bridge to see the other and end", TimeSpan.FromSeconds(60));
+        CliProcess ended = bridges.First(b => b.HasExited);
+        RunResult result = ended.WaitForExit(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, result.ExitCode);
+        Assert.Single(result.Stderr.TrimEnd('\n').Split('\n'));
+        Assert.Contains("another bridge", result.Stderr, StringComparison.Ordinal);
+        foreach (CliProcess bridge in bridges.Where(b => !b.HasExited))
+        {
+            bridge.Signal(Proc.SIGTERM);
+            bridge.WaitForExit(TimeSpan.FromSeconds(30));
+        }
+    }
+
+    [NatsFact]
     public void Durable_against_a_server_without_JetStream_is_one_line_and_status_1()
     {
         var server = Own(NatsServer.Start(jetStream: false));
