@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using static LibBus.Interop.Libc;
 
 namespace LibBus;
@@ -141,7 +140,7 @@ public sealed partial class Bus : IDisposable
         const string alphabet = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
         while (true)
         {
-            string path = System.IO.Path.Combine(directory, "random." + RandomNumberGenerator.GetString(alphabet, 30));
+            string path = System.IO.Path.Combine(directory, "random." + KernelRandom.GetString(alphabet, 30));
             try
             {
                 return Create(path, exclusive: true);
@@ -214,7 +213,7 @@ public sealed partial class Bus : IDisposable
         const int attempts = 1000;
         for (int i = 0; i < attempts; i++)
         {
-            key = RandomNumberGenerator.GetInt32(1, 1 << 30);
+            key = KernelRandom.GetInt32(1, 1 << 30);
             int id = get(key);
             if (id >= 0) return id;
             int errno = Interop.Errors.LastErrno;
