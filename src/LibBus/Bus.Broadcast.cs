@@ -16,8 +16,12 @@ public sealed partial class Bus
     /// <exception cref="BusTimeoutException">The timeout fired; see <see cref="BusTimeoutException.UnacknowledgedListeners"/>.</exception>
     /// <exception cref="OperationCanceledException">Cancelled. If the message was already published, listeners that had not copied it may miss it.</exception>
     /// <exception cref="BusRemovedException">The bus was removed.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="message"/> is null; nothing was sent.</exception>
     public void Broadcast(string message, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-        => BroadcastCore(message, default, noWait: false, timeout, cancellationToken);
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        BroadcastCore(message, default, noWait: false, timeout, cancellationToken);
+    }
 
     /// <summary>Broadcasts raw message bytes; see <see cref="Broadcast(string, TimeSpan?, CancellationToken)"/>.</summary>
     public void Broadcast(ReadOnlySpan<byte> message, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
@@ -38,8 +42,12 @@ public sealed partial class Bus
     /// </summary>
     /// <exception cref="BusMessageInvalidException">The message is not valid; nothing was sent.</exception>
     /// <exception cref="BusTimeoutException">The delivery timed out.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="message"/> is null; nothing was sent.</exception>
     public bool TryBroadcast(string message, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-        => BroadcastCore(message, default, noWait: true, timeout, cancellationToken);
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return BroadcastCore(message, default, noWait: true, timeout, cancellationToken);
+    }
 
     /// <summary>Raw-bytes form of <see cref="TryBroadcast(string, TimeSpan?, CancellationToken)"/>.</summary>
     public bool TryBroadcast(ReadOnlySpan<byte> message, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
