@@ -173,6 +173,13 @@ public sealed partial class Bus : IDisposable
             // Objects another user made at its keys? Decided again on the file itself.
             return ReplaceUnusable(path, e);
         }
+        catch (BusNotFoundException e) when (BusFile.TypeOf(path) == S_IFLNK)
+        {
+            // The path is a symbolic link to nothing: no key file is made through a link.
+            throw new BusKeyFileCorruptException(
+                $"{path}: a symbolic link to nothing (a dangling link); create makes no key file through a link: " +
+                "remove the link or choose another path", path, e.Errno);
+        }
         return path;
     }
 
