@@ -24,7 +24,8 @@ internal static class CliErrors
             BusBusyException => ExitCodes.Busy,
             _ => ExitCodes.Failure,
         };
-        Write(stderr, path, error.Message + hint);
+        // Native AOT also reports a thread it could not create (ulimit -u) as out of memory.
+        Write(stderr, path, (error is OutOfMemoryException ? OutOfMemory : error.Message) + hint);
         return status;
     }
 
@@ -53,6 +54,8 @@ internal static class CliErrors
         }
     }
 
+    private const string OutOfMemory = "out of memory, or no thread could be started (see ulimit -v and ulimit -u)";
+
     /// <summary>
     /// The last resort, for whatever escapes a verb: one line and status 1, never a stack
     /// trace, and never an exception of its own. Mostly the runtime failing at a resource limit:
@@ -75,7 +78,7 @@ internal static class CliErrors
         // Out of memory, or writing failed: fixed bytes from the executable's image, in one
         // write(2), which needs neither memory nor a descriptor.
         WriteFixed(error is OutOfMemoryException
-            ? "bus: out of memory (see ulimit -v)\n"u8
+            ? "bus: out of memory, or no thread could be started (see ulimit -v and ulimit -u)\n"u8
             : "bus: cannot go on, and too few resources left to say why (see ulimit -a)\n"u8);
         return ExitCodes.Failure;
     }
@@ -111,7 +114,7 @@ internal static class CliErrors
             => $"too many open files (see ulimit -n): {e.Message}",
         Win32Exception { NativeErrorCode: Interop.Errors.EAGAIN } e
             => $"cannot start a thread (see ulimit -u): {e.Message}",
-        Win32Exception { NativeErrorCode: Interop.Errors.ENOMEM } => "out of memory (see ulimit -v)",
+        Win32Exception { NativeErrorCode: Interop.Errors.ENOMEM } => OutOfMemory,
         _ => $"internal error: {error.Message}",
     };
 

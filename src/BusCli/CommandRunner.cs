@@ -202,8 +202,7 @@ internal sealed unsafe class ChildReaper
 
     public ChildReaper()
     {
-        var thread = new Thread(Reap) { IsBackground = true, Name = "command reaper" };
-        thread.Start();
+        Threads.StartBackground("command reaper", Reap);
     }
 
     /// <summary>Call once per command started.</summary>

@@ -150,15 +150,10 @@ internal sealed class StopSignals : IDisposable
     /// </summary>
     public void WatchStdout()
     {
-        var thread = new Thread(() =>
+        Threads.StartBackground("stdout watcher", () =>
         {
             if (Native.WaitForHangUp(1)) OnStdoutClosed();
-        })
-        {
-            IsBackground = true,
-            Name = "stdout watcher",
-        };
-        thread.Start();
+        });
     }
 
     public void Dispose()

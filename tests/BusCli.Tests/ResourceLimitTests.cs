@@ -110,6 +110,22 @@ public sealed class ResourceLimitTests : IDisposable
         Assert.Equal((0, 0), (CliSandbox.SemaphoreValues(bus)[0], CliSandbox.SemaphoreValues(bus)[1]));
     }
 
+    [NativeAotFact]
+    public void A_thread_of_the_commands_own_that_cannot_be_started_is_named_in_one_line()
+    {
+        if (!AsNobody.IsRoot) return;
+        // Three threads: the main one, the finalizer and the runtime's signal thread; listen's
+        // stdout watcher would be the fourth.
+        string bus = _sandbox.CreateBus();
+        Assert.Equal(0, _sandbox.Run("chmod", "+o", bus).ExitCode);
+        AsNobody.MakeSearchable(_sandbox.Directory);
+        RunResult listen = LimitedAsLoneUser("--nproc=3", "listen", bus);
+        Assert.Equal(1, listen.ExitCode);
+        Assert.Equal("", listen.Stdout);
+        Assert.Equal($"bus: {bus}: cannot start the stdout watcher thread (see ulimit -u and ulimit -v)\n", listen.Stderr);
+        Assert.Equal((0, 0), (CliSandbox.SemaphoreValues(bus)[0], CliSandbox.SemaphoreValues(bus)[1]));
+    }
+
     [NativeAotTheory]
     [InlineData(60_000_000)]
     [InlineData(65_000_000)]
