@@ -78,7 +78,7 @@ static int Run(string[] args)
     {
         if (!root.Subcommands.Any(c => c.Name == helpVerb))
         {
-            CliErrors.Write(stderr, null, $"no verb '{RawArguments.Escape(helpVerb)}' (try 'bus --help')");
+            CliErrors.Write(stderr, null, $"no verb '{HumanText.Name(helpVerb)}' (try 'bus --help')");
             return ExitCodes.Usage;
         }
         args = [helpVerb, "--help"];
@@ -151,7 +151,7 @@ static string? BadValue(ParseResult parsed)
             if (token.Value.Length == 0 && name is "PATH" or "--ready-file")
                 return $"{name} is empty: it must name a file";
             if (RawArguments.HasRawBytes(token.Value))
-                return $"{RawArguments.Escape(token.Value)}: not valid UTF-8; bus passes messages and commands byte for byte, " +
+                return $"{HumanText.Name(token.Value)}: not valid UTF-8; bus passes messages and commands byte for byte, " +
                        "but paths and names only as UTF-8 text, so it cannot use this one unchanged";
         }
     }

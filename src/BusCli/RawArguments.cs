@@ -112,34 +112,4 @@ internal static class RawArguments
         }
         return [.. bytes];
     }
-
-    /// <summary>
-    /// <paramref name="value"/> for an error line: control characters as <c>\n</c>, <c>\t</c> or
-    /// <c>\xNN</c>, kept bytes as <c>\xNN</c>, so that it stays one line and shows what was passed.
-    /// </summary>
-    public static string Escape(string value)
-    {
-        if (!value.AsSpan().ContainsAnyInRange('\0', '\u001f') && !value.Contains('\u007f') && !HasRawBytes(value))
-            return value;
-        var text = new StringBuilder(value.Length + 8);
-        for (int i = 0; i < value.Length; i++)
-        {
-            char c = value[i];
-            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
-            {
-                text.Append(c).Append(value[++i]);
-                continue;
-            }
-            switch (c)
-            {
-                case '\n': text.Append("\\n"); break;
-                case '\t': text.Append("\\t"); break;
-                case '\r': text.Append("\\r"); break;
-                case < '\u0020' or '\u007f': text.Append($"\\x{(int)c:x2}"); break;
-                case >= '\uDC80' and <= '\uDCFF': text.Append($"\\x{c - EscapeBase:x2}"); break;
-                default: text.Append(c); break;
-            }
-        }
-        return text.ToString();
-    }
 }

@@ -326,7 +326,11 @@ internal static class BusFile
     /// </summary>
     internal static BusPartRemoval UnlinkIfSame(int dirFd, string name, in Interop.Libc.Statx status)
     {
-        string temporary = ".bus-remove." + RandomNumberGenerator.GetHexString(16, lowercase: true);
+        // Named after this process and the file (no random source: removal must not load a library
+        // halfway, after the objects are gone); unique among removers, and RENAME_NOREPLACE never
+        // takes an existing name.
+        string temporary = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $".bus-remove.{Environment.ProcessId}.{status.Ino}");
         if (Interop.Libc.RenameAt2(dirFd, name, dirFd, temporary, Interop.Libc.RENAME_NOREPLACE) != 0)
         {
             int errno = Interop.Errors.LastErrno;

@@ -156,6 +156,7 @@ public sealed class NativeLayoutTests : IDisposable
             #include <fcntl.h>
             #include <unistd.h>
             #include <sys/stat.h>
+            #include <sys/file.h>
             #include <sys/wait.h>
             #include <signal.h>
             #include <spawn.h>

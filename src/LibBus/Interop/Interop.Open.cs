@@ -13,6 +13,7 @@ internal static partial class Interop
         internal const int O_CREAT = 0x40;          // 0100
         internal const int O_EXCL = 0x80;           // 0200
         internal const int O_NOCTTY = 0x100;        // 0400
+        internal const int O_APPEND = 0x400;        // 02000
         internal const int O_NONBLOCK = 0x800;      // 04000
         internal const int O_DIRECTORY = 0x10000;   // 0200000
         internal const int O_NOFOLLOW = 0x20000;    // 0400000
