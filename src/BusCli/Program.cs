@@ -145,14 +145,16 @@ static string? BadValue(ParseResult parsed)
             System.CommandLine.Parsing.OptionResult o => (o.Option.Name, o.Tokens),
             _ => ("", []),
         };
+        // Messages and commands pass byte for byte; so do the paths of buses and the directories
+        // of list and gc, which LibBus hands to the kernel byte for byte (Interop.FileNames).
         if (name is "MESSAGE" or "COMMAND") continue;
         foreach (System.CommandLine.Parsing.Token token in tokens)
         {
             if (token.Value.Length == 0 && name is "PATH" or "--ready-file")
                 return $"{name} is empty: it must name a file";
-            if (RawArguments.HasRawBytes(token.Value))
+            if (name is not ("PATH" or "DIR") && RawArguments.HasRawBytes(token.Value))
                 return $"{HumanText.Name(token.Value)}: not valid UTF-8; bus passes messages and commands byte for byte, " +
-                       "but paths and names only as UTF-8 text, so it cannot use this one unchanged";
+                       "and the paths of buses, but other names only as UTF-8 text, so it cannot use this one unchanged";
         }
     }
     return null;

@@ -27,7 +27,8 @@ public sealed partial class Bus
     /// Key files that cannot be read and anything that is not a bus are skipped.
     /// </summary>
     /// <returns>What was found, in the order found.</returns>
-    /// <exception cref="BusNotFoundException">A directory does not exist.</exception>
+    /// <exception cref="BusNotFoundException">A directory does not exist (nothing was removed).</exception>
+    /// <exception cref="BusException">A directory cannot be read (nothing was removed).</exception>
     public static IReadOnlyList<BusGarbage> CollectGarbage(IEnumerable<string> directories, BusGarbageOptions options)
         => CollectGarbageUsing(BusRegistry.Default, directories, options);
 
@@ -37,9 +38,11 @@ public sealed partial class Bus
         ArgumentNullException.ThrowIfNull(options);
         var found = new List<BusGarbage>();
         var named = new HashSet<int>();
-        foreach (string directory in directories)
+        // Every directory is read before anything is removed: a missing or unreadable one stops it.
+        List<List<string>> candidates = directories.Select(KeyFileCandidates).ToList();
+        foreach (List<string> files in candidates)
         {
-            foreach (string path in KeyFileCandidates(directory))
+            foreach (string path in files)
             {
                 try
                 {

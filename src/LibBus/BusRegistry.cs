@@ -119,7 +119,7 @@ internal sealed class BusRegistry
         string absolute = path.StartsWith('/') ? path : Environment.CurrentDirectory.TrimEnd('/') + "/" + path;
         long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         return string.Create(CultureInfo.InvariantCulture,
-            $"{Magic}\npid {Environment.ProcessId}\ntime {now}\nipc {Namespace("ipc")}\nmnt {Namespace("mnt")}\npath {Convert.ToHexString(Encoding.UTF8.GetBytes(absolute))}\n");
+            $"{Magic}\npid {Environment.ProcessId}\ntime {now}\nipc {Namespace("ipc")}\nmnt {Namespace("mnt")}\npath {Convert.ToHexString(Interop.FileNames.ToBytes(absolute) ?? Encoding.UTF8.GetBytes(absolute))}\n");
     }
 
     /// <summary>A record being written by a create, locked until disposed.</summary>
@@ -279,7 +279,7 @@ internal sealed class BusRegistry
             Time = seconds,
             Ipc = ipc,
             Mnt = mnt,
-            Path = Encoding.UTF8.GetString(path),
+            Path = Interop.FileNames.Decode(path),
             SemaphoreId = Int(fields, "semid", -1),
             SegmentId = Int(fields, "shmid", -1),
         };

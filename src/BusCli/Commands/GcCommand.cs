@@ -60,13 +60,6 @@ internal static class GcCommand
 
     public static int Run(TextWriter stdout, TextWriter stderr, string[] directories, BusGarbageOptions options)
     {
-        // A directory given must exist (a typo must not make every object look like an orphan);
-        // the default one need not (no bus was ever created there).
-        foreach (string directory in directories.Where(d => !Directory.Exists(d)))
-        {
-            CliErrors.Write(stderr, directory, "no such directory; nothing was removed");
-            return ExitCodes.Failure;
-        }
         // The records that prove an object an orphan live in the default directory: without it,
         // nothing can be proved, and an empty scan must not look like "nothing named anywhere".
         if (options.Orphans && !Directory.Exists(Bus.DefaultDirectory))
@@ -81,8 +74,15 @@ internal static class GcCommand
         bool ok = true;
         try
         {
-            // An unreadable directory stops it before any orphan is judged.
-            found = Bus.CollectGarbage(scanned.Where(Directory.Exists), options);
+            // Every directory is read before anything is removed: a missing one (a typo must not
+            // make anything look unnamed) or an unreadable one stops it. The default one need not
+            // exist (no bus was ever created there).
+            found = Bus.CollectGarbage(directories.Length == 0 ? scanned.Where(Directory.Exists) : scanned, options);
+        }
+        catch (BusNotFoundException e)
+        {
+            CliErrors.Write(stderr, e.Path, $"{e.Path}: no such directory; nothing was removed");
+            return ExitCodes.Failure;
         }
         catch (Exception e)
         {

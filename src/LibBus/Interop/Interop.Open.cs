@@ -22,7 +22,7 @@ internal static partial class Interop
         internal const int O_TMPFILE = 0x410000;    // 020000000 | O_DIRECTORY
 
         /// <summary><c>open(path, flags)</c>, without O_CREAT (so without the variadic mode).</summary>
-        [LibraryImport(Libraries.Libc, EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        [LibraryImport(Libraries.Libc, EntryPoint = "open", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(FileNameMarshaller), SetLastError = true)]
         internal static partial int Open(string path, int flags);
     }
 }
