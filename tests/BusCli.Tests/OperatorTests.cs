@@ -387,7 +387,8 @@ public sealed class OperatorTests : IDisposable
         string Q(string s) => Nobody.Quote(s);
         // In the namespace: a named bus, an orphan bus (key file deleted), a bus whose key file is in a
         // directory gc does not scan, a bus of nobody's whose key file is deleted, objects of other
-        // shapes, objects of exactly a bus's shape that bus create did not make (ipcmk), and a bus
+        // shapes, objects of exactly a bus's shape that bus create did not make (ipcmk), one whose
+        // key file's name is not UTF-8 (outside the scanned directory too), and a bus
         // in use (a listener) whose key file is deleted.
         string script = $$"""
             set -e
@@ -397,6 +398,7 @@ public sealed class OperatorTests : IDisposable
             orphan_keys=$(cat {{Q(dir + "/orphan")}} | tr '\n' ' ')
             rm {{Q(dir + "/orphan")}}
             "$BUS" create {{Q(elsewhere + "/outside")}}
+            "$BUS" create "$(printf '%s/caf\351' {{Q(elsewhere)}})"
             {{Nobody.Command("create", others + "/theirs")["exec ".Length..]}}
             rm {{Q(others + "/theirs")}}
             ipcmk -S 4 >/dev/null; ipcmk -M 4096 >/dev/null
@@ -420,6 +422,7 @@ public sealed class OperatorTests : IDisposable
             awk 'NR > 1 { print "sem", $1, $4, $5 }' /proc/sysvipc/sem
             awk 'NR > 1 { print "shm", $1, $4, $8 }' /proc/sysvipc/shm
             kill $listener; wait $listener || true
+            rm "$(printf '%s/caf\351' {{Q(elsewhere)}})"
             """;
         using CliProcess shell = _sandbox.Shell($"exec unshare --ipc -- sh -c {Q(script)}");
         RunResult result = shell.WaitForExit(TimeSpan.FromSeconds(60));
@@ -440,10 +443,43 @@ public sealed class OperatorTests : IDisposable
 
         string[] left = Section("left").Split('\n');
         Assert.DoesNotContain(left, l => l.Split(' ')[1] == keys[0] || l.Split(' ')[1] == keys[1]);
-        // Left: named, outside, nobody's, used and ipcmk's (2 + 2 each).
-        Assert.Equal(6, left.Count(l => l.StartsWith("sem ", StringComparison.Ordinal)));
-        Assert.Equal(6, left.Count(l => l.StartsWith("shm ", StringComparison.Ordinal)));
+        // Left: named, outside, caf\351 (a name that is not UTF-8), nobody's, used and ipcmk's (2 + 2 each).
+        Assert.Equal(7, left.Count(l => l.StartsWith("sem ", StringComparison.Ordinal)));
+        Assert.Equal(7, left.Count(l => l.StartsWith("shm ", StringComparison.Ordinal)));
         Assert.Equal(2, left.Count(l => l.EndsWith(" 65534", StringComparison.Ordinal)));
+    }
+
+    /// <summary>
+    /// The issue's race: creates while gc --orphans --min-idle 0 runs over and over (2 of 150
+    /// creates returned 0 with a dead bus). Every create that returns 0 has a live bus.
+    /// </summary>
+    [Fact]
+    public void Gc_orphans_never_removes_a_bus_that_create_is_making()
+    {
+        if (!AsNobody.IsRoot) return; // unshare --ipc needs root
+        string dir = _sandbox.PathFor("buses");
+        string runtime = _sandbox.PathFor("xdg");
+        Directory.CreateDirectory(dir);
+        Directory.CreateDirectory(Path.Combine(runtime, "bus"));
+        string Q(string s) => Nobody.Quote(s);
+        string script = $$"""
+            export XDG_RUNTIME_DIR={{Q(runtime)}}
+            touch {{Q(dir + "/.go")}}
+            ( while [ -e {{Q(dir + "/.go")}} ]; do "$BUS" gc --orphans --min-idle 0 >/dev/null; done ) & gc=$!
+            i=0
+            while [ $i -lt 40 ]; do
+              i=$((i + 1))
+              "$BUS" create {{Q(dir)}}/b$i || echo "create $i failed"
+              "$BUS" status {{Q(dir)}}/b$i | grep -q '^state: *alive' || echo "bus $i is not alive"
+              rm {{Q(dir)}}/b$i
+            done
+            rm {{Q(dir + "/.go")}}
+            wait $gc
+            echo done
+            """;
+        using CliProcess shell = _sandbox.Shell($"exec unshare --ipc -- sh -c {Q(script)}");
+        RunResult result = shell.WaitForExit(TimeSpan.FromSeconds(300));
+        Assert.Equal(new RunResult(0, "done\n", ""), result);
     }
 
     [Fact]
