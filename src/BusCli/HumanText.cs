@@ -92,23 +92,16 @@ internal static class HumanText
             writer.WriteString(property, value);
             return;
         }
-        // The writer refuses lone surrogates; write the string token with them as \uXXXX escapes.
-        var json = new StringBuilder(value.Length + 16).Append('"');
-        for (int i = 0; i < value.Length; i++)
+        // The writer refuses lone surrogates: write the string token with every character it would
+        // escape (its default encoder: controls, non-ASCII, HTML-sensitive ones) and the lone
+        // surrogates as \uXXXX escapes.
+        var json = new StringBuilder(value.Length * 2).Append('"');
+        foreach (char c in value)
         {
-            char c = value[i];
-            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
-            {
-                json.Append(c).Append(value[++i]);
-            }
-            else if (char.IsSurrogate(c) || c < ' ' || c is '"' or '\\' or '\u007f' or '<' or '>' or '&' or '\'' or '+' or '`')
-            {
+            if (c is < ' ' or > '~' or '"' or '\\' or '<' or '>' or '&' or '\'' or '+' or '`')
                 json.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-            }
             else
-            {
                 json.Append(c);
-            }
         }
         json.Append('"');
         writer.WritePropertyName(property);
