@@ -20,9 +20,15 @@ public sealed partial class Bus
     /// process has the segment attached, and the semaphores are at rest with no listener joined
     /// and nobody waiting (S = W = N = 0, X = 1, every wait count 0);</item>
     /// <item>with <see cref="BusGarbageOptions.Orphans"/>, the objects of a bus made by
-    /// <see cref="Create(string, bool)"/> whose key file is gone (see <see cref="CollectOrphans"/>
-    /// for the exact rule: only objects the caller's registry records, never objects made by C
-    /// programs or older LibBus).</item>
+    /// <see cref="Create(string, bool)"/> whose key file is gone, wherever it was: each create
+    /// records its objects and its key file's absolute path (in <c>.registry</c> in
+    /// <see cref="DefaultDirectory"/>, if that exists) before it makes them and holds a lock on the
+    /// record until the key file is in place; the objects are removed only if no create holds the
+    /// record, neither that file nor any key file in <paramref name="directories"/> names them,
+    /// and they are the recorded ones, the caller's, unused and idle for
+    /// <see cref="BusGarbageOptions.MinimumIdle"/> (bus-gc(1), "Orphan objects", has the exact
+    /// rule). Objects without a record (made by C programs, older LibBus, or another user) are
+    /// never removed.</item>
     /// </list>
     /// Key files that cannot be read and anything that is not a bus are skipped.
     /// </summary>
