@@ -163,6 +163,46 @@ public sealed class AdminTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// A record written in another IPC namespace (a container sharing the directory) names keys of
+    /// that namespace: an object at the same key here is not the one recorded, and stays; so does
+    /// the record.
+    /// </summary>
+    [Fact]
+    public void Gc_orphans_leaves_objects_whose_record_was_written_in_another_IPC_namespace()
+    {
+        string home = _sandbox.PathFor("default");
+        string records = Path.Combine(home, ".registry");
+        Directory.CreateDirectory(records);
+        File.SetUnixFileMode(records, (UnixFileMode)0x1C0);
+        var keys = new BusKeys(Random.Shared.Next(1 << 30, int.MaxValue), Random.Shared.Next(1 << 30, int.MaxValue));
+        _sandbox.AddKey(keys.SemaphoreKey);
+        int semid = Interop.Libc.SemGet(keys.SemaphoreKey, 5, Interop.Libc.IPC_CREAT | Interop.Libc.IPC_EXCL | 0x180);
+        Assert.True(semid >= 0);
+        try
+        {
+            string hex = Convert.ToHexString(System.Text.Encoding.UTF8.GetBytes(_sandbox.PathFor("gone")));
+            string record = Path.Combine(records, $"{keys.SemaphoreKey}.{keys.SegmentKey}");
+            File.WriteAllText(record,
+                $"libbus-record 1\npid {Environment.ProcessId}\ntime {DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 5}\n" +
+                $"ipc ipc:[1]\nmnt {BusRegistry.Namespace("mnt")}\npath {hex}\nsemid {semid}\n");
+            var options = new BusGarbageOptions { Orphans = true, MinimumIdle = TimeSpan.Zero };
+            Assert.Empty(Bus.CollectGarbageUsing(new BusRegistry(records), [], options));
+            Assert.Contains(IpcTable.Semaphores(), o => o.Id == semid);
+            Assert.True(File.Exists(record));
+
+            // The same record written here: the array is the recorded one, and goes.
+            File.WriteAllText(record, File.ReadAllText(record).Replace("ipc ipc:[1]", "ipc " + BusRegistry.Namespace("ipc"), StringComparison.Ordinal));
+            Assert.Equal([new BusGarbage(BusGarbageKind.OrphanSemaphoreArray, _sandbox.PathFor("gone"), keys.SemaphoreKey, semid, true, null)],
+                Bus.CollectGarbageUsing(new BusRegistry(records), [], options));
+            Assert.False(File.Exists(record));
+        }
+        finally
+        {
+            Interop.Libc.SemCtl(semid, 0, Interop.Libc.IPC_RMID);
+        }
+    }
+
     /// <summary>No record without a default directory (a create never makes it), nor in a registry others may write.</summary>
     [Fact]
     public void Registry_records_are_written_only_in_a_default_directory_that_exists_and_by_the_owner()
