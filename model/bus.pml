@@ -32,14 +32,20 @@
 #ifndef GIVEUP
 #define GIVEUP 0        /* 1: one hardened broadcaster may give up its final wait (step 4) */
 #endif
-#ifndef GIVEUP_VQ
-#define GIVEUP_VQ 0     /* 1: a broadcaster that gave up step 4 raises Q in its step 5, {P(N)u, V(X)u, V(Q)} */
+#ifndef CGIVEUP
+#define CGIVEUP 0       /* 1: one C broadcaster may give up its Z(S) (EINTR: bus_write's fail path, P(N)u; V(X)u) */
+#endif
+#ifndef REJOIN
+#define REJOIN 0        /* 1: the listener that left joins again (with LEAVE_MASK) */
+#endif
+#ifndef BOUNDQ
+#define BOUNDQ 0        /* 1: a hardened listener bounds Q after its join, {Q -= 2, Q += 1} no-wait (LibBus note, bounded Q) */
 #endif
 #ifndef FUSED45
 #define FUSED45 0       /* 1: hardened broadcast steps 4 and 5 as one call {Z(S), P(N)u, V(X)u} */
 #endif
 #ifndef MUTANT
-#define MUTANT 0        /* 0: the hardened algorithm as written; 1-5: the one-step mutants below */
+#define MUTANT 0        /* 0: the hardened algorithm as written; 1-6: the one-step mutants below */
 #endif
 /* The mutants (each must be caught by some configuration, see check.sh):
  * 1 join split in two calls:     {Z(W), Z(N), V(S)u}; {V(Q)}
@@ -47,6 +53,7 @@
  * 3 listener keeps a separate Z(S): {P(S)u}; {Z(S)} before its re-queue
  * 4 broadcast step 1 without V(Q): {P(X)u, Z(W), V(N)u}
  * 5 W raised only at the acknowledgement: wait {Z(Q)}, acknowledge {P(S)u, V(W)u}
+ * 6 giving up step 4 without V(Q): {P(N)u, V(X)u} (the step before issue 23)
  */
 
 #define NP (NB + NL)
@@ -238,6 +245,11 @@ inline die() {
 #define B_TAKE (P_(X) | U_(X) | Z_(W) | V_(N) | U_(N) | V_(Q))
 #endif
 #define B_END (P_(N) | U_(N) | V_(X) | U_(X))
+#if MUTANT == 6
+#define B_GIVEUP B_END
+#else
+#define B_GIVEUP (B_END | V_(Q))                        /* step 5 of a broadcaster that gave up step 4 */
+#endif
 #define GIVINGUP atomic { GIVEUP && giveups < 1 && ASLEEP -> sop[me] = 0; giveups++; excused[id] = 1; printf("@ %d gives-up | %d %d %d %d %d\n", me, SEMS) }
 
 proctype HB(byte me) {
@@ -253,13 +265,13 @@ proctype HB(byte me) {
             semop(Z_(S) | B_END);                       /* 4+5 {Z(S), P(N)u, V(X)u} */
             if
             :: DONE
-            :: GIVINGUP; semop(B_END); DONE
+            :: GIVINGUP; semop(B_GIVEUP); DONE
             fi;
 #else
             semop(Z_(S));                               /* 4 Z(S) */
             if
             :: DONE; semop(B_END); DONE                 /* 5 {P(N)u, V(X)u} */
-            :: GIVINGUP; semop(B_END | GIVEUP_VQ * V_(Q)); DONE
+            :: GIVINGUP; semop(B_GIVEUP); DONE        /* 5 {P(N)u, V(X)u, V(Q)} */
             fi;
 #endif
             atomic { cur[me] = 0; k++ }
@@ -281,7 +293,11 @@ proctype CB(byte me) {
             WRITE(id);
             semop(V_(N) | U_(N)); DONE;
             publish(id);
-            semop(Z_(S)); DONE;
+            semop(Z_(S));
+            if
+            :: DONE
+            :: atomic { CGIVEUP && giveups < 1 && ASLEEP -> sop[me] = 0; giveups++; excused[id] = 1; printf("@ %d gives-up | %d %d %d %d %d\n", me, SEMS) }
+            fi;
             semop(P_(N) | U_(N)); DONE;
             semop(V_(X) | U_(X)); DONE;
             atomic { cur[me] = 0; k++ }
@@ -313,17 +329,23 @@ proctype HL(byte me) {
     byte c0, c1, last;
     {
         LATE_JOIN;
+rejoin:
 #if MUTANT == 1
         semop(Z_(W) | Z_(N) | V_(S) | U_(S)); DONE;     /* 1 join, split */
         semop(V_(Q)); DONE;
 #else
         semop(L_JOIN); DONE;                            /* 1 {Z(W), Z(N), V(S)u, V(Q)} */
 #endif
+#if BOUNDQ
+        atomic {                                        /*   {Q -= 2, Q += 1}, no-wait: only if Q >= 2 */
+            if :: sem[Q] >= 2 -> sem[Q]--; printf("@ %d bounds-q | %d %d %d %d %d\n", me, SEMS); kernel() :: else -> skip fi
+        };
+#endif
         do
         :: true ->
 #if LEAVE_MASK
             if                                          /* leave before waiting */
-            :: LEAVING -> semop(P_(S) | U_(S)); DONE; goto out
+            :: LEAVING -> semop(P_(S) | U_(S)); DONE; goto left
             :: true
             fi;
 #endif
@@ -331,12 +353,12 @@ proctype HL(byte me) {
 end_wait:   if
             :: DONE
             :: atomic { MAYLEAVE && ASLEEP -> sop[me] = 0; leaves++; gone[me] = 1; owed[me] = 0; printf("@ %d leaves | %d %d %d %d %d\n", me, SEMS) };
-               semop(P_(S) | U_(S)); DONE; goto out     /*   leave while waiting */
+               semop(P_(S) | U_(S)); DONE; goto left     /*   leave while waiting */
             fi;
             copy();                                     /* 3 copy */
 #if LEAVE_MASK
             if                                          /* leave after a copy */
-            :: LEAVING -> semop(L_LEAVE_COPIED); DONE; goto out
+            :: LEAVING -> semop(L_LEAVE_COPIED); DONE; goto left
             :: true
             fi;
 #endif
@@ -346,7 +368,7 @@ end_wait:   if
 #endif
 #if LEAVE_MASK
             if                                          /* leave instead of re-queueing */
-            :: LEAVING -> semop(P_(W) | U_(W)); DONE; goto out
+            :: LEAVING -> semop(P_(W) | U_(W)); DONE; goto left
             :: true
             fi;
 #endif
@@ -358,10 +380,15 @@ end_wait:   if
             if
             :: DONE
             :: atomic { MAYLEAVE && ASLEEP -> sop[me] = 0; leaves++; gone[me] = 1; owed[me] = 0; printf("@ %d leaves | %d %d %d %d %d\n", me, SEMS) };
-               semop(P_(W) | U_(W)); DONE; goto out     /*   leave while re-queueing */
+               semop(P_(W) | U_(W)); DONE; goto left     /*   leave while re-queueing */
             fi
 #endif
         od;
+left:
+#if REJOIN
+        atomic { gone[me] = 0; printf("@ %d rejoins | %d %d %d %d %d\n", me, SEMS) };
+        goto rejoin;
+#endif
 out:    fin[me] = 1
     } unless { killed[me] -> die() }
 }

@@ -11,6 +11,7 @@
 #                                  PROPERTY only, if given) step by step
 #   model/check.sh --table FILE    rewrite the table of docs/MODEL.md from saved result
 #                                  lines (the tab-separated lines --one prints)
+#   --results FILE                 also save the result lines of this run to FILE
 #
 #   -j N        run N configurations at once (default 1; each is one process)
 #   --mem MB    memory limit of each verifier (default 4096)
@@ -31,12 +32,15 @@ doc=$here/../docs/MODEL.md
 # be killed (one SIGKILL per run, at any step); LEAVE_MASK: which listeners may
 # leave (once per run, at any of the three points); LATE_MASK: which listeners
 # join only after the first publication; GIVEUP=1: one hardened broadcaster may
-# give up its final wait; GIVEUP_VQ=1: it then raises Q in its step 5,
-# {P(N)u, V(X)u, V(Q)} (a proposal); FUSED45=1: broadcast steps 4 and 5 as one call;
+# give up its final wait (its step 5 is then {P(N)u, V(X)u, V(Q)}); CGIVEUP=1: one
+# C broadcaster may give up its Z(S) (EINTR: P(N)u; V(X)u); REJOIN=1: the listener
+# that left joins again; BOUNDQ=1: hardened listeners bound Q after joining;
+# FUSED45=1: broadcast steps 4 and 5 as one call;
 # MUTANT=k: one-step mutant k of the hardened algorithm (see bus.pml);
 # CYCLES=1: look for cycles (a run that never ends) instead of the properties.
-# expect: ok (no property violated), or the properties (comma-separated) the
-# model must find violated; the result column lists every property violated.
+# expect: ok (no property violated), or exactly the properties (comma-separated)
+# the model must find violated: a property violated beyond those fails the row too,
+# so a mutant cannot hide a second fault. The result column lists every property violated.
 #
 # name                  sets     expect           options
 matrix() {
@@ -57,6 +61,8 @@ h-1b2l2m-leave          ci,all   ok               NB=1 NL=2 M=2 LEAVE_MASK=6
 h-1b3l3m-leave          all      ok               NB=1 NL=3 M=3 LEAVE_MASK=14
 h-2b2l2m-leave          all      ok               NB=2 NL=2 M=2 LEAVE_MASK=12
 h-2b3l2m-leave          all      ok               NB=2 NL=3 M=2 LEAVE_MASK=28
+h-1b2l2m-rejoin         ci,all   ok               NB=1 NL=2 M=2 LEAVE_MASK=6 REJOIN=1
+h-2b2l2m-rejoin         all      ok               NB=2 NL=2 M=2 LEAVE_MASK=12 REJOIN=1
 h-1b2l2m-kill           ci,all   ok               NB=1 NL=2 M=2 KILL_MASK=7
 h-1b2l3m-kill           ci,all   ok               NB=1 NL=2 M=3 KILL_MASK=7
 h-1b3l2m-kill           ci,all   ok               NB=1 NL=3 M=2 KILL_MASK=15
@@ -69,8 +75,8 @@ h-1b3l3m-giveup         all      ok               NB=1 NL=3 M=3 GIVEUP=1
 h-2b2l2m-giveup         ci,all   ok               NB=2 NL=2 M=2 GIVEUP=1
 h-2b3l2m-giveup         all      ok               NB=2 NL=3 M=2 GIVEUP=1
 h-2b2l2m-giveup-kill    all      ok               NB=2 NL=2 M=2 GIVEUP=1 KILL_MASK=15
-h-2b2l2m-giveup-vq      all      ok               NB=2 NL=2 M=2 GIVEUP=1 GIVEUP_VQ=1
-h-2b3l2m-giveup-vq      all      ok               NB=2 NL=3 M=2 GIVEUP=1 GIVEUP_VQ=1
+h-1b2l2m-boundq         ci,all   ok               NB=1 NL=2 M=2 BOUNDQ=1
+h-2b2l2m-boundq-faults  all      ok               NB=2 NL=2 M=2 BOUNDQ=1 LEAVE_MASK=12 REJOIN=1 GIVEUP=1
 h-1b2l2m-faults         ci,all   ok               NB=1 NL=2 M=2 KILL_MASK=7 LEAVE_MASK=6 GIVEUP=1 LATE_MASK=4
 h-1b2l2m-cycles         ci,all   ok               NB=1 NL=2 M=2 CYCLES=1
 h-1b2l2m-faults-cycles  all      ok               NB=1 NL=2 M=2 KILL_MASK=7 LEAVE_MASK=6 GIVEUP=1 CYCLES=1
@@ -90,33 +96,36 @@ cb-1b2l2m-late          ci,all   ok               NB=1 NL=2 M=2 C_MASK=1 LATE_MA
 cb-2b2l2m-late          all      ok               NB=2 NL=2 M=2 C_MASK=3 LATE_MASK=8
 cb-2b2l2m-leave         all      ok               NB=2 NL=2 M=2 C_MASK=3 LEAVE_MASK=12
 cb-1b2l2m-lkill         ci,all   ok               NB=1 NL=2 M=2 C_MASK=1 KILL_MASK=6
-cb-2b2l2m-bkill         all      torn_copy        NB=2 NL=2 M=2 C_MASK=3 KILL_MASK=3
+cb-2b2l2m-bkill         all      duplicate,lost_message,reordered,torn_copy,unpublished_copy NB=2 NL=2 M=2 C_MASK=3 KILL_MASK=3
+cb-2b1l1m-cgiveup       ci,all   duplicate,lost_message,reordered,torn_copy,unpublished_copy NB=2 NL=1 M=1 C_MASK=3 CGIVEUP=1
+cb-2b2l2m-cgiveup       all      duplicate,lost_message,reordered,torn_copy,unpublished_copy NB=2 NL=2 M=2 C_MASK=3 CGIVEUP=1
 mixb-2b2l2m             ci,all   ok               NB=2 NL=2 M=2 C_MASK=1
 mixb-2b3l2m             all      ok               NB=2 NL=3 M=2 C_MASK=1
-mixb-2b2l2m-kill        all      torn_copy        NB=2 NL=2 M=2 C_MASK=1 KILL_MASK=15
-mixb-2b2l2m-giveup      ci,all   torn_copy        NB=2 NL=2 M=2 C_MASK=1 GIVEUP=1
-mixb-2b2l2m-giveup-vq   all      ok               NB=2 NL=2 M=2 C_MASK=1 GIVEUP=1 GIVEUP_VQ=1
-mixb-2b3l2m-giveup-vq   all      ok               NB=2 NL=3 M=2 C_MASK=1 GIVEUP=1 GIVEUP_VQ=1
-cl-1b1c-2m              ci,all   deadlock         NB=1 NL=1 M=2 C_MASK=2
-cl-1b1c1h-2m            ci,all   deadlock         NB=1 NL=2 M=2 C_MASK=2
-cl-1b2c-2m              ci,all   deadlock         NB=1 NL=2 M=2 C_MASK=6
-cl-2b1c1h-2m            all      deadlock         NB=2 NL=2 M=2 C_MASK=4
-cl-1b1c2h-2m            all      deadlock         NB=1 NL=3 M=2 C_MASK=2
-fcl-1b1c1h-2m           all      deadlock         NB=1 NL=2 M=2 C_MASK=2 FUSED45=1
-c-1b2l2m                ci,all   deadlock         NB=1 NL=2 M=2 C_MASK=7
-c-2b2l2m                all      deadlock         NB=2 NL=2 M=2 C_MASK=15
-mut1-join-split         ci,all   deadlock         NB=1 NL=2 M=2 MUTANT=1
-mut2-requeue-split      ci,all   deadlock         NB=1 NL=2 M=2 MUTANT=2
-mut3-separate-zs        ci,all   deadlock         NB=1 NL=2 M=2 MUTANT=3
-mut4-no-vq              ci,all   torn_copy        NB=1 NL=2 M=2 MUTANT=4 GIVEUP=1
-mut5-w-at-ack           ci,all   torn_copy        NB=1 NL=2 M=2 MUTANT=5 GIVEUP=1
+mixb-2b2l2m-kill        all      duplicate,lost_message,reordered,torn_copy,unpublished_copy NB=2 NL=2 M=2 C_MASK=1 KILL_MASK=15
+mixb-2b2l2m-giveup      ci,all   ok               NB=2 NL=2 M=2 C_MASK=1 GIVEUP=1
+mixb-2b3l2m-giveup      all      ok               NB=2 NL=3 M=2 C_MASK=1 GIVEUP=1
+mixb-2b2l1m-cgiveup     all      ok               NB=2 NL=2 M=1 C_MASK=2 CGIVEUP=1
+cl-1b1c-2m              ci,all   bus_left_busy,deadlock,lost_message NB=1 NL=1 M=2 C_MASK=2
+cl-1b1c1h-2m            ci,all   bus_left_busy,deadlock,lost_message NB=1 NL=2 M=2 C_MASK=2
+cl-1b2c-2m              ci,all   bus_left_busy,deadlock,lost_message NB=1 NL=2 M=2 C_MASK=6
+cl-2b1c1h-2m            all      bus_left_busy,deadlock,lost_message NB=2 NL=2 M=2 C_MASK=4
+cl-1b1c2h-2m            all      bus_left_busy,deadlock,lost_message NB=1 NL=3 M=2 C_MASK=2
+fcl-1b1c1h-2m           all      bus_left_busy,deadlock,lost_message NB=1 NL=2 M=2 C_MASK=2 FUSED45=1
+c-1b2l2m                ci,all   bus_left_busy,deadlock,lost_message NB=1 NL=2 M=2 C_MASK=7
+c-2b2l2m                all      bus_left_busy,deadlock,lost_message NB=2 NL=2 M=2 C_MASK=15
+mut1-join-split         ci,all   bus_left_busy,deadlock,lost_message NB=1 NL=2 M=2 MUTANT=1
+mut2-requeue-split      ci,all   bus_left_busy,deadlock,lost_message NB=1 NL=2 M=2 MUTANT=2
+mut3-separate-zs        ci,all   bus_left_busy,deadlock NB=1 NL=2 M=2 MUTANT=3
+mut4-no-vq              ci,all   duplicate,lost_message,reordered,torn_copy,unpublished_copy NB=2 NL=1 M=1 MUTANT=4 KILL_MASK=3
+mut5-w-at-ack           ci,all   duplicate,lost_message,reordered,torn_copy,unpublished_copy NB=1 NL=2 M=2 MUTANT=5 GIVEUP=1
+mut6-giveup-no-vq       ci,all   duplicate,lost_message,reordered,torn_copy,unpublished_copy NB=2 NL=1 M=1 C_MASK=1 GIVEUP=1 MUTANT=6
 EOF
 }
 
-usage() { sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "check.sh: $*" >&2; exit 2; }
 
-set_=""; names=(); jobs=1; mem=4096; trail=""; one=""; list=0; opt=""; table_from=""
+set_=""; names=(); jobs=1; mem=4096; trail=""; one=""; list=0; opt=""; table_from=""; save=""
 while [ $# -gt 0 ]; do
   case $1 in
     --ci) set_=ci ;;
@@ -125,6 +134,7 @@ while [ $# -gt 0 ]; do
     --trail) [ $# -ge 2 ] || die "--trail needs a configuration name"; trail=$2; shift ;;
     --one) one=$2; shift ;;                          # internal: run one configuration
     --table) [ -r "${2:-}" ] || die "--table needs a file of result lines"; table_from=$2; shift ;;
+    --results) [ -n "${2:-}" ] || die "--results needs a file name"; save=$2; shift ;;
     -j) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "-j needs a positive number"; jobs=$2; shift ;;
     -O) [[ ${2:-} =~ ^[0-3s]$ ]] || die "-O needs 0, 1, 2, 3 or s"; opt=$2; shift ;;
     --mem) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--mem needs a number of megabytes"; mem=$2; shift ;;
@@ -192,11 +202,10 @@ run_one() {
       [ -n "$result" ] || { result=unknown; sed 's/^/  /' "$dir/pan.log" >&2; }
     fi
   fi
-  # Expected ok: nothing violated. Expected properties: each of them violated.
+  # Expected ok: nothing violated. Expected properties: exactly those violated, each
+  # of them and no other (result and expect as sorted sets).
   verdict=PASS
-  if [ "$expect" = ok ]; then [ "$result" = ok ] || verdict=FAIL
-  else for p in ${expect//,/ }; do [[ ",$result," == *",$p,"* ]] || verdict=FAIL; done
-  fi
+  [ "$(tr , '\n' <<<"$result" | sort -u | paste -sd, -)" = "$(tr , '\n' <<<"$expect" | sort -u | paste -sd, -)" ] || verdict=FAIL
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$expect" "$result" "${states:-0}" "${depth:-0}" "${secs:-0}" "$verdict"
   rm -rf "$dir"
 }
@@ -279,7 +288,7 @@ else trap 'rm -f "$results"' EXIT; fi
 # expected to be caught.
 mutants_missing=0
 if [ "$set_" = ci ]; then
-  for k in 1 2 3 4 5; do
+  for k in 1 2 3 4 5 6; do
     if ! matrix | awk -v k="MUTANT=$k" '$2 ~ /(^|,)ci(,|$)/ && $3 != "ok" { for (i = 4; i <= NF; i++) if ($i == k) f = 1 } END { exit !f }'; then
       echo "FAIL  mutant $k is in no CI configuration that expects it caught"; mutants_missing=$((mutants_missing + 1))
     fi
@@ -294,6 +303,7 @@ failed=$(( ${#names[@]} - passed + mutants_missing ))
 echo "model: ${#names[@]} configurations in ${total}s"
 
 [ "$set_" = all ] && write_table "$results"
+[ -z "$save" ] || cp "$results" "$save"
 
 echo "model: Passed: $passed, Failed: $failed"
 [ "$failed" -eq 0 ]

@@ -3,8 +3,10 @@
 # listeners only, a C-peer listener beside a LibBus listener; C-peer or LibBus
 # broadcaster; messages spaced (20 ms apart) or back to back. Every trial uses
 # real processes on a fresh bus; the C peer is tests/LibBus.Tests/Peers/cpeer.c
-# (the reference algorithm of C libbus 3.1.x, its listener running a ~1 ms
-# callback before it acknowledges, as bus_read does). A trial is *wedged* when
+# (the reference algorithm of C libbus 3.1.x; its listener prints the message
+# and acknowledges at once, as the real bus_read does with a fast callback;
+# CPEER_DELAY_US=N makes its callback sleep N µs first, the kinder peer that
+# earlier tables were measured with). A trial is *wedged* when
 # the broadcaster or a listener has not finished STALL seconds after the last
 # message was due; a finished trial is also checked: every listener got every
 # message once, in order ("bad" counts the trials where one did not).
@@ -74,7 +76,7 @@ trial() {
     path=$dir/bus
     "$cpeer" create "$path" || { echo error; return; }
     for kind in ${mix//+/ }; do
-        if [[ $kind == c ]]; then "$cpeer" listen "$path" "$count" >"$dir/l$i.out" 2>"$dir/l$i.err" &
+        if [[ $kind == c ]]; then "$cpeer" listen "$path" "$count" ${CPEER_DELAY_US:+"$CPEER_DELAY_US"} >"$dir/l$i.out" 2>"$dir/l$i.err" &
         else dotnet "$peer_dll" listen "$path" "$count" >"$dir/l$i.out" 2>"$dir/l$i.err" &
         fi
         pids+=($!); outs+=("$dir/l$i.out"); errs+=("$dir/l$i.err"); i=$((i + 1))

@@ -67,6 +67,8 @@ internal static class Coordinator
         string aot = o.Get("libbus-aot", "bench/out/harness-aot/harness");
         string cbaseline = o.Get("cbaseline", "bench/out/cbaseline");
         string dbuspeer = o.Get("dbuspeer", "bench/out/dbuspeer");
+        // c-libbus: the baseline's roles written with bus.h, on LibBus's libbus.so.3 (bench/c/libbuspeer.c).
+        string libbuspeer = o.Get("libbuspeer", "bench/out/libbuspeer");
         string? dir = null, path = null;
         string target;
         if (impl == "dbus")
@@ -86,6 +88,7 @@ internal static class Coordinator
             "libbus" => [self, "listener", target, total.ToString(CultureInfo.InvariantCulture)],
             "libbus-aot" => [aot, "listener", target, total.ToString(CultureInfo.InvariantCulture)],
             "c" => [cbaseline, "listen", target, total.ToString(CultureInfo.InvariantCulture)],
+            "c-libbus" => [libbuspeer, "listen", target, total.ToString(CultureInfo.InvariantCulture)],
             "dbus" => [dbuspeer, "listen", target, total.ToString(CultureInfo.InvariantCulture)],
             _ => throw new ArgumentException($"unknown --impl {impl}"),
         };
@@ -94,6 +97,7 @@ internal static class Coordinator
             "libbus" => [self, "broadcaster", target, $"{messages}", $"{warmup}"],
             "libbus-aot" => [aot, "broadcaster", target, $"{messages}", $"{warmup}"],
             "c" => [cbaseline, "broadcast", target, $"{messages}", $"{warmup}"],
+            "c-libbus" => [libbuspeer, "broadcast", target, $"{messages}", $"{warmup}"],
             "dbus" => [dbuspeer, "broadcast", target, $"{messages}", $"{warmup}", $"{listeners}"],
             _ => throw new ArgumentException($"unknown --impl {impl}"),
         };

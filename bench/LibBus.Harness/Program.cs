@@ -28,9 +28,10 @@ catch (Exception e)
 static int Usage()
 {
     Console.Error.WriteLine("""
-        usage: harness run --impl libbus|libbus-aot|c|dbus --listeners L [--broadcasters B] --messages N [--warmup W]
+        usage: harness run --impl libbus|libbus-aot|c|c-libbus|dbus --listeners L [--broadcasters B] --messages N [--warmup W]
                            [--timeout SECONDS] [--csv FILE] [--cbaseline EXE] [--dbuspeer EXE] [--dbus-address ADDR]
                            [--libbus-aot EXE]   (libbus-aot: the LibBus roles from a Native AOT publish of this harness)
+                           [--libbuspeer EXE]   (c-libbus: the C baseline's roles with bus.h, on libbus.so.3)
                harness syscalls --impl libbus|c --listeners L --n1 N1 --n2 N2 [--csv FILE] [--cbaseline EXE]
                harness pingpong --rounds N [--out FILE]
                harness idle-rss --bus-exe EXE [--out FILE]

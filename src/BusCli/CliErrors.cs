@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using LibBus;
 
 namespace BusCli;
@@ -11,6 +12,12 @@ internal static class CliErrors
     /// <summary>Writes the error line for <paramref name="error"/> (and <paramref name="hint"/> after it) and returns its exit status.</summary>
     public static int Report(TextWriter stderr, string? path, Exception error, string hint = "")
     {
+        if (error is OutputFailedException)
+        {
+            // About standard output, not the bus: "bus: standard output: WHY".
+            path = null;
+            hint = "";
+        }
         int status = error switch
         {
             BusTimeoutException => ExitCodes.Timeout,
@@ -49,5 +56,72 @@ internal static class CliErrors
         {
             // stderr is gone too: nothing more to say.
         }
+    }
+
+    /// <summary>
+    /// The last resort, for whatever escapes a verb: one line and status 1, never a stack
+    /// trace, and never an exception of its own. Mostly the runtime failing at a resource limit:
+    /// no thread (ulimit -u), no descriptor (ulimit -n) or no memory (ulimit -v) left.
+    /// </summary>
+    public static int Unexpected(Exception? error)
+    {
+        try
+        {
+            if (error is not OutOfMemoryException)
+            {
+                Write(StandardStreams.Error(), null, Describe(error));
+                return ExitCodes.Failure;
+            }
+        }
+        catch (Exception)
+        {
+            // Saying more needs what is missing: say less, below.
+        }
+        // Out of memory, or writing failed: fixed bytes from the executable's image, in one
+        // write(2), which needs neither memory nor a descriptor.
+        WriteFixed(error is OutOfMemoryException
+            ? "bus: out of memory (see ulimit -v)\n"u8
+            : "bus: cannot go on, and too few resources left to say why (see ulimit -a)\n"u8);
+        return ExitCodes.Failure;
+    }
+
+    /// <summary>What went wrong, in the words of <see cref="Unexpected"/>.</summary>
+    private static string Describe(Exception? error)
+    {
+        // The runtime's wrappers (a failed static constructor, a failed task) say nothing of their own.
+        while (error is TypeInitializationException or AggregateException && error.InnerException is { } inner) error = inner;
+        return DescribeUnwrapped(error);
+    }
+
+    private static string DescribeUnwrapped(Exception? error) => error switch
+    {
+        IOException e when e.HResult is Interop.Errors.EMFILE or Interop.Errors.ENFILE
+            => $"too many open files (see ulimit -n): {e.Message}",
+        System.Runtime.InteropServices.ExternalException e => DescribeSystemError(e),
+        BusException e => e.Message,
+        ThreadStartException e => $"cannot start a thread (see ulimit -u): {e.InnerException?.Message ?? e.Message}",
+        FileLoadException or FileNotFoundException or BadImageFormatException
+            => $"cannot load part of the program (out of descriptors or memory? see ulimit -n, ulimit -v): {error.Message}",
+        null => "internal error",
+        _ => $"internal error: {error.Message}",
+    };
+
+    // The runtime's Win32Exception, for a thread or pipe it could not make. Apart, so that the
+    // JIT loads its assembly only for one (under ulimit -n that load may fail, and then the
+    // caller says less).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static string DescribeSystemError(System.Runtime.InteropServices.ExternalException error) => error switch
+    {
+        Win32Exception { NativeErrorCode: Interop.Errors.EMFILE or Interop.Errors.ENFILE } e
+            => $"too many open files (see ulimit -n): {e.Message}",
+        Win32Exception { NativeErrorCode: Interop.Errors.EAGAIN } e
+            => $"cannot start a thread (see ulimit -u): {e.Message}",
+        Win32Exception { NativeErrorCode: Interop.Errors.ENOMEM } => "out of memory (see ulimit -v)",
+        _ => $"internal error: {error.Message}",
+    };
+
+    private static unsafe void WriteFixed(ReadOnlySpan<byte> line)
+    {
+        fixed (byte* p = line) Interop.Libc.Write(2, p, (nuint)line.Length);
     }
 }

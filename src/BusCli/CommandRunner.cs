@@ -26,12 +26,32 @@ internal sealed unsafe class CommandRunner : IDisposable
     private readonly PosixSpawnAttr* _attributes;
 
     public CommandRunner(byte[] command)
+        : this([Encoding.ASCII.GetBytes("/bin/sh"), Encoding.ASCII.GetBytes("-c"), command], [], withMessage: true)
+    {
+    }
+
+    /// <summary>
+    /// For <see cref="StartProgram"/>: <paramref name="argv"/> as given (argv[0] names the
+    /// program), with this process's environment and <paramref name="extraEnvironment"/> entries
+    /// (NAME=VALUE, replacing any of the same NAME).
+    /// </summary>
+    public CommandRunner(byte[][] argv, byte[][] extraEnvironment) : this(argv, extraEnvironment, withMessage: false)
+    {
+    }
+
+    private CommandRunner(byte[][] argv, byte[][] extraEnvironment, bool withMessage)
     {
         List<byte[]> environment = RawEnvironment();
-        environment.RemoveAll(entry => entry.AsSpan().StartsWith(MsgPrefix));
+        foreach (byte[] extra in extraEnvironment)
+        {
+            int equals = Array.IndexOf(extra, (byte)'=');
+            byte[] name = extra[..(equals + 1)];
+            environment.RemoveAll(entry => entry.AsSpan().StartsWith(name));
+        }
+        if (withMessage) environment.RemoveAll(entry => entry.AsSpan().StartsWith(MsgPrefix));
+        environment.AddRange(extraEnvironment);
 
-        // argv: "/bin/sh" "-c" COMMAND; envp: the environment, then "msg=MESSAGE".
-        byte[][] argv = [Encoding.ASCII.GetBytes("/bin/sh"), Encoding.ASCII.GetBytes("-c"), command];
+        // argv: "/bin/sh" "-c" COMMAND, or the program's; envp: the environment, then "msg=MESSAGE".
         nuint size = 0;
         foreach (byte[] s in argv.Concat(environment)) size += (nuint)s.Length + 1;
         _strings = (byte*)NativeMemory.Alloc(size);
@@ -42,7 +62,7 @@ internal sealed unsafe class CommandRunner : IDisposable
         for (int i = 0; i < argv.Length; i++) _argv[i] = Put(ref next, argv[i]);
         _argv[argv.Length] = null;
         for (int i = 0; i < environment.Count; i++) _envp[i] = Put(ref next, environment[i]);
-        _envp[environment.Count] = _msg;
+        _envp[environment.Count] = withMessage ? _msg : null;
         _envp[environment.Count + 1] = null;
         MsgPrefix.CopyTo(new Span<byte>(_msg, MsgPrefix.Length));
 
@@ -55,6 +75,44 @@ internal sealed unsafe class CommandRunner : IDisposable
         Check(PosixSpawnAttrSetFlags(_attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF));
         Check(PosixSpawnAttrSetSigMask(_attributes, &none));
         Check(PosixSpawnAttrSetSigDefault(_attributes, &pipe));
+    }
+
+    /// <summary>
+    /// Starts the program of argv[0] as execvp(3) finds it: a name with a slash as it is, else
+    /// the first in $PATH that can be run (an empty entry is the current directory). Returns
+    /// 0 and the process id, or the errno: ENOENT if no such program was found, EACCES if one
+    /// was found that may not be run, else the first other error.
+    /// </summary>
+    public int StartProgram(string searchPath, out int pid)
+    {
+        byte* name = _argv[0];
+        ReadOnlySpan<byte> nameBytes = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(name);
+        if (nameBytes.Length == 0)
+        {
+            pid = 0;
+            return Interop.Errors.ENOENT;
+        }
+        if (nameBytes.Contains((byte)'/')) return Spawn(name, out pid);
+        bool denied = false;
+        foreach (string directory in searchPath.Split(':'))
+        {
+            byte[] candidate = [.. Encoding.UTF8.GetBytes(directory.Length == 0 ? "." : directory), (byte)'/', .. nameBytes, 0];
+            int errno;
+            fixed (byte* path = candidate) errno = Spawn(path, out pid);
+            if (errno == 0) return 0;
+            if (errno == Interop.Errors.EACCES) denied = true;
+            else if (errno is not (Interop.Errors.ENOENT or Interop.Errors.ENOTDIR)) return errno;
+        }
+        pid = 0;
+        return denied ? Interop.Errors.EACCES : Interop.Errors.ENOENT;
+    }
+
+    private int Spawn(byte* path, out int pid)
+    {
+        int child;
+        int errno = PosixSpawn(&child, path, null, _attributes, _argv, _envp);
+        pid = errno == 0 ? child : 0;
+        return errno;
     }
 
     private static byte* Put(ref byte* next, byte[] value)

@@ -12,7 +12,7 @@ internal static class ExitCodes
     /// <summary>Bad command line: unknown verb or option, missing or extra arguments, bad value.</summary>
     public const int Usage = 2;
 
-    /// <summary><c>broadcast -n</c>: the bus was busy (another broadcaster, or a listener still busy); nothing was sent.</summary>
+    /// <summary><c>broadcast -n</c>: another broadcaster held the bus; nothing was sent.</summary>
     public const int Busy = 3;
 
     /// <summary><c>--timeout</c> of broadcast, listen or wait: the time ran out.</summary>

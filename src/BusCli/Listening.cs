@@ -19,7 +19,10 @@ internal static class Listening
         if (settings.Command is null && StandardStreams.StdoutClosed)
             return CliErrors.Report(stderr, null, StandardStreams.StdoutClosedError("print the messages"));
         using var stop = new StopSignals();
+        // --timeout counts from here: joining is one of the waits it bounds (a listener still
+        // busy with a message keeps a new one from joining).
         using var idle = new IdleTimer(stop.Token, settings.Timeout);
+        idle.Restart();
         CommandRunner? runner = null;
         BusReadyFile? ready = null;
         try
@@ -32,7 +35,6 @@ internal static class Listening
 
             int received = 0;
             byte[]? last = null;
-            bool outputClosed = false;
             bus.ListenBytes(
                 message =>
                 {
@@ -40,11 +42,7 @@ internal static class Listening
                     received++;
                     if (runner is null)
                     {
-                        if (!output.TryWrite(message))
-                        {
-                            outputClosed = true;
-                            return false;
-                        }
+                        output.Write(message);
                     }
                     else if (awaitCommand)
                     {
@@ -67,14 +65,12 @@ internal static class Listening
                     // signal: then the signal handler stays, and exits 128+N through the removal
                     // (ProcessExit). Otherwise the kernel's default action ends the process at once.
                     if (settings.ReadyFile is null) stop.LeaveToKernel();
-                    idle.Restart();
                     ready = AnnounceReady(stderr, settings);
                     if (ready is { IsFifo: true }) stop.LeaveToKernel();
                     else if (ready is not null) AppDomain.CurrentDomain.ProcessExit += (_, _) => ready.Dispose();
                 },
                 idle.Token);
 
-            if (outputClosed) return ExitCodes.Success;
             if (runner is not null && last is not null)
                 return RunAndWait(stderr, path, runner, stop, last);
             return ExitCodes.Success;
@@ -104,7 +100,8 @@ internal static class Listening
 
     /// <summary>
     /// --match: LibBus's regex filter (messages it drops were acknowledged and never reach the
-    /// callback); a match that runs too long counts as no match, said on stderr. Null without it.
+    /// callback); a backtracking match that runs too long counts as no match, said on stderr
+    /// (<see cref="ListenOptions.MatchRegex"/>). Null without it.
     /// </summary>
     private static BusMessageFilter? MatchFilter(TextWriter stderr, ListenSettings settings)
     {
@@ -118,7 +115,7 @@ internal static class Listening
             }
             catch (System.Text.RegularExpressions.RegexMatchTimeoutException)
             {
-                CliErrors.Write(stderr, settings.Path, "--match took over a second on a message; taken as no match");
+                CliErrors.Write(stderr, settings.Path, $"--match took over {ListenOptions.MatchTimeoutText} on a message; taken as no match");
                 return false;
             }
         };
@@ -181,38 +178,29 @@ internal static class Listening
         return CommandRunner.WaitFor(pid);
     }
 
-    /// <summary>Writes raw message bytes and a separator in one write, flushed per message.</summary>
+    /// <summary>
+    /// Writes raw message bytes and a separator in one write, flushed per message. A reader that
+    /// went away (EPIPE) is taken as written, and the stdout watch ends the listener quietly; any
+    /// other failure throws <see cref="OutputFailedException"/>: one line, status 1.
+    /// </summary>
     private sealed class MessageWriter(TextWriter stdout, byte separator)
     {
         private readonly byte[] _buffer = new byte[BusMessage.MaxLength + 2];
 
-        /// <summary>False if stdout is closed (EPIPE): the caller stops quietly.</summary>
-        public bool TryWrite(ReadOnlySpan<byte> message)
+        public void Write(ReadOnlySpan<byte> message)
         {
-            try
+            message.CopyTo(_buffer);
+            _buffer[message.Length] = separator;
+            if (stdout is StreamWriter { BaseStream: { } stream } writer)
             {
-                message.CopyTo(_buffer);
-                _buffer[message.Length] = separator;
-                if (stdout is StreamWriter { BaseStream: { } stream } writer)
-                {
-                    writer.Flush();
-                    stream.Write(_buffer, 0, message.Length + 1);
-                    stream.Flush();
-                }
-                else
-                {
-                    stdout.Write(RawArguments.Decode(_buffer.AsSpan(0, message.Length + 1)));
-                    stdout.Flush();
-                }
-                return true;
+                writer.Flush();
+                stream.Write(_buffer, 0, message.Length + 1);
+                stream.Flush();
             }
-            catch (IOException)
+            else
             {
-                return false;
-            }
-            catch (ObjectDisposedException)
-            {
-                return false;
+                stdout.Write(RawArguments.Decode(_buffer.AsSpan(0, message.Length + 1)));
+                stdout.Flush();
             }
         }
     }

@@ -4,34 +4,35 @@ using System.Text;
 using BusCli;
 using BusCli.Commands;
 
-// The C bus's options before the verb ('bus -n broadcast PATH MESSAGE') move after it.
-string[] given = args;
-args = LeadingOptions.MoveAfterVerb(args);
-
-// 'bus broadcast PATH MESSAGE' is what shell users run once per event: take it
-// straight to the verb's Run, the same one the parsed command calls, without
-// building the command tree or opening stdout and stderr (start-up time is part
-// of the product). Anything else, options, '-', an empty path and arguments that may not be
-// UTF-8 (RawArguments) included, goes through the parser below.
-if (args is ["broadcast", { Length: > 0 } fastPath, var fastMessage] && !fastPath.StartsWith('-') && !fastMessage.StartsWith('-')
-    && !RawArguments.MayBeAltered(fastPath) && !RawArguments.MayBeAltered(fastMessage))
-    return BroadcastCommand.Run(StandardStreams.Error, Console.OpenStandardInput, fastPath, fastMessage, noWait: false, timeout: null);
-
-StandardStreams.Secure();
-AppDomain.CurrentDomain.UnhandledException += (_, e) =>
-{
-    // The last resort, for a background thread: one line and status 1, never a stack trace.
-    CliErrors.Write(StandardStreams.Error(), null, $"internal error: {(e.ExceptionObject as Exception)?.Message}");
-    Environment.Exit(ExitCodes.Failure);
-};
+// Whatever escapes a verb, the runtime's own failures at a resource limit included (no
+// thread, descriptor or memory left), ends as one line and status 1 (CliErrors.Unexpected).
+AppDomain.CurrentDomain.UnhandledException += (_, e) => Environment.Exit(CliErrors.Unexpected(e.ExceptionObject as Exception));
 try
 {
-    return Run(given);
+    return Start(args);
 }
 catch (Exception e)
 {
-    CliErrors.Write(StandardStreams.Error(), null, $"internal error: {e.Message}");
-    return ExitCodes.Failure;
+    return CliErrors.Unexpected(e);
+}
+
+static int Start(string[] args)
+{
+    // The C bus's options before the verb ('bus -n broadcast PATH MESSAGE') move after it.
+    string[] given = args;
+    args = LeadingOptions.MoveAfterVerb(args);
+
+    // 'bus broadcast PATH MESSAGE' is what shell users run once per event: take it
+    // straight to the verb's Run, the same one the parsed command calls, without
+    // building the command tree or opening stdout and stderr (start-up time is part
+    // of the product). Anything else, options, '-', an empty path and arguments that may not be
+    // UTF-8 (RawArguments) included, goes through the parser below.
+    if (args is ["broadcast", { Length: > 0 } fastPath, var fastMessage] && !fastPath.StartsWith('-') && !fastMessage.StartsWith('-')
+        && !RawArguments.MayBeAltered(fastPath) && !RawArguments.MayBeAltered(fastMessage))
+        return BroadcastCommand.Run(StandardStreams.Error, StandardStreams.OpenInput, fastPath, fastMessage, noWait: false, timeout: null);
+
+    StandardStreams.Secure();
+    return Run(given);
 }
 
 // Everything but the fast path: parse, then run the verb.
@@ -50,6 +51,9 @@ static int Run(string[] args)
     // Assembles the root command; each verb lives in Commands/<Verb>Command.cs.
     var stdout = new StreamWriter(StandardStreams.OpenOutput(), new UTF8Encoding(false), 4096) { AutoFlush = false };
     TextWriter stderr = StandardStreams.Error();
+    // Anything that would reach for the console (System.CommandLine's defaults) gets these instead.
+    Console.SetOut(stdout);
+    Console.SetError(stderr);
 
     var root = new RootCommand(
         "bus - broadcast messages between processes over a bus named by a key file (System V semaphores and shared memory). " +
@@ -57,7 +61,7 @@ static int Run(string[] args)
     {
         CreateCommand.Create(stdout, stderr),
         RemoveCommand.Create(stdout, stderr),
-        BroadcastCommand.Create(stderr, Console.OpenStandardInput),
+        BroadcastCommand.Create(stderr, StandardStreams.OpenInput),
         ListenCommand.Create(stdout, stderr),
         WaitCommand.Create(stdout, stderr),
         ChmodCommand.Create(stdout, stderr),
@@ -114,21 +118,31 @@ static int Run(string[] args)
     }
     else
     {
-        status = parsed.Invoke(new InvocationConfiguration
+        try
         {
-            Output = stdout,
-            Error = stderr,
-            EnableDefaultExceptionHandler = false,
-            ProcessTerminationTimeout = null,
-        });
+            status = parsed.Invoke(new InvocationConfiguration
+            {
+                Output = stdout,
+                Error = stderr,
+                EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = null,
+            });
+        }
+        catch (OutputFailedException e)
+        {
+            // A verb that does not catch it (help, --version, gc's listing).
+            status = CliErrors.Report(stderr, null, e);
+        }
     }
     try
     {
+        // A reader that went away (EPIPE) is taken as written; any other failure is an error.
         stdout.Flush();
     }
-    catch (IOException)
+    catch (OutputFailedException e)
     {
-        // stdout's reader went away: nothing more to say.
+        int failed = CliErrors.Report(stderr, null, e);
+        if (status == ExitCodes.Success) status = failed;
     }
     return status;
 }
@@ -147,11 +161,13 @@ static string? BadValue(ParseResult parsed)
         };
         // Messages and commands pass byte for byte; so do the paths of buses and the directories
         // of list and gc, which LibBus hands to the kernel byte for byte (Interop.FileNames).
-        if (name is "MESSAGE" or "COMMAND") continue;
+        if (name is "MESSAGE" or "COMMAND" or "CMD") continue;
         foreach (System.CommandLine.Parsing.Token token in tokens)
         {
             if (token.Value.Length == 0 && name is "PATH" or "--ready-file")
                 return $"{name} is empty: it must name a file";
+            if (token.Value.Length == 0 && name is "--dir" or "DIR")
+                return $"{name} is empty: it must name a directory";
             if (name is not ("PATH" or "DIR") && RawArguments.HasRawBytes(token.Value))
                 return $"{HumanText.Name(token.Value)}: not valid UTF-8; bus passes messages and commands byte for byte, " +
                        "and the paths of buses, but other names only as UTF-8 text, so it cannot use this one unchanged";

@@ -10,7 +10,9 @@ namespace BusCli;
 /// marked close-on-exec, which a descriptor inherited across exec never is. Either way the
 /// command treats the stream as closed: it never writes to or reads from it, a verb that needs
 /// it refuses with one line, and a descriptor still free gets /dev/null, so that no file the
-/// command opens later lands on fd 0, 1 or 2.
+/// command opens later lands on fd 0, 1 or 2. All three are used through the descriptors
+/// themselves (<see cref="DescriptorStream"/>), never through <see cref="Console"/>, so that
+/// the command needs no descriptor or thread of its own to talk to its caller.
 /// </summary>
 internal static class StandardStreams
 {
@@ -33,15 +35,22 @@ internal static class StandardStreams
         }
     }
 
+    private static TextWriter? s_error;
+
     /// <summary>stderr, or nothing if it is closed. Also for the broadcast fast path, which skips <see cref="Secure"/>.</summary>
     public static TextWriter Error()
     {
         int flags = Fcntl(2, F_GETFD);
-        return flags < 0 || (flags & FD_CLOEXEC) != 0 ? TextWriter.Null : Console.Error;
+        if (flags < 0 || (flags & FD_CLOEXEC) != 0) return TextWriter.Null;
+        return s_error ??= TextWriter.Synchronized(
+            new StreamWriter(new DescriptorStream(2, FileAccess.Write), new System.Text.UTF8Encoding(false), 1024) { AutoFlush = true });
     }
 
-    /// <summary>stdout, or a stream that discards everything if it is closed.</summary>
-    public static Stream OpenOutput() => StdoutClosed ? Stream.Null : Console.OpenStandardOutput();
+    /// <summary>stdout (a write that fails throws <see cref="OutputFailedException"/>), or a stream that discards everything if it is closed.</summary>
+    public static Stream OpenOutput() => StdoutClosed ? Stream.Null : new OutputStream(new DescriptorStream(1, FileAccess.Write));
+
+    /// <summary>stdin (for <c>broadcast PATH -</c>).</summary>
+    public static Stream OpenInput() => new DescriptorStream(0, FileAccess.Read);
 
     /// <summary>The error for a verb that needs stdout when it is closed.</summary>
     public static BusException StdoutClosedError(string what) => new($"standard output is closed: nowhere to {what}");

@@ -36,10 +36,37 @@ internal sealed class StopSignals : IDisposable
     /// <summary>A handler for SIGINT, SIGTERM and SIGHUP, the signals that stop a verb.</summary>
     internal static PosixSignalRegistration[] Register(Action<PosixSignalContext> handler) =>
     [
-        PosixSignalRegistration.Create(PosixSignal.SIGINT, handler),
-        PosixSignalRegistration.Create(PosixSignal.SIGTERM, handler),
-        PosixSignalRegistration.Create(PosixSignal.SIGHUP, handler),
+        Handle(PosixSignal.SIGINT, handler),
+        Handle(PosixSignal.SIGTERM, handler),
+        Handle(PosixSignal.SIGHUP, handler),
     ];
+
+    /// <summary>
+    /// <see cref="PosixSignalRegistration.Create"/>, whose first use makes the runtime start a
+    /// thread and a pipe for signals; at a limit (ulimit -u, -n) the error says which.
+    /// </summary>
+    /// <exception cref="BusException">The runtime cannot handle signals.</exception>
+    internal static PosixSignalRegistration Handle(PosixSignal signal, Action<PosixSignalContext> handler)
+    {
+        try
+        {
+            return PosixSignalRegistration.Create(signal, handler);
+        }
+        catch (Exception failure) when (failure is IOException or TypeInitializationException { InnerException: IOException })
+        {
+            // The runtime's IOException carries the errno as its HResult on Unix; the first
+            // failure comes wrapped, from the static constructor that sets signal handling up.
+            var e = failure as IOException ?? (IOException)failure.InnerException!;
+            string why = e.HResult switch
+            {
+                Interop.Errors.EAGAIN => "the runtime cannot start its signal thread (see ulimit -u)",
+                Interop.Errors.EMFILE or Interop.Errors.ENFILE => "too many open files (see ulimit -n)",
+                Interop.Errors.ENOMEM => "out of memory (see ulimit -v)",
+                _ => e.Message,
+            };
+            throw new BusException($"cannot handle signals: {why}", null, e.HResult, e);
+        }
+    }
 
     /// <summary>The number of a stop signal (SIGHUP 1, SIGINT 2, SIGTERM 15), for the exit status 128+N.</summary>
     internal static int Number(PosixSignal signal) => signal switch

@@ -25,8 +25,10 @@ namespace LibBus;
 /// <para>
 /// The thread starts when the first call is handed over and ends after <see cref="IdleExit"/>
 /// with nothing to do, or when the bus is disposed. A call cancelled while still queued is
-/// taken out of the queue and never sent; once its turn has come the cancellation token goes
-/// to the synchronous broadcast, with its meaning there.
+/// taken out of the queue and never sent, and so is a call whose deadline passes while it is
+/// queued (it fails with <see cref="BusTimeoutException"/> at its deadline, not when its turn
+/// comes); once its turn has come the cancellation token and the time left go to the
+/// synchronous broadcast, with their meaning there.
 /// </para>
 /// </remarks>
 internal sealed class BroadcastQueue(Bus bus)
@@ -39,6 +41,8 @@ internal sealed class BroadcastQueue(Bus bus)
     /// acknowledgements, before handing over to the sending thread.
     /// </summary>
     internal static readonly TimeSpan InlineWait = TimeSpan.FromMilliseconds(1);
+
+    private string Path => bus.Path;
 
     private readonly object _lock = new(); // guards the state below; Monitor.Wait/Pulse on it wake the thread
     private Pending? _head, _tail;
@@ -118,6 +122,7 @@ internal sealed class BroadcastQueue(Bus bus)
     {
         if (pending.CancellationToken.CanBeCanceled)
             pending.Registration = pending.CancellationToken.UnsafeRegister(static p => ((Pending)p!).CancelIfQueued(), pending);
+        pending.StartTimer();
 
         bool startThread;
         lock (_lock)
@@ -195,6 +200,7 @@ internal sealed class BroadcastQueue(Bus bus)
         for (Pending? p = dropped; p is not null; p = p.Next)
         {
             p.Registration.Dispose();
+            p.Timer?.Dispose();
             p.TrySetException(new ObjectDisposedException(nameof(Bus), $"{bus.Path}: the bus handle was disposed before the message was sent"));
         }
     }
@@ -204,6 +210,7 @@ internal sealed class BroadcastQueue(Bus bus)
         while (Take() is { } pending)
         {
             pending.Registration.Dispose();
+            pending.Timer?.Dispose();
             Exception? error = null;
             try
             {
@@ -303,16 +310,51 @@ internal sealed class BroadcastQueue(Bus bus)
         /// <summary>For a published one: whether step 5 needs the shield first.</summary>
         internal bool Shield;
 
+        /// <summary>Ends a call still queued at its deadline (<see cref="TimeOutIfQueued"/>); null without a deadline.</summary>
+        internal Timer? Timer;
+
         /// <summary>Cancellation before its turn: out of the queue, never sent.</summary>
         internal void CancelIfQueued()
+        {
+            if (TakeOut()) TrySetCanceled(CancellationToken);
+        }
+
+        /// <summary>
+        /// With a deadline: starts the timer that ends this call at its deadline if it is still
+        /// queued then, behind earlier calls that may wait for as long as their own limits allow
+        /// (a stopped listener, without one: forever).
+        /// </summary>
+        internal void StartTimer()
+        {
+            if (Deadline.IsInfinite) return;
+            TimeSpan left = Deadline.Remaining;
+            if (left > MaxTimer) return; // over 49 days: as good as none
+            Timer = new Timer(static p => ((Pending)p!).TimeOutIfQueued(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            Timer.Change(left, Timeout.InfiniteTimeSpan); // after the field is set: Run disposes it
+        }
+
+        /// <summary>The deadline passed before its turn: out of the queue, never sent.</summary>
+        private void TimeOutIfQueued()
+        {
+            if (TakeOut())
+                TrySetException(new BusTimeoutException(
+                    $"{queue.Path}: timed out before sending: this process's earlier broadcasts on the bus took the whole timeout",
+                    queue.Path, 0));
+        }
+
+        /// <summary>Takes this call out of the queue if it has not been taken for sending yet; true if it was.</summary>
+        private bool TakeOut()
         {
             lock (queue._lock)
             {
                 if (State == PendingState.Queued) queue.Unlink(this);
-                else if (State != PendingState.New) return;
+                else if (State != PendingState.New) return false;
                 State = PendingState.Done;
             }
-            TrySetCanceled(CancellationToken);
+            Timer?.Dispose();
+            return true;
         }
+
+        private static readonly TimeSpan MaxTimer = TimeSpan.FromMilliseconds(uint.MaxValue - 2.0);
     }
 }

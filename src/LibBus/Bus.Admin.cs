@@ -18,19 +18,21 @@ public sealed partial class Bus
     /// <returns>What was removed.</returns>
     /// <exception cref="BusNotFoundException">No key file.</exception>
     /// <exception cref="BusKeyFileCorruptException">A symlink, not a bus key file, or naming objects that are not a bus; nothing is removed.</exception>
-    /// <exception cref="BusAccessDeniedException">The objects cannot be read, or their owner is not the key file's; nothing is removed.</exception>
+    /// <exception cref="BusAccessDeniedException">The objects cannot be read, or their owner is not the key file's, or their creator is neither the key file's owner nor root; nothing is removed.</exception>
+    /// <exception cref="BusNamespaceException">The key file was made in another IPC namespace; nothing is removed.</exception>
     /// <exception cref="BusRemovalException">Some part could not be removed; the rest was.</exception>
     public static BusRemoval Remove(string path) => Remove(path, allowOwnerMismatch: false);
 
     /// <summary>
     /// As <see cref="Remove(string)"/>; <paramref name="allowOwnerMismatch"/> removes the bus even
     /// if the key file's owner does not own both objects (which may mean the file names another
-    /// user's bus).
+    /// user's bus). A key file of another IPC namespace is never removed.
     /// </summary>
     public static BusRemoval Remove(string path, bool allowOwnerMismatch)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
+        BusFile.CheckPath(path);
         using KeyFile file = KeyFile.Open(path);
+        IpcNamespace.Require(path, file.IpcNamespace, "not removed");
         BusObjects objects = BusObjects.Find(path, file.Keys);
         objects.RequireOwner(file, allowOwnerMismatch);
 
@@ -64,13 +66,16 @@ public sealed partial class Bus
     private static BusPartRemoval FailedPart(int errno, string text) => new(false, false, text, errno);
 
     /// <summary>
-    /// Reads the ownership and permissions of the bus at <paramref name="path"/>.
+    /// Reads the ownership and permissions of the bus at <paramref name="path"/>, refusing it as
+    /// <see cref="Open(string, BusAccess)"/> does.
     /// </summary>
     public static BusInfo GetInfo(string path)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        BusKeys keys = BusFile.Read(path, out Interop.Libc.Statx status);
+        BusFile.CheckPath(path);
+        BusKeys keys = BusFile.Read(path, out Interop.Libc.Statx status, out ulong? ipcNamespace);
+        IpcNamespace.Require(path, ipcNamespace, "not read", toOpen: true);
         BusObjects objects = RequireBoth(path, keys, BusObjects.Find(path, keys));
+        objects.RequireTrusted(path, status.Uid, status.Mode & PermissionBits);
         return new BusInfo(path, keys, objects.Semaphores.Perm.Mode & PermissionBits, objects.Segment.Perm.Mode & PermissionBits,
             status.Mode & PermissionBits, objects.Semaphores.Perm.Uid, objects.Semaphores.Perm.Gid);
     }
@@ -104,12 +109,13 @@ public sealed partial class Bus
     /// <returns>The mode set.</returns>
     public static int ChangeMode(string path, Func<int, int> change, bool allowOwnerMismatch = false)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
+        BusFile.CheckPath(path);
         ArgumentNullException.ThrowIfNull(change);
         // The owner may restore access it took from itself: changing a mode needs ownership, not
         // read permission, so the key file and the objects are read without it if need be (the
         // exact-shape and owner checks stay, and the kernel checks ownership at each change).
         using KeyFile file = KeyFile.Open(path, ownerWithoutRead: true);
+        IpcNamespace.Require(path, file.IpcNamespace, "not changed");
         BusObjects objects = RequireBoth(path, file.Keys, BusObjects.Find(path, file.Keys, withoutRead: file.Uid == GetEUid()));
         objects.RequireOwner(file, allowOwnerMismatch);
         int mode = change(objects.Semaphores.Perm.Mode & PermissionBits);
@@ -146,17 +152,27 @@ public sealed partial class Bus
 
     /// <summary>
     /// As <see cref="ChangeOwner(string, string, string)"/>, optionally allowing a key file whose
-    /// owner does not own the bus. All three parts change or none does.
+    /// owner does not own the bus. All three parts change or none does. A bus is given to a new owner
+    /// only if root or the new owner created its objects: their creator keeps IPC_SET and IPC_RMID on
+    /// them whoever owns them, and a bus whose creator is neither its owner nor root is refused by
+    /// every verb.
     /// </summary>
     public static void ChangeOwner(string path, string? user, string? group, bool allowOwnerMismatch)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
+        BusFile.CheckPath(path);
         uint? uid = user is null ? null : ResolveUser(user);
         uint? gid = group is null ? null : ResolveGroup(group);
         if (uid is null && gid is null) return;
         using KeyFile file = KeyFile.Open(path);
+        IpcNamespace.Require(path, file.IpcNamespace, "not changed");
         BusObjects objects = RequireBoth(path, file.Keys, BusObjects.Find(path, file.Keys));
         objects.RequireOwner(file, allowOwnerMismatch);
+        if (uid is { } newOwner && objects.CreatedByOthersThan(newOwner) is { } creators)
+            throw new BusAccessDeniedException(
+                $"{path}: refused: not giving the bus to uid {newOwner}: {creators}, who keeps control of the objects (IPC_SET, IPC_RMID) " +
+                $"whoever owns them, so it would not be uid {newOwner}'s bus alone; only a bus that root created, or that uid {newOwner} created, " +
+                $"can be given to uid {newOwner} (as root: bus remove PATH, bus create PATH, then bus chown)",
+                path, Interop.Errors.EPERM);
         uint oldUid = file.Uid, oldGid = file.Gid;
         ChangeAll(file, objects, "owner",
             () => file.ChangeOwner(uid ?? uint.MaxValue, gid ?? uint.MaxValue),

@@ -17,33 +17,72 @@ public sealed partial class Bus
     /// <exception cref="OperationCanceledException">Cancelled. If the message was already published, listeners that had not copied it may miss it.</exception>
     /// <exception cref="BusRemovedException">The bus was removed.</exception>
     public void Broadcast(string message, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-        => BroadcastCore(message, default, noWait: false, timeout, cancellationToken);
+        => BroadcastCore(message, default, timeout, cancellationToken);
 
     /// <summary>Broadcasts raw message bytes; see <see cref="Broadcast(string, TimeSpan?, CancellationToken)"/>.</summary>
     public void Broadcast(ReadOnlySpan<byte> message, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-        => BroadcastCore(null, message, noWait: false, timeout, cancellationToken);
+        => BroadcastCore(null, message, timeout, cancellationToken);
 
     /// <summary>Broadcasts a message; see <see cref="Broadcast(string, TimeSpan?, CancellationToken)"/>.</summary>
     public void Broadcast(BusMessage message, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        BroadcastCore(null, message.Bytes.Span, noWait: false, timeout, cancellationToken);
+        BroadcastCore(null, message.Bytes.Span, timeout, cancellationToken);
     }
 
     /// <summary>
-    /// Broadcasts only if the bus is free right now: returns false at once, having
-    /// sent nothing, while another broadcaster holds the bus or a listener is still
-    /// busy with the previous message. Once the bus is taken it waits for every
-    /// listener, within <paramref name="timeout"/>.
+    /// Broadcasts without ever waiting long, as <c>ChannelWriter.TryWrite</c> writes: true once
+    /// every listener has copied the message; false, at once, having sent nothing, while another
+    /// broadcaster holds the bus; false, within <paramref name="timeout"/> (by default
+    /// <see cref="TryBroadcastTimeout"/>), if the listeners are slower than that: then either a
+    /// listener was still busy with the previous message (nothing was sent), or some listeners had
+    /// not copied this one (the delivery was given up through the protocol's give-up step, as a
+    /// timed-out <see cref="Broadcast(string, TimeSpan?, CancellationToken)"/> does: those that
+    /// had copied it keep it, the others miss it). A stopped or stalled listener never holds it
+    /// longer. On a bus nobody else uses it returns true: the short wait covers this process's own
+    /// listeners on their way back to the next message.
     /// </summary>
+    /// <param name="message">At most 2047 bytes of UTF-8, no NUL.</param>
+    /// <param name="timeout">The most it waits for listeners, in all; null for <see cref="TryBroadcastTimeout"/>.</param>
+    /// <param name="cancellationToken">Cancels the wait; the bus stays usable.</param>
     /// <exception cref="BusMessageInvalidException">The message is not valid; nothing was sent.</exception>
-    /// <exception cref="BusTimeoutException">The delivery timed out.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled. If the message was already published, listeners that had not copied it may miss it.</exception>
+    /// <exception cref="BusRemovedException">The bus was removed.</exception>
     public bool TryBroadcast(string message, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-        => BroadcastCore(message, default, noWait: true, timeout, cancellationToken);
+        => TryBroadcastCore(message, default, timeout, cancellationToken);
 
     /// <summary>Raw-bytes form of <see cref="TryBroadcast(string, TimeSpan?, CancellationToken)"/>.</summary>
     public bool TryBroadcast(ReadOnlySpan<byte> message, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-        => BroadcastCore(null, message, noWait: true, timeout, cancellationToken);
+        => TryBroadcastCore(null, message, timeout, cancellationToken);
+
+    /// <summary>
+    /// How long <see cref="TryBroadcast(string, TimeSpan?, CancellationToken)"/> waits for listeners
+    /// when no timeout is given: 250 ms.
+    /// </summary>
+    public static TimeSpan TryBroadcastTimeout { get; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Broadcasts unless another broadcaster holds the bus, as the C library's <c>bus_write</c>
+    /// with <c>BUS_NOWAIT</c> and <c>bus broadcast -n</c> do: returns false at once, having sent
+    /// nothing, while another broadcaster holds it. Otherwise it is
+    /// <see cref="Broadcast(string, TimeSpan?, CancellationToken)"/>: it waits for listeners still
+    /// busy with the previous message, then until every listener has copied this one, within
+    /// <paramref name="timeout"/> (a stopped listener, without one: forever). For a call that
+    /// never waits long, see <see cref="TryBroadcast(string, TimeSpan?, CancellationToken)"/>.
+    /// </summary>
+    /// <param name="message">At most 2047 bytes of UTF-8, no NUL.</param>
+    /// <param name="timeout">Limit for the whole call, waiting for listeners included; null for none.</param>
+    /// <param name="cancellationToken">Cancels the wait; the bus stays usable.</param>
+    /// <exception cref="BusMessageInvalidException">The message is not valid; nothing was sent.</exception>
+    /// <exception cref="BusTimeoutException">The timeout fired; see <see cref="BusTimeoutException.UnacknowledgedListeners"/>.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled. If the message was already published, listeners that had not copied it may miss it.</exception>
+    /// <exception cref="BusRemovedException">The bus was removed.</exception>
+    public bool BroadcastIfFree(string message, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+        => BroadcastIfFreeCore(message, default, timeout, cancellationToken);
+
+    /// <summary>Raw-bytes form of <see cref="BroadcastIfFree(string, TimeSpan?, CancellationToken)"/>.</summary>
+    public bool BroadcastIfFree(ReadOnlySpan<byte> message, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+        => BroadcastIfFreeCore(null, message, timeout, cancellationToken);
 
     /// <summary>Whether C listeners were seen lately; used only while this process holds the bus (X).</summary>
     private MixedBusWatch _mixedBusWatch;
@@ -53,7 +92,7 @@ public sealed partial class Bus
     /// await the acknowledgements, end the delivery. Allocates nothing on success.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private bool BroadcastCore(string? text, ReadOnlySpan<byte> bytes, bool noWait, TimeSpan? timeout, CancellationToken cancellationToken)
+    private void BroadcastCore(string? text, ReadOnlySpan<byte> bytes, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         // Validate first: bad input touches nothing.
         int length = text is null ? BusMessage.Validated(bytes).Length : BusMessage.Validate(text);
@@ -61,10 +100,48 @@ public sealed partial class Bus
         ThrowIfCannot(BusAccess.Broadcast);
 
         // 1. {P(X)u, Z(W), V(N)u, V(Q)}
-        if (!TakeBus(noWait, deadline, cancellationToken))
+        if (!TakeBus(deadline, cancellationToken)) throw TakeTimedOut();
+        bool shield = WriteAndPublish(text, bytes, length);
+        FinishDelivery(shield, deadline, deadline, cancellationToken);
+    }
+
+    /// <summary>
+    /// <see cref="TryBroadcast(string, TimeSpan?, CancellationToken)"/>: step 1 as the C library's
+    /// <c>BUS_NOWAIT</c> takes the bus, and every wait, of step 1 and of step 4, within one deadline;
+    /// a step 4 that does not end in time is given up (step 5 all the same).
+    /// </summary>
+    private bool TryBroadcastCore(string? text, ReadOnlySpan<byte> bytes, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        int length = text is null ? BusMessage.Validated(bytes).Length : BusMessage.Validate(text);
+        Deadline deadline = Deadline.After(timeout ?? TryBroadcastTimeout);
+        ThrowIfCannot(BusAccess.Broadcast);
+
+        // 1. {P(X)u, Z(W), V(N)u, V(Q)}: false at once while X is taken; W waited for until the deadline
+        if (_semaphores.TakeBusIfFree(deadline, cancellationToken) != Semaphores.Take.Taken) return false;
+        bool shield = WriteAndPublish(text, bytes, length);
+        try
         {
-            if (noWait) return false;
-            throw TakeTimedOut();
+            FinishDelivery(shield, deadline, deadline, cancellationToken);
+        }
+        catch (BusTimeoutException)
+        {
+            return false; // given up: FinishDelivery ran the give-up step
+        }
+        return true;
+    }
+
+    /// <summary><see cref="BroadcastIfFree(string, TimeSpan?, CancellationToken)"/>: the broadcast with step 1 as <c>BUS_NOWAIT</c> takes the bus.</summary>
+    private bool BroadcastIfFreeCore(string? text, ReadOnlySpan<byte> bytes, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        int length = text is null ? BusMessage.Validated(bytes).Length : BusMessage.Validate(text);
+        Deadline deadline = Deadline.After(timeout);
+        ThrowIfCannot(BusAccess.Broadcast);
+
+        // 1. {P(X)u, Z(W), V(N)u, V(Q)}, IPC_NOWAIT on P(X) alone
+        switch (TakeBusIfFree(deadline, cancellationToken))
+        {
+            case Semaphores.Take.Busy: return false;
+            case Semaphores.Take.TimedOut: throw TakeTimedOut();
         }
         bool shield = WriteAndPublish(text, bytes, length);
         FinishDelivery(shield, deadline, deadline, cancellationToken);

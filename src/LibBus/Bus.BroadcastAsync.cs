@@ -15,7 +15,8 @@ public sealed partial class Bus
     /// </summary>
     /// <param name="message">At most 2047 bytes of UTF-8, no NUL.</param>
     /// <param name="timeout">Limit from this call to the delivery, time spent behind this
-    /// process's earlier broadcasts included; null for none.</param>
+    /// process's earlier broadcasts included: a call still queued behind them at its deadline
+    /// fails then, unsent; null for none.</param>
     /// <param name="cancellationToken">Cancelled while still queued: the message is taken out of
     /// the queue and never sent. Once being sent: as for <see cref="Broadcast(string, TimeSpan?, CancellationToken)"/>.</param>
     /// <exception cref="BusMessageInvalidException">Thrown at once: the message is not valid; nothing is queued.</exception>

@@ -10,8 +10,9 @@ public sealed partial class Bus
     /// <paramref name="directories"/> (not their subdirectories). Only the caller's own files and
     /// objects are touched:
     /// <list type="bullet">
-    /// <item>a stale key file (both objects gone) owned by the caller is unlinked, only while the
-    /// name still is the file found stale;</item>
+    /// <item>a stale key file (both objects gone, and made in this IPC namespace or recording none)
+    /// owned by the caller is unlinked, only while the name still is the file found stale; one of
+    /// another IPC namespace is reported as <see cref="BusGarbageKind.OtherNamespace"/> and left;</item>
     /// <item>a broken bus (one of its two objects gone) whose key file and remaining object
     /// (exactly a bus's shape, created by and owned by the caller) are the caller's is removed with
     /// <see cref="Remove(string)"/>: the remaining object, then the key file;</item>
@@ -73,6 +74,11 @@ public sealed partial class Bus
             named.Add(file.Keys.SemaphoreKey);
             named.Add(file.Keys.SegmentKey);
             ownFile = file.Uid == CurrentUser;
+            if (ownFile && !IpcNamespace.IsHere(file.IpcNamespace))
+            {
+                found.Add(new BusGarbage(BusGarbageKind.OtherNamespace, path, 0, -1, false, null));
+                return;
+            }
             objects = BusObjects.Find(path, file.Keys);
         }
         if (!ownFile) return;

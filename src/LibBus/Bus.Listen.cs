@@ -23,7 +23,8 @@ public sealed partial class Bus
     /// As <see cref="Listen(Func{BusMessage, bool}, Action?, CancellationToken)"/>, calling
     /// <paramref name="onMessage"/> only for the messages <paramref name="filter"/> passes (null: all),
     /// as in <c>bus listen --match</c>: <c>bus.Listen(m =&gt; ..., BusMessageFilters.Matching(regex))</c>.
-    /// Dropped messages are not copied into a <see cref="BusMessage"/> and never hold a broadcaster back.
+    /// Dropped messages are not copied into a <see cref="BusMessage"/> and never wait for <paramref name="onMessage"/>;
+    /// the filter itself runs before the listener takes the next message: keep it quick (<see cref="BusMessageFilter"/>).
     /// </summary>
     public void Listen(Func<BusMessage, bool> onMessage, BusMessageFilter? filter, Action? onListening = null, CancellationToken cancellationToken = default)
     {
@@ -46,8 +47,9 @@ public sealed partial class Bus
     /// <summary>
     /// As <see cref="ListenBytes(BusBytesHandler, Action?, CancellationToken)"/>, passing on only the
     /// messages <paramref name="filter"/> passes (null: all). The others were acknowledged when
-    /// copied, like every message, and the listener re-queues for the next one at once, so they
-    /// never hold a broadcaster back.
+    /// copied, like every message, and the listener re-queues for the next one as soon as the
+    /// filter has dropped them, so they never wait for <paramref name="onMessage"/>. Keep the filter
+    /// quick: the next broadcaster waits for it (<see cref="BusMessageFilter"/>).
     /// </summary>
     public void ListenBytes(BusBytesHandler onMessage, BusMessageFilter? filter, Action? onListening = null, CancellationToken cancellationToken = default)
     {
@@ -88,8 +90,9 @@ public sealed partial class Bus
     /// <summary>
     /// As <see cref="Subscribe(int)"/>, keeping only the messages <paramref name="filter"/> passes
     /// (null: all). The filter runs on the listener thread before a message takes a place in the
-    /// buffer, so messages it drops never wait for the consumer nor hold a broadcaster back; if it
-    /// throws, the subscription ends with that error.
+    /// buffer, so messages it drops never wait for the consumer; keep it quick, as the next
+    /// broadcaster waits for it (<see cref="BusMessageFilter"/>). If it throws, the subscription
+    /// ends with that error.
     /// </summary>
     public BusSubscription Subscribe(int capacity, BusMessageFilter? filter)
     {

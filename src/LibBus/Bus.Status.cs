@@ -21,11 +21,16 @@ public sealed partial class Bus
     /// </summary>
     /// <exception cref="BusNotFoundException">No key file.</exception>
     /// <exception cref="BusKeyFileCorruptException">Not a bus key file, or it names objects that are not a bus.</exception>
-    /// <exception cref="BusAccessDeniedException">The key file or the objects cannot be read.</exception>
+    /// <exception cref="BusAccessDeniedException">
+    /// The key file or the objects cannot be read, or the objects are not the key file's (as
+    /// <see cref="Open(string, BusAccess)"/> refuses them).
+    /// </exception>
+    /// <exception cref="BusNamespaceException">The key file was made in another IPC namespace.</exception>
     public static BusStatus GetStatus(string path)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        BusKeys keys = BusFile.Read(path, out Statx file);
+        BusFile.CheckPath(path);
+        BusKeys keys = BusFile.Read(path, out Statx file, out ulong? ipcNamespace);
+        IpcNamespace.Require(path, ipcNamespace, "not read");
         return ReadStatus(path, keys, file);
     }
 
@@ -34,7 +39,9 @@ public sealed partial class Bus
     /// sorted by path, each read as <see cref="GetStatus(string)"/> does. Entries that are not
     /// bus key files (other files, symlinks, special files, files the caller cannot read, files
     /// naming objects of another shape) are skipped; buses whose objects the caller may not read
-    /// are listed as <see cref="BusState.Unreadable"/>.
+    /// are listed as <see cref="BusState.Unreadable"/>, key files made in another IPC namespace as
+    /// <see cref="BusState.OtherNamespace"/>, and objects <see cref="Open(string, BusAccess)"/> would
+    /// refuse as <see cref="BusState.Untrusted"/>.
     /// </summary>
     /// <exception cref="BusNotFoundException">The directory does not exist.</exception>
     /// <exception cref="BusAccessDeniedException">The directory cannot be read.</exception>
@@ -46,7 +53,9 @@ public sealed partial class Bus
             try
             {
                 using KeyFile file = KeyFile.Open(path);
-                result.Add(ReadStatus(path, file.Keys, file.Status, listing: true));
+                result.Add(IpcNamespace.IsHere(file.IpcNamespace)
+                    ? ReadStatus(path, file.Keys, file.Status, listing: true)
+                    : new BusStatus { Path = path, State = BusState.OtherNamespace, Keys = file.Keys, KeyFile = Ownership(file.Status) });
             }
             catch (BusException e) when (e is BusKeyFileCorruptException or BusNotFoundException or BusAccessDeniedException)
             {
@@ -117,9 +126,17 @@ public sealed partial class Bus
         _ => new BusException($"{directory}: cannot read the directory: {Interop.Errors.Text(errno)}", directory, errno),
     };
 
+    private static BusOwnership Ownership(in Statx file) => new(file.Uid, file.Gid, file.Mode & PermissionBits);
+
+    /// <summary>
+    /// The status of the objects <paramref name="keys"/> name, for a key file (<paramref name="file"/>)
+    /// of this IPC namespace. Objects <see cref="Open(string, BusAccess)"/> would refuse are thrown
+    /// (<see cref="BusObjects.RequireTrusted"/>), or, when <paramref name="listing"/>, listed as
+    /// <see cref="BusState.Untrusted"/> without their status.
+    /// </summary>
     private static BusStatus ReadStatus(string path, BusKeys keys, in Statx file, bool listing = false)
     {
-        var keyFile = new BusOwnership(file.Uid, file.Gid, file.Mode & PermissionBits);
+        BusOwnership keyFile = Ownership(file);
         BusObjects objects;
         try
         {
@@ -128,6 +145,14 @@ public sealed partial class Bus
         catch (BusAccessDeniedException) when (listing)
         {
             return new BusStatus { Path = path, State = BusState.Unreadable, Keys = keys, KeyFile = keyFile };
+        }
+        try
+        {
+            objects.RequireTrusted(path, file.Uid, file.Mode & PermissionBits);
+        }
+        catch (BusAccessDeniedException) when (listing)
+        {
+            return new BusStatus { Path = path, State = BusState.Untrusted, Keys = keys, KeyFile = keyFile };
         }
         BusSemaphoreArrayStatus? semaphores = objects.SemaphoreId >= 0 ? ReadSemaphores(path, objects.SemaphoreId, objects.Semaphores) : null;
         BusSegmentStatus? segment = objects.SegmentId >= 0 ? SegmentStatus(objects.SegmentId, objects.Segment) : null;

@@ -58,17 +58,22 @@ public sealed partial class Bus : IDisposable
     /// <exception cref="BusNotFoundException">The key file does not exist.</exception>
     /// <exception cref="BusKeyFileCorruptException">The file is not a bus key file.</exception>
     /// <exception cref="BusRemovedException">The IPC objects it names are gone.</exception>
-    /// <exception cref="BusAccessDeniedException">The bus's permissions do not allow it.</exception>
+    /// <exception cref="BusAccessDeniedException">
+    /// The bus's permissions do not allow it, or its objects are not the key file's: not created
+    /// by the key file's owner or root, or with modes wider than the key file's allow.
+    /// </exception>
+    /// <exception cref="BusNamespaceException">The key file was made in another IPC namespace.</exception>
     public static Bus Open(string path, BusAccess access = BusAccess.ListenAndBroadcast)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
+        BusFile.CheckPath(path);
         if (access is not (BusAccess.Listen or BusAccess.Broadcast or BusAccess.ListenAndBroadcast))
             throw new ArgumentOutOfRangeException(nameof(access), access, "not a valid access");
-        BusKeys keys = BusFile.Read(path);
+        BusKeys keys = BusFile.Read(path, out Statx file, out ulong? ipcNamespace);
+        IpcNamespace.Require(path, ipcNamespace, "not opened", toOpen: true);
         bool readOnly = access == BusAccess.Listen;
         int semid = LookUp(path, keys.SemaphoreKey, "semaphore array", isSemaphore: true, OwnerReadWrite);
         int shmid = LookUp(path, keys.SegmentKey, "shared memory segment", isSemaphore: false, readOnly ? OwnerRead : OwnerReadWrite);
-        BusObjects.RequireShape(path, keys, semid, shmid);
+        BusObjects.Of(path, keys, semid, shmid).RequireTrusted(path, file.Uid, file.Mode & 0x1FF);
         SharedSegmentHandle segment = SharedSegmentHandle.Attach(shmid, readOnly)
             ?? throw BusErrors.FromLookup(Interop.Errors.LastErrno, path, "shared memory segment", keys.SegmentKey);
         return new Bus(path, keys, access, semid, shmid, segment);
@@ -89,17 +94,20 @@ public sealed partial class Bus : IDisposable
     /// <summary>
     /// Creates a bus whose key file is <paramref name="path"/> and returns the path.
     /// If the file exists, plain create checks that it is a usable bus and leaves it
-    /// as it is, or, if it is a stale key file of the caller's (its objects are gone), replaces
-    /// it atomically with a new bus; exclusive create fails. The IPC objects and the key file get mode 0600.
+    /// as it is, or, if it is a key file of the caller's whose objects are gone (stale) or were not
+    /// created by the caller or root (another user's, made at its keys after they were gone),
+    /// replaces it atomically with a new bus; exclusive create fails. A key file made in another
+    /// IPC namespace is never replaced. The IPC objects and the key file get mode 0600.
     /// </summary>
     /// <param name="path">Where to write the key file.</param>
     /// <param name="exclusive">Fail if <paramref name="path"/> exists.</param>
     /// <exception cref="BusAlreadyExistsException"><paramref name="exclusive"/> and the path exists.</exception>
     /// <exception cref="BusKeyFileCorruptException">The existing file is not a usable bus.</exception>
+    /// <exception cref="BusNamespaceException">The existing file was made in another IPC namespace.</exception>
     /// <exception cref="BusException">Creation failed; nothing was left behind.</exception>
     public static string Create(string path, bool exclusive = false)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
+        BusFile.CheckPath(path);
         if (BusFile.TypeOf(path) >= 0)
             return UseExisting(path, exclusive);
 
@@ -129,7 +137,7 @@ public sealed partial class Bus : IDisposable
     /// <summary>
     /// Creates a bus at a new random path, <c>$XDG_RUNTIME_DIR/bus/random.</c> and 30
     /// characters from <c>[0-9a-zA-Z]</c> (<c>/run/bus</c> when <c>XDG_RUNTIME_DIR</c> is
-    /// unset or empty), making missing directories with mode 0755 (<see cref="CreateDirectory"/>). Returns the path.
+    /// unset or empty), making that last directory, <c>bus</c>, with mode 0755 if it is missing, but never <c>$XDG_RUNTIME_DIR</c> itself, which the login manager makes (<see cref="CreateDirectory"/>). Returns the path.
     /// </summary>
     public static string CreateRandom()
     {
@@ -164,7 +172,12 @@ public sealed partial class Bus : IDisposable
         }
         catch (BusRemovedException e)
         {
-            return ReplaceStale(path, e);
+            return ReplaceUnusable(path, e);
+        }
+        catch (BusAccessDeniedException e)
+        {
+            // Objects another user made at its keys? Decided again on the file itself.
+            return ReplaceUnusable(path, e);
         }
         return path;
     }

@@ -10,8 +10,11 @@ public delegate bool BusBytesHandler(ReadOnlySpan<byte> message);
 /// Chooses the messages a listener passes on (<see cref="Bus.Listen(Func{BusMessage, bool}, BusMessageFilter, Action?, CancellationToken)"/>,
 /// <see cref="Bus.ListenBytes(BusBytesHandler, BusMessageFilter, Action?, CancellationToken)"/>,
 /// <see cref="Bus.Subscribe(int, BusMessageFilter)"/>): true to pass the message on. Every message is
-/// acknowledged as soon as it is copied, before the filter runs, so a message the filter drops never
-/// holds a broadcaster back. <see cref="BusMessageFilters.Matching"/> makes one from a regular expression.
+/// acknowledged as soon as it is copied, before the filter runs, so the filter never holds up the
+/// delivery of the message it looks at, and a message it drops never waits for your code. The
+/// listener takes the next message once the filter returns, so a slow filter holds the next
+/// broadcaster back as a slow consumer does: keep it quick. <see cref="BusMessageFilters.Matching"/>
+/// makes one from a regular expression.
 /// </summary>
 public delegate bool BusMessageFilter(ReadOnlySpan<byte> message);
 
@@ -21,9 +24,14 @@ public static class BusMessageFilters
     /// <summary>
     /// Passes the messages whose text (UTF-8; bytes that are not UTF-8 read as U+FFFD) <paramref name="regex"/>
     /// matches, anywhere unless anchored, sender id included. Decodes into a buffer on the stack:
-    /// nothing is allocated per message. A match that exceeds the regex's timeout throws
-    /// <see cref="System.Text.RegularExpressions.RegexMatchTimeoutException"/>, which ends the listen;
-    /// catch it in a filter of your own to drop such a message instead.
+    /// nothing is allocated per message. Give the regex
+    /// <see cref="System.Text.RegularExpressions.RegexOptions.NonBacktracking"/> where its pattern
+    /// allows (no backreferences or lookarounds; whether a message matches is the same): it decides
+    /// every message in time linear in its length, whereas a backtracking pattern can take
+    /// exponential time on a hostile message, holding the next broadcaster back meanwhile
+    /// (<c>bus listen --match</c> does so). Otherwise give it a match timeout: a match that exceeds
+    /// it throws <see cref="System.Text.RegularExpressions.RegexMatchTimeoutException"/>, which ends
+    /// the listen; catch it in a filter of your own to drop such a message instead.
     /// </summary>
     public static BusMessageFilter Matching(System.Text.RegularExpressions.Regex regex)
     {

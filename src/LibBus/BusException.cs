@@ -47,6 +47,14 @@ public sealed class BusKeyFileCorruptException(string message, string path, int 
 public sealed class BusRemovedException(string message, string path, int errno = 0)
     : BusException(message, path, errno);
 
+/// <summary>
+/// The key file was made in another IPC namespace (a container, a service with <c>PrivateIPC=</c>)
+/// that shares its directory: its objects cannot be seen from this process, so it is not opened,
+/// and never taken for stale, replaced or removed from here.
+/// </summary>
+public sealed class BusNamespaceException(string message, string path)
+    : BusException(message, path);
+
 /// <summary>The calling user may not use the bus, or its key file, this way.</summary>
 public sealed class BusAccessDeniedException(string message, string? path, int errno = 0)
     : BusException(message, path, errno);
@@ -67,7 +75,7 @@ public sealed class BusTimeoutException(string message, string path, int unackno
     public int UnacknowledgedListeners { get; } = unacknowledgedListeners;
 }
 
-/// <summary>A no-wait broadcast found another broadcaster, or a listener still busy with the previous message.</summary>
+/// <summary>A no-wait broadcast (<see cref="Bus.BroadcastIfFree(string, TimeSpan?, CancellationToken)"/>, <c>bus broadcast -n</c>) found another broadcaster holding the bus; nothing was sent.</summary>
 public sealed class BusBusyException(string message, string path)
     : BusException(message, path, Interop.Errors.EAGAIN);
 

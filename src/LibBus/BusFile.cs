@@ -18,16 +18,38 @@ internal static class BusFile
     // Enough for two keys and anything a reader must tolerate after them.
     private const int ReadLimit = 4096;
 
+    /// <summary>The longest path a bus may have, in bytes of UTF-8: what open(2) takes whole (PATH_MAX, 4096, with the NUL).</summary>
+    internal const int MaxPathBytes = 4095;
+
+    /// <summary>
+    /// The one rule for a bus's path, in every entry point: not null or empty, and at most
+    /// <see cref="MaxPathBytes"/> bytes, so that each verb can open what another made (creating
+    /// through the directory could take a longer one that no open would take).
+    /// </summary>
+    /// <exception cref="ArgumentException">The path is null or empty.</exception>
+    /// <exception cref="BusException">The path is too long (errno ENAMETOOLONG).</exception>
+    internal static void CheckPath(string path, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(path))] string? name = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path, name);
+        if (path.Length <= MaxPathBytes / 3) return;
+        int bytes = Encoding.UTF8.GetByteCount(path);
+        if (bytes > MaxPathBytes)
+            throw new BusException($"{path}: path too long: {bytes} bytes, at most {MaxPathBytes} (PATH_MAX)", path, Interop.Errors.ENAMETOOLONG);
+    }
+
     /// <summary>
     /// Reads the keys from <paramref name="path"/> (a symlink is followed: reading is harmless).
     /// Refuses, as a corrupt key file, anything that is not two key lines as PROTOCOL.md reads
     /// them, and never blocks on a FIFO.
     /// </summary>
     /// <remarks>Plain libc calls: this is on the path of every <c>bus broadcast</c>.</remarks>
-    internal static BusKeys Read(string path) => Read(path, out _);
+    internal static BusKeys Read(string path) => Read(path, out _, out _);
 
-    /// <summary>As <see cref="Read(string)"/>, also giving the key file's status (of the descriptor read).</summary>
-    internal static BusKeys Read(string path, out Interop.Libc.Statx status)
+    /// <summary>
+    /// As <see cref="Read(string)"/>, also giving the key file's status (of the descriptor read)
+    /// and the IPC namespace it records (<see cref="IpcNamespace"/>), or null.
+    /// </summary>
+    internal static BusKeys Read(string path, out Interop.Libc.Statx status, out ulong? ipcNamespace)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         int fd = Interop.Libc.Open(path, Interop.Libc.O_RDONLY | Interop.Libc.O_NONBLOCK | Interop.Libc.O_CLOEXEC | Interop.Libc.O_NOCTTY);
@@ -35,14 +57,17 @@ internal static class BusFile
             throw BusErrors.FromKeyFile(Interop.Errors.LastErrno, path, KeyFileAction.Open);
         try
         {
-            return ReadFrom(path, fd, out status);
+            return ReadFrom(path, fd, out status, out ipcNamespace);
         }
         catch (BusKeyFileCorruptException e) when (e.Errno == 0 && TypeOf(path) == Interop.Libc.S_IFLNK)
         {
             // Reached through a link someone else may have planted (to /etc/shadow, say): say
-            // what is wrong without quoting a byte of the file it points to.
-            throw new BusKeyFileCorruptException(
-                $"{path}: not a bus key file: a symbolic link to a file that is not one (its contents are not shown)", path);
+            // what is wrong without quoting a byte of the file it points to, and what it points to
+            // if that is no regular file at all (a directory, say).
+            int target = TypeOfDescriptor(fd);
+            throw new BusKeyFileCorruptException(target == Interop.Libc.S_IFREG || target < 0
+                ? $"{path}: not a bus key file: a symbolic link to a file that is not one (its contents are not shown)"
+                : $"{path}: not a bus key file: a symbolic link to {Describe(target)}, not to a regular file", path);
         }
         finally
         {
@@ -52,9 +77,10 @@ internal static class BusFile
 
     /// <summary>
     /// Reads the keys from the open descriptor <paramref name="fd"/> of the key file
-    /// <paramref name="path"/> (for messages), which must be a regular file.
+    /// <paramref name="path"/> (for messages), which must be a regular file, and the IPC namespace
+    /// it records, or null.
     /// </summary>
-    internal static unsafe BusKeys ReadFrom(string path, int fd, out Interop.Libc.Statx status)
+    internal static unsafe BusKeys ReadFrom(string path, int fd, out Interop.Libc.Statx status, out ulong? ipcNamespace)
     {
         Interop.Libc.Statx result;
         const uint mask = Interop.Libc.STATX_TYPE | Interop.Libc.STATX_MODE | Interop.Libc.STATX_UID
@@ -82,7 +108,7 @@ internal static class BusFile
             if (n == 0) break;
             length += (int)n;
         }
-        return Parse(path, new ReadOnlySpan<byte>(buffer, length));
+        return Parse(path, new ReadOnlySpan<byte>(buffer, length), out ipcNamespace);
     }
 
     /// <summary>
@@ -90,8 +116,15 @@ internal static class BusFile
     /// reader (<c>getline</c> + <c>atoll</c>) reads the same way, wherever that is
     /// unambiguous. <paramref name="path"/> is for messages only.
     /// </summary>
-    internal static BusKeys Parse(string path, ReadOnlySpan<byte> text)
+    internal static BusKeys Parse(string path, ReadOnlySpan<byte> text) => Parse(path, text, out _);
+
+    /// <summary>
+    /// As <see cref="Parse(string, ReadOnlySpan{byte})"/>, also giving the IPC namespace recorded on
+    /// the third line (<see cref="IpcNamespace.Parse"/>), or null.
+    /// </summary>
+    internal static BusKeys Parse(string path, ReadOnlySpan<byte> text, out ulong? ipcNamespace)
     {
+        ipcNamespace = null;
         if (text.IsEmpty)
             throw new BusKeyFileCorruptException($"{path}: not a bus key file: line 1 (semaphore key) missing (found nothing)", path);
         int semaphoreKey = ParseLine(path, ref text, "line 1 (semaphore key)", out bool ended);
@@ -100,6 +133,8 @@ internal static class BusFile
         if (text.IsEmpty)
             throw new BusKeyFileCorruptException($"{path}: not a bus key file: line 2 (shared memory key) missing (found nothing)", path);
         int segmentKey = ParseLine(path, ref text, "line 2 (shared memory key)", out _);
+        int end = text.IndexOf((byte)'\n');
+        ipcNamespace = IpcNamespace.Parse(end >= 0 ? text[..end] : text);
         return new BusKeys(semaphoreKey, segmentKey);
     }
 
@@ -167,6 +202,15 @@ internal static class BusFile
             : -1;
     }
 
+    /// <summary>The file type (<c>S_IF*</c>) of what <paramref name="fd"/> is open on; -1 if it cannot be looked at.</summary>
+    private static unsafe int TypeOfDescriptor(int fd)
+    {
+        Interop.Libc.Statx status;
+        return Interop.Libc.StatxCall(fd, "", Interop.Libc.AT_EMPTY_PATH, Interop.Libc.STATX_TYPE, &status) == 0
+            ? status.Mode & Interop.Libc.S_IFMT
+            : -1;
+    }
+
     private static string Describe(int type) => type switch
     {
         Interop.Libc.S_IFDIR => "a directory",
@@ -193,7 +237,7 @@ internal static class BusFile
             throw BusErrors.FromKeyFile(Interop.Errors.LastErrno, path, KeyFileAction.Create);
         try
         {
-            byte[] text = Encoding.ASCII.GetBytes(keys.ToString());
+            byte[] text = Text(keys);
             int fd = Interop.Libc.OpenAt(dirFd, ".", Interop.Libc.O_TMPFILE | Interop.Libc.O_WRONLY | Interop.Libc.O_CLOEXEC, OwnerReadWrite);
             if (fd >= 0)
             {
@@ -226,6 +270,14 @@ internal static class BusFile
             Interop.Libc.Close(dirFd);
         }
     }
+
+    /// <summary>
+    /// The text of a new key file: the two key lines (<see cref="BusKeys.ToString"/>), then the
+    /// line <c>ipc:[INODE]</c> naming this process's IPC namespace (<see cref="IpcNamespace"/>),
+    /// left out if /proc cannot tell it.
+    /// </summary>
+    internal static byte[] Text(BusKeys keys)
+        => Encoding.ASCII.GetBytes(IpcNamespace.Current() is { } inode ? keys + IpcNamespace.Record(inode) + "\n" : keys.ToString());
 
     private static bool TryCreateThroughTemporaryName(string path, int dirFd, string name, byte[] text)
     {
@@ -308,7 +360,7 @@ internal static class BusFile
                 if (n < 0)
                 {
                     int errno = Interop.Errors.LastErrno;
-                    if (errno == Interop.Errors.EINTR) continue;
+                    if (errno == Interop.Errors.EINTR && !CallerInterruption.Fails) continue;
                     return errno;
                 }
                 written += (int)n;

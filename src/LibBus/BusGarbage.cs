@@ -22,6 +22,13 @@ public enum BusGarbageKind
     OrphanSegment,
 
     /// <summary>
+    /// A key file of the caller's made in another IPC namespace (a container or a service with
+    /// <c>PrivateIPC=</c> sharing the directory): its objects cannot be seen from here, so it is
+    /// never stale from here; skipped, never removed.
+    /// </summary>
+    OtherNamespace,
+
+    /// <summary>
     /// A key file of the caller's that names one remaining object of the caller's (the other one is
     /// gone: an <c>ipcrm</c>, a removal stopped halfway): the bus cannot be used; both are removed.
     /// </summary>

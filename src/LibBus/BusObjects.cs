@@ -96,10 +96,11 @@ internal readonly struct BusObjects
     }
 
     /// <summary>
-    /// Checks that the objects an opened bus attached to are exactly a bus's (<c>semget</c>
-    /// and <c>shmget</c> accept any larger object).
+    /// The objects an opened bus found by key (<paramref name="semid"/>, <paramref name="shmid"/>),
+    /// read with IPC_STAT and checked to be exactly a bus's (<c>semget</c> and <c>shmget</c> accept
+    /// any larger object).
     /// </summary>
-    public static unsafe void RequireShape(string path, BusKeys keys, int semid, int shmid)
+    public static unsafe BusObjects Of(string path, BusKeys keys, int semid, int shmid)
     {
         SemidDs sem;
         if (SemCtl(semid, 0, IPC_STAT, &sem) != 0)
@@ -109,13 +110,71 @@ internal readonly struct BusObjects
         if (ShmCtl(shmid, IPC_STAT, &shm) != 0)
             BusErrors.Throw(Interop.Errors.LastErrno, path, "reading the shared memory segment's status");
         RequireShape(path, keys, shm);
+        return new BusObjects { SemaphoreId = semid, SegmentId = shmid, Semaphores = sem, Segment = shm };
     }
 
     /// <summary>
-    /// Refuses, unless <paramref name="allowMismatch"/>, a key file whose owner does not own
-    /// both objects: the three are created and chowned together, so such a file may name
-    /// another user's bus (a user's key file naming root's bus must not make root's
-    /// chmod or remove act on root's bus).
+    /// Why the existing objects cannot be the bus of a key file owned by <paramref name="owner"/>,
+    /// or null: an object not created (<c>cuid</c>) by the key file's owner or by root. Keys are
+    /// public (/proc/sysvipc), so once a bus's objects are gone (a reboot, systemd-logind's
+    /// RemoveIPC, an <c>ipcrm</c>) any user may make objects at its keys and give them to the key
+    /// file's owner (IPC_SET); but no user can make them in another's name, and their creator keeps
+    /// IPC_SET and IPC_RMID on them whoever owns them. (So <c>bus chown</c> gives a bus only to the
+    /// user who created it, or gives a bus root created.)
+    /// </summary>
+    public string? DistrustCreator(uint owner)
+        => CreatedByOthersThan(owner) is { } others
+            ? $"{others}, not by the key file's owner (uid {owner}) or root: they may be another user's objects " +
+              "made at the keys of a vanished bus, and their creator keeps control of them whoever owns them"
+            : null;
+
+    /// <summary>"its semaphore array was created by uid N" for each object whose creator is neither <paramref name="owner"/> nor root; null if none.</summary>
+    public string? CreatedByOthersThan(uint owner)
+    {
+        var others = new List<string>();
+        if (SemaphoreId >= 0 && !IsTrustedCreator(Semaphores.Perm.Cuid, owner)) others.Add($"its semaphore array was created by uid {Semaphores.Perm.Cuid}");
+        if (SegmentId >= 0 && !IsTrustedCreator(Segment.Perm.Cuid, owner)) others.Add($"its shared memory segment was created by uid {Segment.Perm.Cuid}");
+        return others.Count == 0 ? null : string.Join(" and ", others);
+    }
+
+    /// <summary>Whether objects created by <paramref name="creator"/> may belong to a key file owned by <paramref name="owner"/>.</summary>
+    public static bool IsTrustedCreator(uint creator, uint owner) => creator == owner || creator == 0;
+
+    /// <summary>
+    /// Why the existing objects' modes are wider than a key file of mode <paramref name="fileMode"/>
+    /// allows, or null. As <c>bus chmod</c> sets them (PROTOCOL.md, "Permissions"), a class (user,
+    /// group, other) may have access to the objects only if it has a permission bit on the key file.
+    /// </summary>
+    public string? DistrustModes(int fileMode)
+    {
+        int allowed = ((fileMode & 0x1C0) != 0 ? 0x1C0 : 0) | ((fileMode & 0x38) != 0 ? 0x38 : 0) | ((fileMode & 0x7) != 0 ? 0x7 : 0);
+        var wide = new List<string>();
+        if (SemaphoreId >= 0 && (Semaphores.Perm.Mode & 0x1FF & ~allowed) != 0) wide.Add($"its semaphore array's mode {Octal(Semaphores.Perm.Mode)}");
+        if (SegmentId >= 0 && (Segment.Perm.Mode & 0x1FF & ~allowed) != 0) wide.Add($"its shared memory segment's mode {Octal(Segment.Perm.Mode)}");
+        return wide.Count == 0 ? null
+            : $"{string.Join(" and ", wide)} is wider than the key file's mode {Octal(fileMode)} allows " +
+              "(set both with 'bus chmod MODE PATH')";
+    }
+
+    private static string Octal(int mode) => Convert.ToString(mode & 0x1FF, 8).PadLeft(4, '0');
+
+    /// <summary>
+    /// Refuses objects that cannot be the bus of a key file owned by <paramref name="owner"/> with mode
+    /// <paramref name="fileMode"/> (<see cref="DistrustCreator"/>, <see cref="DistrustModes"/>).
+    /// </summary>
+    /// <exception cref="BusAccessDeniedException">Not this key file's bus.</exception>
+    public void RequireTrusted(string path, uint owner, int fileMode)
+    {
+        if ((DistrustCreator(owner) ?? DistrustModes(fileMode)) is { } reason)
+            throw new BusAccessDeniedException($"{path}: refused: {reason}", path, Interop.Errors.EPERM);
+    }
+
+    /// <summary>
+    /// Refuses, unless <paramref name="allowMismatch"/>, a key file whose owner does not own both
+    /// objects, or did not create them (nor root: <see cref="DistrustCreator"/>): the three are
+    /// created and chowned together, so such a file may name another user's bus (a user's key file
+    /// naming root's bus must not make root's chmod or remove act on root's bus). Modes are not
+    /// checked here: they say nothing of whose objects these are, and chmod is what sets them again.
     /// </summary>
     public void RequireOwner(KeyFile file, bool allowMismatch)
     {
@@ -123,11 +182,14 @@ internal readonly struct BusObjects
         var others = new List<string>();
         if (SemaphoreId >= 0 && Semaphores.Perm.Uid != file.Uid) others.Add($"its semaphore array by uid {Semaphores.Perm.Uid}");
         if (SegmentId >= 0 && Segment.Perm.Uid != file.Uid) others.Add($"its shared memory segment by uid {Segment.Perm.Uid}");
-        if (others.Count == 0) return;
-        throw new BusAccessDeniedException(
-            $"{file.Path}: refused: the key file is owned by uid {file.Uid} but {string.Join(" and ", others)}; " +
-            "a bus's key file and objects are created and chowned together, so this file may name another user's bus " +
-            "(to act on it anyway, use --allow-owner-mismatch)", file.Path, Interop.Errors.EPERM);
+        if (others.Count > 0)
+            throw new BusAccessDeniedException(
+                $"{file.Path}: refused: the key file is owned by uid {file.Uid} but {string.Join(" and ", others)}; " +
+                "a bus's key file and objects are created and chowned together, so this file may name another user's bus " +
+                "(to act on it anyway, use --allow-owner-mismatch)", file.Path, Interop.Errors.EPERM);
+        if (DistrustCreator(file.Uid) is { } reason)
+            throw new BusAccessDeniedException(
+                $"{file.Path}: refused: {reason} (to act on it anyway, use --allow-owner-mismatch)", file.Path, Interop.Errors.EPERM);
     }
 
     private static int Get(string path, int key, string what, int id)

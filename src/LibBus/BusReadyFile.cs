@@ -43,7 +43,7 @@ public sealed class BusReadyFile : IDisposable
     /// <exception cref="BusException">The file cannot be created; the message names the path, and the directory if it is missing.</exception>
     public static unsafe BusReadyFile Announce(string path, string text)
     {
-        ArgumentException.ThrowIfNullOrEmpty(path);
+        BusFile.CheckPath(path);
         ArgumentNullException.ThrowIfNull(text);
         byte[] content = Encoding.UTF8.GetBytes(text);
         if (BusFile.TypeOf(path) == Interop.Libc.S_IFIFO)

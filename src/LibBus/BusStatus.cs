@@ -20,6 +20,21 @@ public enum BusState
     /// (only <see cref="Bus.ListBuses(string)"/> reports this; <see cref="Bus.GetStatus(string)"/> throws).
     /// </summary>
     Unreadable,
+
+    /// <summary>
+    /// The key file was made in another IPC namespace (a container, a service with <c>PrivateIPC=</c>)
+    /// that shares its directory: its objects cannot be seen from here, and it is never stale from
+    /// here (only <see cref="Bus.ListBuses(string)"/> reports this; <see cref="Bus.GetStatus(string)"/>
+    /// throws <see cref="BusNamespaceException"/>).
+    /// </summary>
+    OtherNamespace,
+
+    /// <summary>
+    /// The objects the key file names were not created by its owner or root, or have modes wider
+    /// than the key file allows: <see cref="Bus.Open(string, BusAccess)"/> refuses them (only
+    /// <see cref="Bus.ListBuses(string)"/> reports this; <see cref="Bus.GetStatus(string)"/> throws).
+    /// </summary>
+    Untrusted,
 }
 
 /// <summary>Owner, group and permission bits of one part of a bus.</summary>
@@ -127,6 +142,14 @@ public sealed record BusStatus
     /// <summary>X = 0: a broadcaster holds the bus lock.</summary>
     public bool? Locked { get; init; }
 
+    /// <summary>
+    /// Why the semaphore values are not those of a sound bus, or null if they are (or are
+    /// unknown): X (the broadcaster lock) and N are each 0 or 1 in every state of the protocol
+    /// (PROTOCOL.md, "Objects"), so above 1 someone other than a bus peer set them, and the bus
+    /// no longer excludes broadcasters from each other. Remove the bus and create it again.
+    /// </summary>
+    public string? Corruption { get; init; }
+
     /// <summary>Reads the status; see <see cref="Bus.GetStatus(string)"/>.</summary>
     internal static BusStatus From(string path, BusKeys keys, BusOwnership keyFile, BusState state,
         BusSemaphoreArrayStatus? semaphores, BusSegmentStatus? segment)
@@ -146,6 +169,9 @@ public sealed record BusStatus
             ListenersWaitingForMessage = semaphores["Q"].WaitingForZero,
             BroadcastersWaiting = semaphores["X"].WaitingForIncrease + semaphores["W"].WaitingForZero,
             Locked = semaphores["X"].Value == 0,
+            Corruption = semaphores["X"].Value > 1 ? $"X = {semaphores["X"].Value}, but the broadcaster lock is 0 or 1"
+                : n > 1 ? $"N = {n}, but it is 0 or 1"
+                : null,
         };
     }
 }

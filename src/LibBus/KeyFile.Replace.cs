@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace LibBus;
 
 internal sealed partial class KeyFile
@@ -21,7 +19,7 @@ internal sealed partial class KeyFile
     /// <exception cref="BusException">The replacement could not be made; the old file is in place.</exception>
     public bool ReplaceWith(BusKeys keys)
     {
-        string temporary = BusFile.WriteTemporary(Path, _directory, Encoding.ASCII.GetBytes(keys.ToString()));
+        string temporary = BusFile.WriteTemporary(Path, _directory, BusFile.Text(keys));
         bool unlinkTemporary = true;
         try
         {

@@ -18,9 +18,10 @@ internal sealed partial class KeyFile : IDisposable
     private readonly int? _restoreMode;
     private bool _modeChanged;
 
-    private KeyFile(string path, int directory, string name, int fd, BusKeys keys, Interop.Libc.Statx status, int? restoreMode = null)
+    private KeyFile(string path, int directory, string name, int fd, BusKeys keys, ulong? ipcNamespace, Interop.Libc.Statx status, int? restoreMode = null)
     {
         Path = path;
+        IpcNamespace = ipcNamespace;
         _directory = directory;
         _name = name;
         _fd = fd;
@@ -34,6 +35,9 @@ internal sealed partial class KeyFile : IDisposable
 
     /// <summary>The keys the file holds.</summary>
     public BusKeys Keys { get; }
+
+    /// <summary>The IPC namespace the file records (<see cref="LibBus.IpcNamespace"/>), or null.</summary>
+    public ulong? IpcNamespace { get; }
 
     /// <summary>The file's owner.</summary>
     public uint Uid => _status.Uid;
@@ -74,8 +78,8 @@ internal sealed partial class KeyFile : IDisposable
                     return owned;
                 throw BusErrors.FromKeyFile(errno, path, KeyFileAction.Open);
             }
-            BusKeys keys = BusFile.ReadFrom(path, fd, out Interop.Libc.Statx status);
-            return new KeyFile(path, dirFd, name, fd, keys, status);
+            BusKeys keys = BusFile.ReadFrom(path, fd, out Interop.Libc.Statx status, out ulong? ipcNamespace);
+            return new KeyFile(path, dirFd, name, fd, keys, ipcNamespace, status);
         }
         catch
         {
@@ -117,8 +121,8 @@ internal sealed partial class KeyFile : IDisposable
             }
             try
             {
-                BusKeys keys = BusFile.ReadFrom(path, fd, out _);
-                return new KeyFile(path, dirFd, name, fd, keys, owned, restoreMode: mode);
+                BusKeys keys = BusFile.ReadFrom(path, fd, out _, out ulong? ipcNamespace);
+                return new KeyFile(path, dirFd, name, fd, keys, ipcNamespace, owned, restoreMode: mode);
             }
             catch
             {

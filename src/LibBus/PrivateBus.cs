@@ -48,7 +48,7 @@ public sealed class PrivateBus : IDisposable
         }
     }
 
-    /// <summary>Creates a bus in <paramref name="directory"/>, made with mode 0755 if missing.</summary>
+    /// <summary>Creates a bus in <paramref name="directory"/>, made with mode 0755 if missing (its parent must exist).</summary>
     public static PrivateBus Create(string directory)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);

@@ -71,12 +71,15 @@ public sealed partial class Bus
 {
     /// <summary>
     /// Broadcast step 1 (<see cref="Semaphores.TakeBus"/>), waiting in slices of
-    /// <see cref="SelfDeadlock.CheckInterval"/> to notice the self-deadlock.
+    /// <see cref="SelfDeadlock.CheckInterval"/> (2 s) to notice the self-deadlock: the one wait of
+    /// LibBus that wakes on its own (PROTOCOL.md, "no idle wake-ups"). Each slice that ends
+    /// re-issues the same call, which applied nothing; it costs one <c>semtimedop</c> per 2 s
+    /// spent waiting for a busy bus, and this broadcaster's place among the processes waiting
+    /// in step 1 (Linux completes them in arrival order; a re-issued call arrives anew).
     /// </summary>
     /// <exception cref="BusDeadlockException">This process's own full subscription holds the bus.</exception>
-    private bool TakeBus(bool noWait, Deadline deadline, CancellationToken cancellationToken)
+    private bool TakeBus(Deadline deadline, CancellationToken cancellationToken)
     {
-        if (noWait) return _semaphores.TakeBus(noWait: true, deadline, cancellationToken);
         long start = Stopwatch.GetTimestamp();
         while (true)
         {
@@ -84,15 +87,40 @@ public sealed partial class Bus
             Deadline slice = deadline.Remaining <= interval ? deadline : Deadline.After(interval);
             if (_semaphores.TakeBus(noWait: false, slice, cancellationToken)) return true;
             if (deadline.HasPassed) return false;
-            TimeSpan waited = Stopwatch.GetElapsedTime(start);
-            if (waited >= SelfDeadlock.StallLimit && SelfDeadlock.Longest(SemaphoreId) is { } stall
-                && stall.Duration >= SelfDeadlock.StallLimit)
-            {
-                throw new BusDeadlockException(
-                    $"{Path}: deadlock: this process's own subscription (capacity {stall.Capacity}) has had a full buffer, unread, " +
-                    $"for {stall.Duration.TotalSeconds:0} s and holds the bus, so this broadcast can never start; read the " +
-                    "subscription on another task while broadcasting, or give it a larger capacity", Path);
-            }
+            ThrowIfSelfDeadlocked(start);
+        }
+    }
+
+    /// <summary>
+    /// Broadcast step 1 as the C library's <c>BUS_NOWAIT</c> takes the bus
+    /// (<see cref="Semaphores.TakeBusIfFree"/>), waiting for the listeners in slices of
+    /// <see cref="SelfDeadlock.CheckInterval"/> to notice the self-deadlock.
+    /// </summary>
+    /// <exception cref="BusDeadlockException">This process's own full subscription holds the bus.</exception>
+    private Semaphores.Take TakeBusIfFree(Deadline deadline, CancellationToken cancellationToken)
+    {
+        long start = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            TimeSpan interval = SelfDeadlock.CheckInterval;
+            Deadline slice = deadline.Remaining <= interval ? deadline : Deadline.After(interval);
+            Semaphores.Take take = _semaphores.TakeBusIfFree(slice, cancellationToken);
+            if (take != Semaphores.Take.TimedOut || deadline.HasPassed) return take;
+            ThrowIfSelfDeadlocked(start);
+        }
+    }
+
+    /// <summary>Throws once a take that started at <paramref name="start"/> has waited as long as a full, unread subscription of this process on this bus.</summary>
+    private void ThrowIfSelfDeadlocked(long start)
+    {
+        TimeSpan waited = Stopwatch.GetElapsedTime(start);
+        if (waited >= SelfDeadlock.StallLimit && SelfDeadlock.Longest(SemaphoreId) is { } stall
+            && stall.Duration >= SelfDeadlock.StallLimit)
+        {
+            throw new BusDeadlockException(
+                $"{Path}: deadlock: this process's own subscription (capacity {stall.Capacity}) has had a full buffer, unread, " +
+                $"for {stall.Duration.TotalSeconds:0} s and holds the bus, so this broadcast can never start; read the " +
+                "subscription on another task while broadcasting, or give it a larger capacity", Path);
         }
     }
 }

@@ -8,10 +8,12 @@ namespace LibBus;
 /// The semaphore array of one bus and the steps of PROTOCOL.md's hardened
 /// algorithm, one method per step. Each step is exactly one <c>semop</c> (or
 /// <c>semctl</c>) call: the grouping of operations inside a step is what keeps
-/// the bus from wedging, so never split a step. Between steps, the bounded waits
-/// that shield C listeners (<see cref="AwaitListenersAsleep"/>,
-/// <see cref="AwaitDeliveryOver"/>, <see cref="AwaitOthersQueued"/>) and the reads that decide whether they are
-/// needed change no semaphore.
+/// the bus from wedging, so never split a step. Between steps, the waits that shield
+/// C listeners change no semaphore, nor do the reads that decide whether they are needed:
+/// the bounded ones (<see cref="AwaitListenersAsleep"/>, <see cref="AwaitOthersQueued"/>:
+/// at most <see cref="SettleBound"/>) and a listener's <see cref="AwaitDeliveryOver"/>,
+/// step 5's own blocking <c>Z(N)</c> alone, which waits as long as step 5 would (its
+/// deadline, no-wait and cancellation).
 /// </summary>
 /// <remarks>
 /// Notation as in PROTOCOL.md: P(a) waits for a ≥ 1 and decrements, V(a)
@@ -63,6 +65,39 @@ internal sealed unsafe class Semaphores(int id, string path)
             new(Q, 1, 0),
         };
         return Apply(ops, 4, noWait, deadline, cancellationToken, "taking the bus");
+    }
+
+    /// <summary>
+    /// Broadcast step 1 as the C library's <c>BUS_NOWAIT</c> takes the bus: the same one call
+    /// <c>{P(X)u, Z(W), V(N)u, V(Q)}</c>, with <c>IPC_NOWAIT</c> on <c>P(X)</c> alone. The kernel
+    /// tries the operations in order: while another broadcaster holds X the call fails at once
+    /// (<see cref="Take.Busy"/>); with X free it waits, within <paramref name="deadline"/>, for the
+    /// listeners still busy with the previous message (W), and fails as busy if another
+    /// broadcaster takes X first meanwhile.
+    /// </summary>
+    internal Take TakeBusIfFree(Deadline deadline, CancellationToken cancellationToken)
+    {
+        SemBuf* ops = stackalloc SemBuf[4]
+        {
+            new(X, -1, (short)(Undo | NoWait)),
+            new(W, 0, 0),
+            new(N, 1, Undo),
+            new(Q, 1, 0),
+        };
+        if (Apply(ops, 4, noWait: true, deadline, cancellationToken, "taking the bus", blocks: true)) return Take.Taken;
+        // EAGAIN: from P(X), or from semtimedop once the deadline passed (the kernel's timer never fires early).
+        return deadline.HasPassed ? Take.TimedOut : Take.Busy;
+    }
+
+    /// <summary>What <see cref="TakeBusIfFree"/> did.</summary>
+    internal enum Take
+    {
+        /// <summary>The bus is taken: go on with step 2.</summary>
+        Taken,
+        /// <summary>Another broadcaster holds the bus; nothing was taken.</summary>
+        Busy,
+        /// <summary>The deadline passed while listeners were still busy with the previous message; nothing was taken.</summary>
+        TimedOut,
     }
 
     /// <summary>Broadcast step 3: <c>Q := 0</c>, releasing every queued listener at once.</summary>
@@ -136,13 +171,32 @@ internal sealed unsafe class Semaphores(int id, string path)
     }
 
     /// <summary>
-    /// Giving up broadcast step 4: step 5 all the same. Returns S just before, the
-    /// number of listeners that had not acknowledged.
+    /// Giving up broadcast step 4 (timeout, cancellation, an error): step 5 with Q raised,
+    /// <c>{P(N)u, V(X)u, V(Q)}</c>. A listener counted at the publish that had not yet reached
+    /// its wait then waits for the next publish instead of passing its wait while the next
+    /// broadcaster writes: a C broadcaster writes without raising Q (PROTOCOL.md, "Timeouts and
+    /// cancellation").
+    /// On ERANGE, Q is bounded and the call retried, as for every call that raises Q
+    /// (<see cref="Apply"/>); if that still fails, plain step 5, <c>{P(N)u, V(X)u}</c>.
+    /// Never waits. Returns S just before, the number of listeners that had not acknowledged.
     /// </summary>
     internal int GiveUpDelivery()
     {
         int unacknowledged = SemCtl(id, S, GETVAL);
-        EndDelivery();
+        SemBuf* ops = stackalloc SemBuf[3]
+        {
+            new(N, -1, (short)(Undo | NoWait)),
+            new(X, 1, Undo),
+            new(Q, 1, 0),
+        };
+        try
+        {
+            Apply(ops, 3, noWait: true, Deadline.Infinite, CancellationToken.None, "giving up the delivery");
+        }
+        catch (BusException e) when (e.Errno == Interop.Errors.ERANGE)
+        {
+            EndDelivery(); // Q stays at the kernel's maximum, raised all the same
+        }
         return Math.Max(0, unacknowledged);
     }
 
@@ -250,8 +304,10 @@ internal sealed unsafe class Semaphores(int id, string path)
     /// it, this listener's re-queue is, and that re-queue raises Q in the same call. It also
     /// raises S only once the C listener is past its <c>Z(S)</c> (race 3). S and Q count from 0
     /// here: S reached 0 before the delivery ended, Q was set to 0 by its publish, and while this
-    /// listener holds W no broadcaster can raise Q again, so every V(S) and V(Q) since are those
-    /// of listeners restoring (or of a C listener joining: V(S) then V(Q), also waited for).
+    /// listener holds W no broadcaster can raise Q again, except one giving up step 4 (its step 5
+    /// raises Q: the hold then ends early, which is harmless, as the hold only shields), so every
+    /// V(S) and V(Q) since are those of listeners restoring (or of a C listener joining: V(S)
+    /// then V(Q), also waited for).
     /// Changes no semaphore; yields the CPU between reads, to the listeners it waits for.
     /// </summary>
     /// <param name="releasedAtOnce">W as this listener read it just after its release (<see cref="ObserveRelease"/>).</param>
@@ -350,19 +406,26 @@ internal sealed unsafe class Semaphores(int id, string path)
     }
 
     /// <summary>
-    /// Applies one operation set. EINTR re-issues the same call (nothing was applied). One
+    /// Applies one operation set. EINTR re-issues the same call (nothing was applied), unless the
+    /// C ABI asked for it to end the call (<see cref="CallerInterruption"/>). One
     /// blocking <c>semop</c>, or <c>semtimedop</c> for the time left before a deadline: no
     /// slices, so an idle wait makes no system call. A cancellable wait is interrupted by a
     /// signal to this thread when the token is cancelled (<see cref="WaitInterruption"/>), and
     /// only this waiting call is re-issued. Returns false on EAGAIN from a no-wait set or on timeout.
     /// </summary>
+    /// <remarks>
+    /// <c>noWait</c>: an operation of the set has IPC_NOWAIT, and its EAGAIN is an answer (false).
+    /// <c>blocks</c>: the set may wait all the same (IPC_NOWAIT on some operations only), within
+    /// the deadline and cancellably; by default, <c>!noWait</c>.
+    /// </remarks>
     /// <exception cref="OperationCanceledException">Cancelled; nothing was applied.</exception>
     /// <exception cref="BusRemovedException">The array was removed.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private bool Apply(SemBuf* ops, int count, bool noWait, Deadline deadline, CancellationToken cancellationToken, string operation)
+    private bool Apply(SemBuf* ops, int count, bool noWait, Deadline deadline, CancellationToken cancellationToken, string operation, bool? blocks = null)
     {
-        bool timed = !noWait && !deadline.IsInfinite;
-        WaitInterruption? interruption = !noWait && cancellationToken.CanBeCanceled ? WaitInterruption.Current : null;
+        bool waits = blocks ?? !noWait;
+        bool timed = waits && !deadline.IsInfinite;
+        WaitInterruption? interruption = waits && cancellationToken.CanBeCanceled ? WaitInterruption.Current : null;
         CancellationTokenRegistration registration = interruption?.Arm(cancellationToken) ?? default;
         try
         {
@@ -389,7 +452,7 @@ internal sealed unsafe class Semaphores(int id, string path)
                 int errno = Interop.Errors.LastErrno;
                 switch (errno)
                 {
-                    case var _ when BusErrors.IsInterrupted(errno):
+                    case var _ when BusErrors.IsInterrupted(errno) && !CallerInterruption.Fails:
                         continue; // cancellation is checked at the top
                     case Interop.Errors.EAGAIN when noWait:
                         return false;

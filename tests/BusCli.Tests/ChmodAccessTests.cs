@@ -31,7 +31,7 @@ public sealed class ChmodAccessTests : IDisposable
     /// <summary>"semaphores segment keyfile" modes in octal.</summary>
     private static string Modes(string bus)
     {
-        int[] keys = File.ReadAllLines(bus).Select(int.Parse).ToArray();
+        int[] keys = File.ReadLines(bus).Take(2).Select(int.Parse).ToArray();
         IpcObject semaphores = IpcTable.Semaphores().Single(o => o.Key == keys[0]);
         IpcObject segment = IpcTable.Segments().Single(o => o.Key == keys[1]);
         return $"{Convert.ToString(semaphores.Mode, 8)} {Convert.ToString(segment.Mode, 8)} {Convert.ToString((int)File.GetUnixFileMode(bus), 8)}";

@@ -30,9 +30,33 @@ public sealed class CreateRemoveTests : IDisposable
     }
 
     [Fact]
+    public void Create_refuses_a_path_that_the_other_verbs_could_not_open_and_takes_the_longest_they_can()
+    {
+        // Relative to the sandbox, padded with "./": 4,096 bytes is one more than open(2) takes whole.
+        static string OfLength(int bytes) => string.Concat(Enumerable.Repeat("./", (bytes - 1) / 2)) + (bytes % 2 == 0 ? "kk" : "k");
+        string tooLong = OfLength(4096);
+        RunResult refused = _sandbox.Run("create", tooLong);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Equal("", refused.Stdout);
+        Assert.EndsWith(": path too long: 4096 bytes, at most 4095 (PATH_MAX)\n", refused.Stderr);
+        Assert.Single(refused.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_sandbox.Directory));
+
+        string longest = OfLength(4095);
+        Assert.Equal(0, _sandbox.Run("create", "-x", longest).ExitCode);
+        _sandbox.RememberKeys(_sandbox.PathFor("k"));
+        foreach (string[] verb in new[] { new[] { "status", longest }, ["broadcast", longest, "hello"], ["remove", longest] })
+        {
+            RunResult result = _sandbox.Run(verb);
+            Assert.True(result.ExitCode == 0, $"{verb[0]}: {result}");
+        }
+    }
+
+    [Fact]
     public void Create_without_a_path_prints_a_random_path_under_XDG_RUNTIME_DIR()
     {
         string runtime = _sandbox.PathFor("runtime");
+        Directory.CreateDirectory(runtime);
         using CliProcess process = _sandbox.Start(["create"], new Dictionary<string, string> { ["XDG_RUNTIME_DIR"] = runtime });
         RunResult result = process.WaitForExit();
         Assert.Equal(0, result.ExitCode);
@@ -44,10 +68,23 @@ public sealed class CreateRemoveTests : IDisposable
     }
 
     [Fact]
+    public void Create_without_a_path_never_makes_a_missing_XDG_RUNTIME_DIR_only_its_bus_directory()
+    {
+        // The login manager makes $XDG_RUNTIME_DIR (the user's, mode 0700); bus must not make it, nor its parents.
+        string runtime = _sandbox.PathFor("deep/er/runtime");
+        using CliProcess process = _sandbox.Start(["create"], new Dictionary<string, string> { ["XDG_RUNTIME_DIR"] = runtime });
+        RunResult result = process.WaitForExit();
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("", result.Stdout);
+        Assert.Equal($"bus: XDG_RUNTIME_DIR {runtime}: no such directory (the login manager makes it; bus makes only bus in it) (give a path, as in: bus create ~/mybus)\n", result.Stderr);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_sandbox.Directory));
+    }
+
+    [Fact]
     public void Remove_removes_all_three_parts()
     {
         string bus = _sandbox.CreateBus();
-        int[] keys = File.ReadAllLines(bus).Select(int.Parse).ToArray();
+        int[] keys = File.ReadLines(bus).Take(2).Select(int.Parse).ToArray();
         RunResult result = _sandbox.Run("remove", bus);
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.False(File.Exists(bus));

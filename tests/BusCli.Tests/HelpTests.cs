@@ -46,8 +46,9 @@ public sealed class HelpTests : IDisposable
     public void Broadcast_help_states_what_nowait_bounds_and_what_it_does_not()
     {
         string help = Help("broadcast");
-        Assert.Contains("only while the bus is taken", help);
-        Assert.Contains("waits for every listener", help);
+        Assert.Contains("only while another broadcaster", help);
+        Assert.Contains("holds the bus", help);
+        Assert.Contains("still busy with the previous message", help);
         Assert.Contains("stopped listener", help);
         Assert.Contains("forever", help);
         Assert.Contains("--timeout", help[help.IndexOf("-n, --nowait", StringComparison.Ordinal)..help.IndexOf("-t, --timeout", StringComparison.Ordinal)]);

@@ -15,8 +15,12 @@ public sealed class JobsTests : IDisposable
 
     private string Log => _sandbox.PathFor("log");
 
-    /// <summary>Logs "start MSG", waits for the file release.MSG, logs "end MSG".</summary>
-    private string BlockingCommand => $"echo \"start $msg\" >> '{Log}'; while [ ! -e \"{_sandbox.Directory}/release.$msg\" ]; do sleep 0.02; done; echo \"end $msg\" >> '{Log}'";
+    /// <summary>
+    /// Logs "start MSG", waits for the file release.MSG, logs "end MSG". It gives up once the
+    /// sandbox is gone or after 3 minutes, so a test that fails before its releases leaves no
+    /// command looping behind it (the listener's commands outlive the listener).
+    /// </summary>
+    private string BlockingCommand => $"echo \"start $msg\" >> '{Log}'; i=0; while [ ! -e \"{_sandbox.Directory}/release.$msg\" ]; do [ -d '{_sandbox.Directory}' ] && [ $i -lt 9000 ] || exit 1; i=$((i+1)); sleep 0.02; done; echo \"end $msg\" >> '{Log}'";
 
     private void Release(string message) => File.WriteAllText(_sandbox.PathFor("release." + message), "");
 
@@ -77,17 +81,17 @@ public sealed class JobsTests : IDisposable
         Broadcast(bus, "2");
         WaitForLog(log => log.Length == 2, "two commands to start");
 
-        // Two run: the listener takes no message, so the bus stays busy for the next broadcaster.
-        RunResult busy = _sandbox.Run("broadcast", "-n", bus, "3");
-        Assert.Equal(3, busy.ExitCode);
-        Assert.Contains("busy", busy.Stderr);
+        // Two run: the listener takes no message, so the next broadcaster cannot take the bus.
+        RunResult busy = _sandbox.Run("broadcast", "--timeout", "1s", bus, "3");
+        Assert.Equal(4, busy.ExitCode);
+        Assert.Contains("timed out waiting for the bus", busy.Stderr);
         using CliProcess third = _sandbox.Start("broadcast", "--timeout", "20s", bus, "3");
 
         // One ends: the listener takes message 3 and starts its command.
         Release("1");
         Assert.Equal(0, third.WaitForExit().ExitCode);
         WaitForLog(log => log.Contains("start 3"), "the third command");
-        Assert.Equal(3, _sandbox.Run("broadcast", "-n", bus, "4").ExitCode);
+        Assert.Equal(4, _sandbox.Run("broadcast", "--timeout", "1s", bus, "4").ExitCode);
 
         Release("2");
         Release("3");

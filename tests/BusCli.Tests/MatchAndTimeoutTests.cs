@@ -93,6 +93,39 @@ public sealed class MatchAndTimeoutTests : IDisposable
         Assert.Equal("", result.Stdout);
     }
 
+    [Fact]
+    public void A_catastrophic_pattern_decides_every_message_in_linear_time()
+    {
+        // Issue 22, N4: a backtracking engine takes 2^n steps for "^(a+)+$" on n a's and a '!',
+        // holding the bus meanwhile, and gave up after its match timeout (a message lost to it).
+        // The non-backtracking engine decides each at once: none is given up.
+        string bus = _sandbox.CreateBus();
+        using CliProcess listener = Listen("listen", "--match", "^(a+)+$", bus);
+        string hostile = new string('a', 40) + "!";
+        for (int i = 0; i < 5; i++) Broadcast(bus, hostile);
+        Broadcast(bus, "aaaa");
+        listener.WaitForLines(1);
+        listener.Signal(Proc.SIGTERM);
+        RunResult result = listener.WaitForExit();
+        Assert.Equal("aaaa\n", result.Stdout);
+        Assert.Equal($"bus: {bus}: listening\n", result.Stderr);
+    }
+
+    [Fact]
+    public void A_pattern_only_a_backtracking_engine_runs_still_works_within_its_match_timeout()
+    {
+        // A backreference needs the backtracking engine; a match that runs too long is given up
+        // (taken as no match, said on stderr) instead of holding the bus.
+        string bus = _sandbox.CreateBus();
+        using CliProcess listener = Listen("listen", "--match", "^([a-z]+) \\1$", bus);
+        Broadcast(bus, "echo echo");
+        Broadcast(bus, "echo other");
+        Broadcast(bus, "done done");
+        listener.WaitForLines(2);
+        listener.Signal(Proc.SIGTERM);
+        Assert.Equal("echo echo\ndone done\n", listener.WaitForExit().Stdout);
+    }
+
     [Theory]
     [InlineData("wait")]
     [InlineData("listen")]

@@ -92,6 +92,25 @@ public sealed class OperatorTests : IDisposable
         Assert.Contains("listeners:        1 joined, 1 waiting for a message\n", text.Stdout);
     }
 
+    [Theory]
+    [InlineData(2, 3, "X = 3, but the broadcaster lock is 0 or 1")]
+    [InlineData(4, 2, "N = 2, but it is 0 or 1")]
+    public void Status_calls_a_bus_whose_lock_or_delivery_flag_is_above_1_corrupt_not_free(int semaphore, int value, string why)
+    {
+        string bus = _sandbox.CreateBus();
+        Assert.True(JsonDocument.Parse(_sandbox.Run("status", "--json", bus).Stdout).RootElement.GetProperty("corruption").ValueKind == JsonValueKind.Null);
+        using (var open = LibBus.Bus.Open(bus, LibBus.BusAccess.Listen))
+            Assert.Equal(0, LibBus.Interop.Libc.SemCtl(open.SemaphoreId, semaphore, LibBus.Interop.Libc.SETVAL, value));
+
+        RunResult text = _sandbox.Run("status", bus);
+        Assert.True(text.ExitCode == 0, text.ToString());
+        Assert.Contains($"state:            corrupt ({why}: not a sound bus; 'bus remove' it and create it again)\n", text.Stdout);
+        Assert.Contains("; lock corrupt\n", text.Stdout);
+        Assert.DoesNotContain("lock free", text.Stdout);
+        JsonElement json = StatusJson(bus);
+        Assert.Equal(why, json.GetProperty("corruption").GetString());
+    }
+
     [Fact]
     public void Status_shows_a_delivery_held_by_a_stopped_listener_and_a_broadcaster_waiting_behind_it()
     {
@@ -284,6 +303,39 @@ public sealed class OperatorTests : IDisposable
         RunResult result = _sandbox.Run("run", "--dir", dir, "--", "no-such-command-16");
         Assert.Equal(127, result.ExitCode);
         Assert.Equal("bus: no-such-command-16: command not found\n", result.Stderr);
+        Assert.Empty(Directory.GetFiles(dir));
+    }
+
+    [Fact]
+    public void Run_of_a_directory_says_it_is_one_with_126_and_leaves_nothing()
+    {
+        string dir = _sandbox.PathFor("runs");
+        string notAProgram = _sandbox.PathFor("directory");
+        Directory.CreateDirectory(notAProgram);
+        RunResult result = _sandbox.Run("run", "--dir", dir, "--", notAProgram);
+        Assert.Equal(126, result.ExitCode);
+        Assert.Equal($"bus: {notAProgram}: cannot run: it is a directory\n", result.Stderr);
+        Assert.Empty(Directory.GetFiles(dir));
+    }
+
+    [Fact]
+    public void Run_with_an_empty_dir_says_so_in_one_line()
+    {
+        RunResult result = _sandbox.Run("run", "--dir", "", "--", "true");
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("bus: --dir is empty: it must name a directory\n", result.Stderr);
+    }
+
+    [Fact]
+    public void Run_passes_arguments_that_are_not_UTF8_byte_for_byte()
+    {
+        string dir = _sandbox.PathFor("runs"), printed = _sandbox.PathFor("printed");
+        // $E is the byte 0xE9 alone: Latin-1 'é', not UTF-8.
+        using CliProcess run = _sandbox.Shell(
+            $"E=$(printf '\\351'); exec \"$BUS\" run --dir '{dir}' -- printf '%s|%s' \"a$E\" \"$E$E\" > '{printed}'");
+        RunResult result = run.WaitForExit();
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(new byte[] { (byte)'a', 0xE9, (byte)'|', 0xE9, 0xE9 }, File.ReadAllBytes(printed));
         Assert.Empty(Directory.GetFiles(dir));
     }
 

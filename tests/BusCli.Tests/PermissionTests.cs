@@ -10,7 +10,7 @@ public sealed class PermissionTests : IDisposable
 
     private static (IpcObject Semaphores, IpcObject Segment) Objects(string bus)
     {
-        int[] keys = File.ReadAllLines(bus).Select(int.Parse).ToArray();
+        int[] keys = File.ReadLines(bus).Take(2).Select(int.Parse).ToArray();
         return (IpcTable.Semaphores().Single(o => o.Key == keys[0]), IpcTable.Segments().Single(o => o.Key == keys[1]));
     }
 

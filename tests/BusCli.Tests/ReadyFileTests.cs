@@ -58,12 +58,12 @@ public sealed class ReadyFileTests : IDisposable
         shell.WaitUntilListening();
         int pid = int.Parse(File.ReadAllText(Ready));
         // About 64 KiB fill the pipe that sleep never reads; then the listener blocks writing, and
-        // the bus stays taken (-n: status 3).
+        // the bus stays taken (a broadcast times out taking it: status 4).
         string message = new('x', 2000);
         int sent = 0;
-        while (_sandbox.Run("broadcast", "-n", bus, message) is { ExitCode: 0 })
+        while (_sandbox.Run("broadcast", "--timeout", "2s", bus, message) is { ExitCode: 0 })
             Assert.True(++sent < 200, "the pipe never filled");
-        Assert.Equal(3, _sandbox.Run("broadcast", "-n", bus, "held back").ExitCode);
+        Assert.Equal(4, _sandbox.Run("broadcast", "--timeout", "1s", bus, "held back").ExitCode);
         Proc.Kill(pid, Proc.SIGTERM);
         var deadline = DateTime.UtcNow + CliProcess.DefaultTimeout;
         while (File.Exists(Ready) || Proc.State(pid) is { } state && state != 'Z')

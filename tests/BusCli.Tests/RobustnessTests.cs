@@ -129,6 +129,15 @@ public sealed class RobustnessTests : IDisposable
         if (name.StartsWith("create with", StringComparison.Ordinal)) _sandbox.RememberKeys(_sandbox.PathFor("new"));
     }
 
+    [Fact]
+    public void Standard_input_that_cannot_be_read_is_named_in_the_error_not_the_bus()
+    {
+        string bus = _sandbox.CreateBus();
+        RunResult result = Script($"\"$BUS\" broadcast {Q(bus)} - < {Q(_sandbox.Directory)}");
+        Assert.Equal("exit 1\n", result.Stdout);
+        Assert.Equal("bus: standard input: cannot read: Is a directory\n", result.Stderr);
+    }
+
     [RootFact]
     public void A_command_that_cannot_be_started_is_one_line_and_the_listener_goes_on()
     {

@@ -105,7 +105,7 @@ public sealed class SecurityTests : IDisposable
         for (int i = 0; i < 12; i++)
         {
             string bus = _sandbox.CreateBus($"bus{i}");
-            keys.AddRange(File.ReadAllLines(bus).Select(int.Parse));
+            keys.AddRange(File.ReadLines(bus).Take(2).Select(int.Parse));
         }
         Assert.Equal(keys.Count, keys.Distinct().Count());
         Assert.All(keys, k => Assert.InRange(k, 1, (1 << 30) - 1));

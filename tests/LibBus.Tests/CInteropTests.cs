@@ -95,9 +95,11 @@ public sealed class CInteropTests : IDisposable
     }
 
     /// <summary>
-    /// Rounds of <see cref="A_C_listener_beside_a_LibBus_listener_hears_LibBus_then_C_and_LibBus_broadcasters_taking_turns"/>
-    /// and <see cref="A_C_listener_beside_a_LibBus_listener_hears_back_to_back_broadcasts_from_LibBus_then_from_C"/>:
-    /// 1 in the default run, <c>LIBBUS_MIXED_ROUNDS</c> to repeat it (docs/RELIABILITY.md).
+    /// Rounds of <see cref="A_C_listener_beside_a_LibBus_listener_hears_LibBus_then_C_and_LibBus_broadcasters_taking_turns"/>:
+    /// 1 in the default run, <c>LIBBUS_MIXED_ROUNDS</c> to repeat it (docs/RELIABILITY.md). Back-to-back
+    /// broadcasts to a C listener on the C library can wedge through its own race 1, whatever its
+    /// peers do (docs/RELIABILITY.md §5); the same listener on LibBus's libbus.so.3 is tested
+    /// streaming in tests/c/run.sh.
     /// </summary>
     private static int MixedRounds => int.TryParse(Environment.GetEnvironmentVariable("LIBBUS_MIXED_ROUNDS"), out int n) && n > 0 ? n : 1;
 
@@ -190,33 +192,6 @@ public sealed class CInteropTests : IDisposable
     }
 
     [Fact]
-    public void A_C_listener_beside_a_LibBus_listener_hears_back_to_back_broadcasts_from_LibBus_then_from_C()
-    {
-        // Back to back, the C listener's own race 1 is what wedges: its restore is V(S)u, P(W)u
-        // and V(Q) in three calls, and if its P(W) lowers W to 0 the next broadcaster can publish
-        // before its V(Q). The LibBus listener, which re-queues in one call the instant N falls,
-        // holds W until the C listener has queued again, so its own re-queue frees the bus
-        // (PROTOCOL.md, Listen step 5). Before that, nearly every round wedged within its 200
-        // messages, under either broadcaster. A wedge shows as a broadcast that times out or a
-        // C broadcaster that does not finish.
-        const int each = 100;
-        TimeSpan timeout = TimeSpan.FromSeconds(10);
-        for (int round = 0; round < MixedRounds; round++)
-        {
-            var pair = new MixedPair(_sandbox, round, 2 * each);
-            foreach (string m in Sequence("0 libbus", each))
-                pair.Broadcast(m, timeout);
-            Peer c = _sandbox.C("broadcast-seq", pair.Path, "0 c", $"{each}");
-            // Read the semaphores while the C broadcaster is still stuck (killing it undoes its X and N).
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            while (!c.HasExited && clock.Elapsed < timeout) Thread.Sleep(10);
-            if (!c.HasExited) throw pair.Wedged("under the C broadcaster");
-            Assert.Equal(0, c.WaitForExit(Wait));
-            pair.AssertBothHeard([.. Sequence("0 libbus", each), .. Sequence("0 c", each)]);
-        }
-    }
-
-    [Fact]
     public void Back_to_back_C_broadcasts_never_wedge_a_bus_whose_listeners_are_all_LibBus()
     {
         string path = _sandbox.CreateBus();
@@ -257,7 +232,8 @@ public sealed class CInteropTests : IDisposable
         string path = _sandbox.CreateBus();
         BusKeys keys;
         using (Bus bus = Bus.Open(path)) keys = bus.Keys;
-        Assert.Equal(keys.ToString(), File.ReadAllText(path));
+        // The keys, and the namespace record that C readers ignore.
+        Assert.Equal(BusAssert.KeyFileText(keys), File.ReadAllText(path));
 
         Peer c = _sandbox.C("listen", path, "1");
         c.WaitReady();

@@ -77,6 +77,38 @@ public sealed class FilterTests : IDisposable
     }
 
     [Fact]
+    public async Task The_filter_runs_after_the_acknowledgement_never_inside_the_delivery()
+    {
+        // Issue 22, N4: a listener copies, acknowledges, then filters. A filter that does not
+        // return holds no delivery: the broadcast of the message it looks at returns.
+        string path = _sandbox.CreateBus();
+        Bus listenerBus = _sandbox.Open(path, BusAccess.Listen);
+        Bus broadcaster = _sandbox.Open(path, BusAccess.Broadcast);
+        using var joined = new ManualResetEventSlim();
+        using var filtering = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        var listening = Task.Factory.StartNew(() => listenerBus.ListenBytes(_ => false, _ =>
+        {
+            filtering.Set();
+            release.Wait(Wait + Wait);
+            return true;
+        }, joined.Set), TaskCreationOptions.LongRunning);
+        Assert.True(joined.Wait(Wait));
+        try
+        {
+            broadcaster.Broadcast("1 looked at", Wait); // times out if the filter ran inside the delivery
+            Assert.True(filtering.Wait(Wait));
+            Assert.Equal(0, broadcaster.GetSemaphoreValues()[Semaphores.S]);
+        }
+        finally
+        {
+            release.Set();
+        }
+        await listening.WaitAsync(Wait);
+        BusAssert.Idle(broadcaster);
+    }
+
+    [Fact]
     public async Task A_filter_that_throws_ends_the_listen_with_its_error_and_the_listener_leaves()
     {
         string path = _sandbox.CreateBus();

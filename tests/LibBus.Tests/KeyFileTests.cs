@@ -16,6 +16,62 @@ public sealed class KeyFileTests : IDisposable
 
     public void Dispose() => _sandbox.Dispose();
 
+    // ---- one rule for a path's length (issue 22, N12) ----
+
+    /// <summary>An absolute path of exactly <paramref name="bytes"/> bytes naming the file "k" (or "kk") in the sandbox, padded with "./".</summary>
+    private string PathOfLength(int bytes)
+    {
+        string start = _sandbox.Directory + "/";
+        int rest = bytes - start.Length;
+        string name = rest % 2 == 0 ? "kk" : "k";
+        return start + string.Concat(Enumerable.Repeat("./", (rest - name.Length) / 2)) + name;
+    }
+
+    [Fact]
+    public void A_path_longer_than_open_takes_is_refused_by_every_entry_point_and_nothing_is_created()
+    {
+        // 4,096 bytes: open(2) refuses the path whole, though creating through its directory would take it.
+        string tooLong = PathOfLength(4096);
+        Assert.Equal(4096, Encoding.UTF8.GetByteCount(tooLong));
+        var operations = new Dictionary<string, Action>
+        {
+            ["Create"] = () => Bus.Create(tooLong),
+            ["Create exclusive"] = () => Bus.Create(tooLong, exclusive: true),
+            ["Open"] = () => Bus.Open(tooLong).Dispose(),
+            ["GetStatus"] = () => Bus.GetStatus(tooLong),
+            ["GetInfo"] = () => Bus.GetInfo(tooLong),
+            ["Remove"] = () => Bus.Remove(tooLong),
+            ["ChangeMode"] = () => Bus.ChangeMode(tooLong, Convert.ToInt32("600", 8)),
+            ["ReadyFile"] = () => BusReadyFile.Announce(tooLong, "1\n").Dispose(),
+        };
+        foreach (var (name, operation) in operations)
+        {
+            var e = Assert.IsType<BusException>(Record.Exception(operation), exactMatch: false);
+            Assert.True(e.Errno == LibBus.Interop.Errors.ENAMETOOLONG, $"{name}: {e}");
+            Assert.EndsWith(": path too long: 4096 bytes, at most 4095 (PATH_MAX)", e.Message);
+        }
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_sandbox.Directory));
+
+        // 4,095 bytes: every entry point takes it.
+        string longest = PathOfLength(4095);
+        Assert.Equal(longest, Bus.Create(longest, exclusive: true));
+        using (Bus bus = Bus.Open(longest))
+            bus.Broadcast("0 hello");
+        Assert.NotNull(Bus.GetStatus(longest));
+        Assert.True(Bus.Remove(longest).Succeeded);
+    }
+
+    [Fact]
+    public void A_symlink_to_a_directory_is_called_a_link_to_a_directory_not_to_a_file()
+    {
+        string path = _sandbox.PathFor("link");
+        Directory.CreateDirectory(path + ".target");
+        File.CreateSymbolicLink(path, path + ".target");
+        string expected = $"{path}: not a bus key file: a symbolic link to a directory, not to a regular file";
+        Assert.Equal(expected, Assert.Throws<BusKeyFileCorruptException>(() => Bus.GetStatus(path)).Message);
+        Assert.Equal(expected, Assert.Throws<BusKeyFileCorruptException>(() => Bus.Open(path)).Message);
+    }
+
     // ---- bad key files, for every operation that reads one ----
 
     public static TheoryData<string, string> BadFilesAndOperations()
@@ -126,6 +182,24 @@ public sealed class KeyFileTests : IDisposable
         Assert.Equal(new BusKeys(1, int.MaxValue), BusFile.Parse("p", "1\n2147483647\n"u8));
     }
 
+    [Theory]
+    [InlineData("1\n2\nipc:[4026531839]\n", 4026531839UL)]
+    [InlineData("1\n2\nipc:[4026531839]", 4026531839UL)]
+    [InlineData("1\n2\n ipc:[7]\r\nmore\n", 7UL)]
+    [InlineData("1\n2\n", null)]
+    [InlineData("1\n2", null)]
+    [InlineData("1\n2\nwritten by hand\n", null)]
+    [InlineData("1\n2\nipc:[]\n", null)]
+    [InlineData("1\n2\nipc:[12x]\n", null)]
+    [InlineData("1\n2\nipc:[-1]\n", null)]
+    [InlineData("1\n2\nipc:[99999999999999999999]\n", null)]
+    [InlineData("1\n2\n\nipc:[7]\n", null)]
+    public void The_third_line_may_record_the_IPC_namespace_that_made_the_key_file(string text, ulong? expected)
+    {
+        Assert.Equal(new BusKeys(1, 2), BusFile.Parse("p", Encoding.ASCII.GetBytes(text), out ulong? ipcNamespace));
+        Assert.Equal(expected, ipcNamespace);
+    }
+
     [Fact]
     public void Parse_error_messages_say_which_line_is_wrong()
     {
@@ -208,7 +282,7 @@ public sealed class KeyFileTests : IDisposable
     {
         string path = _sandbox.CreateBus();
         BusKeys keys = BusFile.Read(path);
-        Assert.Equal($"{keys.SemaphoreKey}\n{keys.SegmentKey}\n", File.ReadAllText(path));
+        Assert.Equal(BusAssert.KeyFileText(keys), File.ReadAllText(path));
         File.WriteAllText(path, string.Format(form, keys.SemaphoreKey, keys.SegmentKey));
 
         using Bus bus = Bus.Open(path);

@@ -17,15 +17,39 @@ public sealed class NativeLayoutTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    /// <summary>The constants of Interop.Libc and Interop.Errors, by name, as C# declares them.</summary>
-    private static Dictionary<string, long> DeclaredConstants()
-        => new[] { typeof(Interop.Libc), typeof(Interop.Errors) }
-            .SelectMany(t => t.GetFields(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic))
-            .Where(f => f.IsLiteral && !f.IsInitOnly)
+    /// <summary>
+    /// The constants of Interop.Libc and Interop.Errors, by name, as C# declares them for
+    /// <paramref name="architecture"/>: those the same everywhere, and those of its own class
+    /// (Libc.X64, Libc.Arm64) for the ones that differ.
+    /// </summary>
+    private static Dictionary<string, long> DeclaredConstants(Architecture architecture)
+        => new[] { typeof(Interop.Libc), typeof(Interop.Errors), PerArchitecture(architecture) }
+            .SelectMany(Literals)
             .ToDictionary(f => f.Name, f => Convert.ToInt64(f.GetRawConstantValue()));
 
+    private static IEnumerable<FieldInfo> Literals(Type type)
+        => type.GetFields(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic).Where(f => f.IsLiteral && !f.IsInitOnly);
+
+    /// <summary>The class holding the constants that differ, for <paramref name="architecture"/>.</summary>
+    private static Type PerArchitecture(Architecture architecture)
+        => Interop.Architectures.IsArm64Architecture(architecture) ? typeof(Interop.Libc.Arm64) : typeof(Interop.Libc.X64);
+
+    /// <summary>
+    /// Where <see cref="SemidDs"/> reads sem_otime, sem_ctime and sem_nsems with the layout of
+    /// <paramref name="architecture"/>: a SemidDs whose every 8-byte word after the ipc_perm
+    /// holds its own byte offset, read through the same members the library reads.
+    /// </summary>
+    private static unsafe (long OTime, long CTime, long NSems) SemidDsOffsets(Architecture architecture)
+    {
+        SemidDs ds = default;
+        long* words = (long*)&ds;
+        for (int offset = sizeof(IpcPerm); offset < sizeof(SemidDs); offset += sizeof(long)) words[offset / sizeof(long)] = offset;
+        bool arm64 = Interop.Architectures.IsArm64Architecture(architecture);
+        return (ds.OTime, ds.CTimeOn(arm64), (long)ds.NSemsOn(arm64));
+    }
+
     /// <summary>C expressions whose value must equal the C# layout, by a name for messages.</summary>
-    private static List<(string Name, string CExpression, long CSharp)> Layouts() =>
+    private static List<(string Name, string CExpression, long CSharp)> Layouts(Architecture architecture) =>
     [
         ("sizeof(struct sembuf)", "sizeof(struct sembuf)", Marshal.SizeOf<SemBuf>()),
         ("Unsafe.SizeOf<SemBuf> = sizeof(struct sembuf)", "sizeof(struct sembuf)", Unsafe.SizeOf<SemBuf>()),
@@ -50,18 +74,16 @@ public sealed class NativeLayoutTests : IDisposable
         ("sizeof(ipc_perm.uid)", "sizeof(((struct ipc_perm *)0)->uid)", sizeof(uint)),
         ("sizeof(ipc_perm.gid)", "sizeof(((struct ipc_perm *)0)->gid)", sizeof(uint)),
         ("offsetof(struct ipc_perm, mode)", "offsetof(struct ipc_perm, mode)", Offset<IpcPerm>(nameof(IpcPerm.Mode))),
-        // glibc declares mode as a 4-byte mode_t where C# reads a ushort (and
-        // keeps the other two bytes as padding): what matters is where the low
-        // 16 bits (the permission bits) are. The C side finds them by storing a
-        // pattern; ModeLow16Offset prints the byte offset of its low byte.
-        ("offset of the low 16 bits of ipc_perm.mode", "ModeLow16Offset()", Offset<IpcPerm>(nameof(IpcPerm.Mode))),
+        ("offset of the low 16 bits of ipc_perm.mode", "MODE_LOW16_OFFSET", Offset<IpcPerm>(nameof(IpcPerm.Mode))),
 
-        ("sizeof(struct semid_ds)", "sizeof(struct semid_ds)", Marshal.SizeOf<SemidDs>()),
-        ("Unsafe.SizeOf<SemidDs> = sizeof(struct semid_ds)", "sizeof(struct semid_ds)", Unsafe.SizeOf<SemidDs>()),
+        // SemidDs is as large as the largest semid_ds (x86-64's) and reads each field where the
+        // process's architecture has it (SemidDsOffsets).
+        ("sizeof(struct semid_ds) <= Marshal.SizeOf<SemidDs>", $"sizeof(struct semid_ds) <= {Marshal.SizeOf<SemidDs>()}", 1),
+        ("sizeof(struct semid_ds) <= Unsafe.SizeOf<SemidDs>", $"sizeof(struct semid_ds) <= {Unsafe.SizeOf<SemidDs>()}", 1),
         ("offsetof(struct semid_ds, sem_perm)", "offsetof(struct semid_ds, sem_perm)", Offset<SemidDs>(nameof(SemidDs.Perm))),
-        ("offsetof(struct semid_ds, sem_otime)", "offsetof(struct semid_ds, sem_otime)", Offset<SemidDs>(nameof(SemidDs.OTime))),
-        ("offsetof(struct semid_ds, sem_ctime)", "offsetof(struct semid_ds, sem_ctime)", Offset<SemidDs>(nameof(SemidDs.CTime))),
-        ("offsetof(struct semid_ds, sem_nsems)", "offsetof(struct semid_ds, sem_nsems)", Offset<SemidDs>(nameof(SemidDs.NSems))),
+        ("offsetof(struct semid_ds, sem_otime)", "offsetof(struct semid_ds, sem_otime)", SemidDsOffsets(architecture).OTime),
+        ("offsetof(struct semid_ds, sem_ctime) (SemidDs.CTime)", "offsetof(struct semid_ds, sem_ctime)", SemidDsOffsets(architecture).CTime),
+        ("offsetof(struct semid_ds, sem_nsems) (SemidDs.NSems)", "offsetof(struct semid_ds, sem_nsems)", SemidDsOffsets(architecture).NSems),
         ("sizeof(semid_ds.sem_nsems)", "sizeof(((struct semid_ds *)0)->sem_nsems)", Marshal.SizeOf<nuint>()),
 
         ("sizeof(struct shmid_ds)", "sizeof(struct shmid_ds)", Marshal.SizeOf<ShmidDs>()),
@@ -129,6 +151,30 @@ public sealed class NativeLayoutTests : IDisposable
     private static long Offset<T>(string field) => Marshal.OffsetOf<T>(field).ToInt64();
 
     [Fact]
+    public void The_constants_that_differ_by_architecture_are_declared_for_each_and_chosen_for_this_process()
+    {
+        FieldInfo[] chosen = typeof(Interop.Libc).GetFields(BindingFlags.Static | BindingFlags.NonPublic)
+            .Where(f => f.IsInitOnly && f.FieldType == typeof(int)).ToArray();
+        Assert.NotEmpty(chosen);
+        string[] names = [.. chosen.Select(f => f.Name).Order()];
+        Assert.Equal(names, Literals(typeof(Interop.Libc.X64)).Select(f => f.Name).Order());
+        Assert.Equal(names, Literals(typeof(Interop.Libc.Arm64)).Select(f => f.Name).Order());
+        Dictionary<string, long> own = DeclaredConstants(RuntimeInformation.ProcessArchitecture);
+        Assert.All(chosen, f => Assert.Equal(own[f.Name], Convert.ToInt64(f.GetValue(null))));
+    }
+
+    [Theory]
+    [InlineData(Architecture.X86)]
+    [InlineData(Architecture.Arm)]
+    [InlineData(Architecture.RiscV64)]
+    [InlineData(Architecture.S390x)]
+    public void An_architecture_whose_constants_are_not_known_is_refused_never_guessed(Architecture architecture)
+    {
+        var e = Assert.Throws<PlatformNotSupportedException>(() => Interop.Architectures.IsArm64Architecture(architecture));
+        Assert.Contains(architecture.ToString(), e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_constants_of_the_interop_layer_cover_everything_LibBus_the_command_the_tests_and_the_bench_call_with()
     {
         string[] expected =
@@ -139,14 +185,39 @@ public sealed class NativeLayoutTests : IDisposable
             "SIGHUP", "SIGINT", "SIGTERM", "SIGKILL", "SIGCONT", "SIGSTOP", "SIGTSTP",
             "EPERM", "ENOENT", "EINTR", "EAGAIN", "EACCES", "EEXIST", "EINVAL", "ENOSPC", "EIDRM",
         ];
-        Assert.Subset(DeclaredConstants().Keys.ToHashSet(), expected.ToHashSet());
+        Assert.Subset(DeclaredConstants(RuntimeInformation.ProcessArchitecture).Keys.ToHashSet(), expected.ToHashSet());
     }
 
-    [Fact]
-    public void Every_interop_constant_and_struct_layout_matches_the_system_headers()
+    /// <summary>The architectures LibBus is published for (install.sh and test.sh build linux-x64 and linux-arm64).</summary>
+    public static TheoryData<Architecture> PublishedArchitectures => [Architecture.X64, Architecture.Arm64];
+
+    /// <summary>
+    /// The C compiler whose headers are those of <paramref name="architecture"/>: the system's
+    /// own <c>cc</c> for the machine's architecture, else the Debian cross compiler (its
+    /// package brings that architecture's glibc headers: libc6-dev-arm64-cross, libc6-dev-amd64-cross).
+    /// </summary>
+    private static (string Compiler, string Package) CompilerFor(Architecture architecture)
+        => architecture == RuntimeInformation.OSArchitecture ? ("cc", "gcc libc6-dev")
+            : architecture switch
+            {
+                Architecture.X64 => ("x86_64-linux-gnu-gcc", "gcc-x86-64-linux-gnu"),
+                Architecture.Arm64 => ("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu"),
+                _ => throw new ArgumentOutOfRangeException(nameof(architecture)),
+            };
+
+    /// <summary>
+    /// Every constant and layout, as C# declares it for <paramref name="architecture"/>, is
+    /// asserted in a C file (<c>_Static_assert</c>, <c>#error</c> for a name the headers do not
+    /// define) compiled, not run, against that architecture's glibc headers: one compile
+    /// reports every mismatch, and an architecture other than the machine's is checked the
+    /// same way with a cross compiler.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(PublishedArchitectures))]
+    public void Every_interop_constant_and_struct_layout_matches_the_system_headers_of(Architecture architecture)
     {
-        Dictionary<string, long> constants = DeclaredConstants();
-        List<(string Name, string CExpression, long CSharp)> layouts = Layouts();
+        Dictionary<string, long> constants = DeclaredConstants(architecture);
+        List<(string Name, string CExpression, long CSharp)> layouts = Layouts(architecture);
 
         var c = new StringBuilder();
         c.AppendLine("""
@@ -172,74 +243,32 @@ public sealed class NativeLayoutTests : IDisposable
             #include <grp.h>
             #include <poll.h>
 
-            static long ModeLow16Offset(void)
-            {
-                struct ipc_perm p;
-                memset(&p, 0, sizeof p);
-                p.mode = 0x1234;
-                const unsigned char *b = (const unsigned char *)&p;
-                for (size_t i = 0; i + 1 < sizeof p; i++)
-                    if (b[i] == 0x34 && b[i + 1] == 0x12)
-                        return (long)i;
-                return -1;
-            }
-
-            int main(void)
-            {
+            /* Where the low 16 bits (the permission bits) of ipc_perm.mode are: glibc declares
+               mode as a 2-byte field on x86-64 and a 4-byte mode_t on arm64, where C# reads a
+               ushort and keeps the other two bytes as padding. */
+            #define MODE_LOW16_OFFSET (offsetof(struct ipc_perm, mode) \
+                + (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ? sizeof(((struct ipc_perm *)0)->mode) - 2 : 0))
             """);
-        foreach (string name in constants.Keys)
-        {
-            c.AppendLine($"#ifdef {name}");
-            c.AppendLine($"    printf(\"const {name} %lld\\n\", (long long)({name}));");
-            c.AppendLine("#else");
-            c.AppendLine($"    printf(\"undefined {name}\\n\");");
-            c.AppendLine("#endif");
-        }
-        for (int i = 0; i < layouts.Count; i++)
-            c.AppendLine($"    printf(\"layout {i} %lld\\n\", (long long)({layouts[i].CExpression}));");
-        c.AppendLine("    return 0;\n}");
-
-        string source = Path.Combine(_directory, "layout.c");
-        string binary = Path.Combine(_directory, "layout");
-        File.WriteAllText(source, c.ToString());
-        Tools.Run("cc", ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-o", binary, source]);
-        string[] lines = Tools.Run(binary, []).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-
-        var fromC = new Dictionary<string, long>();
-        var undefined = new List<string>();
-        var layoutFromC = new Dictionary<int, long>();
-        foreach (string line in lines)
-        {
-            string[] f = line.Split(' ');
-            switch (f[0])
-            {
-                case "const": fromC[f[1]] = long.Parse(f[2]); break;
-                case "undefined": undefined.Add(f[1]); break;
-                case "layout": layoutFromC[int.Parse(f[1])] = long.Parse(f[2]); break;
-                default: throw new Xunit.Sdk.XunitException($"unexpected output from the C program: '{line}'");
-            }
-        }
-
-        var checks = new List<Action>();
         foreach ((string name, long value) in constants)
         {
-            checks.Add(() =>
-            {
-                Assert.False(undefined.Contains(name), $"{name}: declared in Interop as {value} but not defined by the system headers");
-                Assert.True(fromC.TryGetValue(name, out long cValue), $"{name}: the C program printed nothing for it");
-                Assert.True(cValue == value, $"{name}: C# declares {value} (0x{value:x}), the system headers say {cValue} (0x{cValue:x})");
-            });
+            c.AppendLine($"#ifndef {name}");
+            c.AppendLine($"#error \"{name}: declared in Interop as {value} but not defined by the system headers\"");
+            c.AppendLine("#else");
+            c.AppendLine($"_Static_assert((long long)({name}) == {value}LL, \"{name}: C# declares {value} (0x{value:x}), the system headers differ\");");
+            c.AppendLine("#endif");
         }
-        for (int i = 0; i < layouts.Count; i++)
-        {
-            (string name, string _, long csharp) = layouts[i];
-            int index = i;
-            checks.Add(() =>
-            {
-                Assert.True(layoutFromC.TryGetValue(index, out long cValue), $"{name}: the C program printed nothing for it");
-                Assert.True(cValue == csharp, $"{name}: C# layout gives {csharp}, the system headers give {cValue}");
-            });
-        }
-        Assert.Multiple([.. checks]);
+        foreach ((string name, string expression, long csharp) in layouts)
+            c.AppendLine($"_Static_assert((long long)({expression}) == {csharp}LL, \"{name}: C# layout gives {csharp}, the system headers differ\");");
+
+        string source = Path.Combine(_directory, "layout.c");
+        File.WriteAllText(source, c.ToString());
+        (string compiler, string package) = CompilerFor(architecture);
+        string? found = Environment.GetEnvironmentVariable("PATH")?.Split(':')
+            .Select(d => Path.Combine(d, compiler)).FirstOrDefault(File.Exists);
+        Assert.True(found is not null,
+            $"{compiler} is not installed: the headers of {architecture} cannot be checked (apt-get install {package}; test.sh and .ci/run install it)");
+
+        // On a mismatch the compiler exits 1 and Tools.Run shows its errors, one a line.
+        Tools.Run(found, ["-std=gnu11", "-Wall", "-Wextra", "-Werror", "-fsyntax-only", source]);
     }
 }

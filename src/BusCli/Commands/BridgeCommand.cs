@@ -223,7 +223,7 @@ internal static class BridgeCommand
                 }
             }
         }
-        using PosixSignalRegistration usr1 = PosixSignalRegistration.Create((PosixSignal)SIGUSR1, context =>
+        using PosixSignalRegistration usr1 = StopSignals.Handle((PosixSignal)SIGUSR1, context =>
         {
             context.Cancel = true;
             PrintCounters();

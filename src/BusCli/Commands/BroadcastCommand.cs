@@ -10,10 +10,10 @@ internal static class BroadcastCommand
     {
         var noWait = new Option<bool>("--nowait", "-n")
         {
-            Description = "Fail at once with exit status 3, sending nothing, but only while the bus is taken " +
-                          "(another broadcaster holds it, or a listener is still busy with the previous message). " +
-                          "Once the message is sent, broadcast waits for every listener to receive it, as without -n: " +
-                          "a stopped listener (SIGSTOP, Ctrl-Z) makes it wait forever. To bound the whole wait, " +
+            Description = "Fail at once with exit status 3, sending nothing, but only while another broadcaster " +
+                          "holds the bus, as the C bus's -n does. Otherwise broadcast waits as without -n: for a " +
+                          "listener still busy with the previous message, then for every listener to receive this " +
+                          "one; a stopped listener (SIGSTOP, Ctrl-Z) makes it wait forever. To bound the whole wait, " +
                           "add --timeout.",
         };
         var timeout = new Option<TimeSpan?>("--timeout", "-t")
@@ -84,13 +84,13 @@ internal static class BroadcastCommand
 
     private static bool Send(Bus bus, ReadOnlySpan<byte> message, bool noWait, TimeSpan? timeout)
     {
-        if (noWait) return bus.TryBroadcast(message, timeout);
+        if (noWait) return bus.BroadcastIfFree(message, timeout);
         bus.Broadcast(message, timeout);
         return true;
     }
 
     private static BusBusyException Busy(string path) => new(
-        $"{path}: busy: another broadcaster holds the bus, or a listener is still busy with the previous message; nothing was sent",
+        $"{path}: busy: another broadcaster holds the bus; nothing was sent",
         path);
 
     /// <summary>
@@ -139,7 +139,17 @@ internal static class BroadcastCommand
 
         while (true)
         {
-            int read = input.Read(buffer, 0, buffer.Length);
+            int read;
+            try
+            {
+                read = input.Read(buffer, 0, buffer.Length);
+            }
+            catch (IOException e)
+            {
+                // What failed is standard input (a directory, say), not the bus.
+                CliErrors.Write(stderr, null, $"standard input: cannot read: {e.Message}");
+                return ExitCodes.Failure;
+            }
             if (read == 0) break;
             var chunk = buffer.AsSpan(0, read);
             while (!chunk.IsEmpty)

@@ -35,8 +35,18 @@ internal static class CreateCommand
             {
                 if (StandardStreams.StdoutClosed)
                     return CliErrors.Report(stderr, null, StandardStreams.StdoutClosedError("print the new bus's path; nothing was created"));
-                stdout.WriteLine(Bus.CreateRandom());
-                stdout.Flush();
+                string created = Bus.CreateRandom();
+                try
+                {
+                    stdout.WriteLine(created);
+                    stdout.Flush();
+                }
+                catch (OutputFailedException)
+                {
+                    // Nobody can learn the new bus's path: take it back rather than leak it.
+                    Bus.Remove(created);
+                    throw;
+                }
             }
             else
             {

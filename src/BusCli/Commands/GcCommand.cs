@@ -41,7 +41,8 @@ internal static class GcCommand
             "one line for each: stale key files (both IPC objects gone), broken buses (one object gone: the other and the " +
             "key file go) and buses abandoned by a killed 'bus run', in DIR; with --orphans, also the objects of buses you " +
             "created whose key file is gone. Never touches another user's files or objects, nor anything that is not " +
-            "exactly bus-shaped. Exit status: 0 done (also when nothing was found), 1 something could not be removed, " +
+            "exactly bus-shaped; a key file made in another IPC namespace (a container sharing DIR) is skipped, saying so. " +
+            "Exit status: 0 done (also when nothing was found), 1 something could not be removed, " +
             "a directory could not be read, or --orphans without the default directory, 2 bad command line.")
         {
             dryRun,
@@ -90,6 +91,11 @@ internal static class GcCommand
         }
         foreach (BusGarbage item in found)
         {
+            if (item.Kind == BusGarbageKind.OtherNamespace)
+            {
+                stdout.WriteLine($"skipped {HumanText.Name(item.Path!)}: made in another IPC namespace, so never stale from here");
+                continue;
+            }
             if (item.Error is not null)
             {
                 CliErrors.Write(stderr, null, $"could not remove {Describe(item)}: {item.Error}");

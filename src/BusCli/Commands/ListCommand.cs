@@ -12,7 +12,9 @@ internal static class ListCommand
         var directories = DirectoriesArgument("The directories to list (not their subdirectories).");
         var command = new Command("list",
             "List the buses whose key files are in DIR (default $XDG_RUNTIME_DIR/bus, or /run/bus), one line each: " +
-            "path, state (alive, stale, partial, or unreadable when the objects may not be read) and listeners joined " +
+            "path, state (alive, stale, partial; unreadable when the objects may not be read; other-namespace for a key file " +
+            "made in another IPC namespace, never stale from here; untrusted when its objects were not created by the key file's " +
+            "owner or root, or have modes wider than the key file allows, and every verb refuses them) and listeners joined " +
             "('-' when unknown), separated by tabs. Files that are not bus key files are skipped. " +
             "Exit status: 0 listed (also when there are none, or the default directory does not exist), " +
             "1 a directory given could not be read (the others are listed), 2 bad command line.")
@@ -87,9 +89,9 @@ internal static class ListCommand
             }
             stdout.Flush();
         }
-        catch (IOException)
+        catch (OutputFailedException e)
         {
-            return ExitCodes.Failure; // stdout went away
+            return CliErrors.Report(stderr, null, e);
         }
         return ok ? ExitCodes.Success : ExitCodes.Failure;
     }

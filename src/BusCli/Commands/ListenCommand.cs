@@ -42,12 +42,14 @@ internal static class ListenCommand
             "message; with COMMAND, run 'sh -c COMMAND' with $msg set to the message, without waiting for it " +
             "(at most --jobs at once). " +
             "SIGINT, SIGTERM and SIGHUP end it at once wherever it is blocked, leaving the bus cleanly " +
-            "(the kernel undoes its steps); a closed stdout makes it leave and exit 0. Messages, COMMAND and $msg " +
+            "(the kernel undoes its steps); a closed stdout (its reader gone) makes it leave and exit 0, any other " +
+            "failure to write it (a full disk) is an error, status 1. Messages, COMMAND and $msg " +
             "go byte for byte. " +
-            "Exit status: 0 count reached or stdout closed, 1 failure (including a removed bus), " +
+            "Exit status: 0 count reached or stdout closed, 1 failure (including a removed bus or output that could not be written), " +
             "2 bad command line, 4 idle for --timeout, 128+N ended by signal N.");
         var timeout = ListenOptions.Timeout(
-            "Exit with status 4 once no message (none that --match matches) has arrived for DURATION since joining or since the last one.");
+            "Exit with status 4 once no message (none that --match matches) has arrived for DURATION since it started " +
+            "(joining included) or since the last one.");
         options.AddTo(command);
         command.Add(count);
         command.Add(timeout);

@@ -37,14 +37,17 @@ internal sealed class ListenOptions(string commandDescription)
     {
         Description = "Only messages that REGEX (a .NET regular expression, matched against the whole message " +
                       "text, sender id included) matches are printed, passed to COMMAND and counted; the others " +
-                      "are still received and acknowledged at once, so they never slow broadcasters.",
+                      "are still received and acknowledged at once. REGEX runs on .NET's non-backtracking engine, " +
+                      "in time linear in the message, whatever the pattern; one that needs backtracking " +
+                      "(backreferences, lookarounds, atomic groups) runs on the backtracking engine, and a match " +
+                      $"that takes over {MatchTimeoutText} on a message is taken as no match (said on stderr).",
         HelpName = "REGEX",
         CustomParser = result =>
         {
             string pattern = result.Tokens[0].Value;
             try
             {
-                return new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+                return MatchRegex(pattern);
             }
             catch (ArgumentException e)
             {
@@ -53,6 +56,35 @@ internal sealed class ListenOptions(string commandDescription)
             }
         },
     };
+
+    /// <summary>
+    /// The longest a backtracking match may take on one message. The listener matches after it has
+    /// copied and acknowledged the message, but before it takes the next one, so a slow match holds
+    /// broadcasters back, as a slow reader of its output does.
+    /// </summary>
+    public static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(100);
+
+    /// <summary><see cref="MatchTimeout"/> as help and messages say it.</summary>
+    public const string MatchTimeoutText = "100 ms";
+
+    /// <summary>
+    /// --match's regex: on the non-backtracking engine, whose matches take time linear in the
+    /// message (no pattern is catastrophic; same matches, as IsMatch asks only whether there is
+    /// one), unless the pattern needs backtracking (NotSupportedException): then on the
+    /// backtracking engine with <see cref="MatchTimeout"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">Not a valid regular expression.</exception>
+    public static Regex MatchRegex(string pattern)
+    {
+        try
+        {
+            return new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
+        }
+        catch (NotSupportedException)
+        {
+            return new Regex(pattern, RegexOptions.CultureInvariant, MatchTimeout);
+        }
+    }
 
     /// <summary><c>--timeout</c>, whose description differs between listen and wait.</summary>
     public static Option<TimeSpan?> Timeout(string description) => new("--timeout", "-t")

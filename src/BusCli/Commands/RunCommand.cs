@@ -1,7 +1,6 @@
 using System.CommandLine;
-using System.ComponentModel;
-using System.Diagnostics;
 using System.Runtime.InteropServices;
+using System.Text;
 using LibBus;
 
 namespace BusCli.Commands;
@@ -19,7 +18,7 @@ internal static class RunCommand
     {
         var directory = new Option<string?>("--dir")
         {
-            Description = "Where to create the bus's key file (made with mode 0755 if missing). " +
+            Description = "Where to create the bus's key file (made with mode 0755 if missing; its parent must exist). " +
                           "Default: $XDG_RUNTIME_DIR/bus, or /run/bus, where 'bus gc' looks.",
             HelpName = "DIR",
         };
@@ -75,52 +74,29 @@ internal static class RunCommand
 
     private static int RunChild(TextWriter stderr, string busPath, string[] commandLine, ForwardedSignals signals)
     {
-        string? program = Resolve(commandLine[0]);
-        if (program is null)
+        // Byte for byte: each argument as the caller passed it, UTF-8 or not (RawArguments).
+        byte[][] argv = [.. commandLine.Select(RawArguments.ToBytes)];
+        byte[] busPathEntry = Encoding.UTF8.GetBytes("BUS_PATH=" + busPath);
+        using var runner = new CommandRunner(argv, [busPathEntry]);
+        string searchPath = Environment.GetEnvironmentVariable("PATH") is { Length: > 0 } p ? p : "/usr/local/bin:/usr/bin:/bin";
+        int errno = runner.StartProgram(searchPath, out int pid);
+        if (errno != 0)
         {
-            CliErrors.Write(stderr, commandLine[0], "command not found");
-            return NotFound;
-        }
-        var info = new ProcessStartInfo(program) { UseShellExecute = false };
-        foreach (string argument in commandLine.Skip(1)) info.ArgumentList.Add(argument);
-        info.Environment["BUS_PATH"] = busPath;
-        Process child;
-        try
-        {
-            child = Process.Start(info)!;
-        }
-        catch (Win32Exception e)
-        {
-            bool missing = e.NativeErrorCode == 2; // ENOENT
-            CliErrors.Write(stderr, commandLine[0], missing ? "command not found" : $"cannot run: {Marshal.GetPInvokeErrorMessage(e.NativeErrorCode)}");
+            bool missing = errno == LibBus.Interop.Errors.ENOENT;
+            CliErrors.Write(stderr, commandLine[0], missing ? "command not found" : $"cannot run: {CannotRunReason(commandLine[0], errno)}");
             return missing ? NotFound : CannotRun;
         }
-        using (child)
-        {
-            signals.ForwardTo(child.Id);
-            child.WaitForExit();
-            signals.ForwardTo(0);
-            return child.ExitCode; // 128 + N for a child killed by signal N
-        }
+        signals.ForwardTo(pid);
+        int status = CommandRunner.WaitFor(pid); // 128 + N for a child killed by signal N
+        signals.ForwardTo(0);
+        return status;
     }
 
-    /// <summary>
-    /// CMD as execvp(3) finds it: a name with a slash as it is, else the first executable file
-    /// of that name in $PATH (never the current or the program's directory, where .NET would look first).
-    /// </summary>
-    private static string? Resolve(string name)
-    {
-        if (name.Contains('/')) return name;
-        if (name.Length == 0) return null;
-        string path = Environment.GetEnvironmentVariable("PATH") is { Length: > 0 } p ? p : "/usr/local/bin:/usr/bin:/bin";
-        foreach (string directory in path.Split(':'))
-        {
-            string candidate = Path.Combine(directory.Length == 0 ? "." : directory, name);
-            if (File.Exists(candidate) && (File.GetUnixFileMode(candidate) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0)
-                return candidate;
-        }
-        return null;
-    }
+    /// <summary>Why <paramref name="name"/> could not be run: strerror, and for a directory (execve's EACCES) that it is one.</summary>
+    private static string CannotRunReason(string name, int errno)
+        => errno == LibBus.Interop.Errors.EACCES && name.Contains('/') && !RawArguments.HasRawBytes(name) && Directory.Exists(name)
+            ? "it is a directory"
+            : Marshal.GetPInvokeErrorMessage(errno);
 
     /// <summary>
     /// Catches SIGINT, SIGTERM and SIGHUP from the start, so that none kills <c>bus run</c>
@@ -137,7 +113,7 @@ internal static class RunCommand
         public ForwardedSignals()
         {
             // By their raw numbers, so that the number forwarded is the one received.
-            _registrations = [.. Forwarded.Select(number => PosixSignalRegistration.Create((PosixSignal)number, Handle))];
+            _registrations = [.. Forwarded.Select(number => StopSignals.Handle((PosixSignal)number, Handle))];
         }
 
         /// <summary>The first signal received before a child ran, or 0.</summary>

@@ -60,12 +60,14 @@ internal static class StatusCommand
         stdout.Write('\n');
     }
 
-    /// <summary>The state as bus(1) names it: alive, stale, partial or unreadable.</summary>
+    /// <summary>The state as bus(1) names it: alive, stale, partial, unreadable, other-namespace or untrusted.</summary>
     internal static string StateName(BusState state) => state switch
     {
         BusState.Alive => "alive",
         BusState.Stale => "stale",
         BusState.Partial => "partial",
+        BusState.OtherNamespace => "other-namespace",
+        BusState.Untrusted => "untrusted",
         _ => "unreadable",
     };
 
@@ -89,6 +91,8 @@ internal static class StatusCommand
         Number(w, "broadcasters_waiting", s.BroadcastersWaiting);
         if (s.Locked is { } locked) w.WriteBoolean("locked", locked);
         else w.WriteNull("locked");
+        if (s.Corruption is { } corruption) w.WriteString("corruption", corruption);
+        else w.WriteNull("corruption");
 
         w.WriteStartObject("key_file");
         Ownership(w, s.KeyFile);
@@ -160,14 +164,16 @@ internal static class StatusCommand
     private static void WriteText(TextWriter o, BusStatus s)
     {
         o.WriteLine($"path:             {HumanText.Name(s.Path)}");
-        o.WriteLine($"state:            {StateName(s.State)}{StateNote(s.State)}");
+        o.WriteLine(s.Corruption is { } corruption
+            ? $"state:            corrupt ({corruption}: not a sound bus; 'bus remove' it and create it again)"
+            : $"state:            {StateName(s.State)}{StateNote(s.State)}");
         if (s.SemaphoreArray is { } sem)
         {
             o.WriteLine($"listeners:        {s.ListenersJoined} joined, {s.ListenersWaitingForMessage} waiting for a message");
             o.WriteLine(s.DeliveryInProgress == true
                 ? $"delivery:         in progress, {s.ListenersHoldingDelivery} listener(s) have not acknowledged it yet"
                 : "delivery:         none in progress");
-            o.WriteLine($"broadcasters:     {s.BroadcastersWaiting} waiting; lock {(s.Locked == true ? "held" : "free")}");
+            o.WriteLine($"broadcasters:     {s.BroadcastersWaiting} waiting; lock {(s.Corruption is not null ? "corrupt" : s.Locked == true ? "held" : "free")}");
         }
         o.WriteLine($"key file:         keys {s.Keys.SemaphoreKey} (semaphores) and {s.Keys.SegmentKey} (segment); {Owner(s.KeyFile)}");
         if (s.SemaphoreArray is { } array)

@@ -16,9 +16,10 @@ internal static class WaitCommand
             "Without COMMAND, print the message followed by a newline; with COMMAND, " +
             "leave the bus, then run 'sh -c COMMAND' with $msg set to the message and exit with its status; " +
             "SIGINT, SIGTERM and SIGHUP are passed on to the running command, and wait exits 128+N at once. " +
-            "Exit status: 0 received, 1 failure (including a removed bus), 2 bad command line, 4 timeout (--timeout), " +
+            "Exit status: 0 received, 1 failure (including a removed bus or output that could not be written), 2 bad command line, 4 timeout (--timeout), " +
             "128+N ended by signal N; with COMMAND, the command's exit status.");
-        var timeout = ListenOptions.Timeout("Give up with exit status 4 if no message (none that --match matches) arrives within DURATION of joining.");
+        var timeout = ListenOptions.Timeout("Give up with exit status 4 if no message (none that --match matches) arrives within DURATION of starting " +
+            "(joining included: a listener still busy with a message can keep it from joining).");
         options.AddTo(command);
         command.Add(timeout);
         command.SetAction(result => Run(stdout, stderr, new ListenSettings(

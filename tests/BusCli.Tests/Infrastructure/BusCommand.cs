@@ -17,6 +17,9 @@ public static class BusCommand
         ? System.IO.Path.GetFullPath(path)
         : System.IO.Path.Combine(RepoRoot, "src", "BusCli", "bin", Configuration, "net10.0", "bus");
 
+    /// <summary>True if <see cref="Path"/> is a Native AOT binary (no bus.dll beside it for a runtime to load).</summary>
+    public static bool IsNativeAot { get; } = !File.Exists(System.IO.Path.ChangeExtension(Path, ".dll"));
+
     /// <summary>The Native AOT build of <c>dotnet publish src/BusCli -c Release -r linux-x64</c>.</summary>
     public static string AotPath { get; } = System.IO.Path.Combine(
         RepoRoot, "src", "BusCli", "bin", "Release", "net10.0", "linux-x64", "publish", "bus");

@@ -14,5 +14,14 @@ public static class BusAssert
             $"expected an idle bus (S=0 W=0 X=1 N=0), got {Describe(v)}");
     }
 
+    /// <summary>
+    /// What LibBus writes in a new key file (PROTOCOL.md, "Objects", item 1): the two keys, then
+    /// the IPC namespace of the writer, this process's (as readlink /proc/self/ns/ipc shows it).
+    /// </summary>
+    public static string KeyFileText(BusKeys keys) => $"{keys.SemaphoreKey}\n{keys.SegmentKey}\n{ThisNamespace}\n";
+
+    /// <summary><c>ipc:[INODE]</c> of this process.</summary>
+    public static string ThisNamespace => new FileInfo("/proc/self/ns/ipc").LinkTarget!;
+
     public static string Describe(IReadOnlyList<ushort> v) => $"S={v[0]} W={v[1]} X={v[2]} Q={v[3]} N={v[4]}";
 }

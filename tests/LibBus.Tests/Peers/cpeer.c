@@ -12,15 +12,25 @@
  *        cpeer broadcast PATH MESSAGE...
  *        cpeer broadcast-seq PATH PREFIX COUNT [PAUSE_MS]
  *        cpeer listen PATH COUNT [CALLBACK] (COUNT 0: forever)
+ *        cpeer poll PATH TIMEOUT_MS SLEEP_MS
  *        cpeer values PATH
  *
  * The listener runs its callback (print the message, then CALLBACK: a delay
- * in microseconds, default 1000, or "exec" to fork and exec true(1) as the
+ * in microseconds, default 0, or "exec" to fork and exec true(1) as the
  * C `bus listen` forks a shell) before V(W)u; P(S)u, as libbus's bus_read
- * does, so a C listener is usually the last to acknowledge.
+ * does. By default the callback only prints and the listener acknowledges at
+ * once, as the real bus_read does with a fast callback: a kinder peer (one
+ * that sleeps before it acknowledges) hides the C library's own races.
+ *
+ * The poller is the C original's timed example (doc/examples/timed/poll.c) on
+ * libbus's poll API (bus_poll_start, bus_poll_timed, bus_poll_stop): it polls
+ * with a timeout of TIMEOUT_MS; after a timeout it says "waiting... N" (on
+ * stderr here) and sleeps SLEEP_MS; each message is printed; "stop" (the text
+ * after the sender's number) ends it.
  *
  * Build: cc -std=gnu11 -O2 -Wall -Wextra -Werror -o cpeer cpeer.c
  */
+#define _GNU_SOURCE /* semtimedop */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -32,6 +42,7 @@
 #include <sys/sem.h>
 #include <sys/shm.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #define BUS_SEMS 5
 #define BUS_SIZE 2048
@@ -57,7 +68,8 @@ static void usage(void)
 	fprintf(stderr, "usage: cpeer create|remove|values PATH\n"
 	        "       cpeer broadcast PATH MESSAGE...\n"
 	        "       cpeer broadcast-seq PATH PREFIX COUNT [PAUSE_MS]\n"
-	        "       cpeer listen PATH COUNT [DELAY_US|exec]\n");
+	        "       cpeer listen PATH COUNT [DELAY_US|exec]\n"
+	        "       cpeer poll PATH TIMEOUT_MS SLEEP_MS\n");
 	exit(2);
 }
 
@@ -265,6 +277,87 @@ static int listen_bus(long count, long delay_us)
 	}
 }
 
+/* libbus's timed poll loop, as doc/examples/timed/poll.c runs it.
+ * bus_poll_start: V(S)u; V(Q).
+ * bus_poll_timed: unless this is a first poll, the restore
+ *   V(W)u; P(S)u; Z(S); Z(N); V(S)u; P(W)u; V(Q); then Z(Q) with a timeout.
+ *   A timeout (EAGAIN) makes the next poll a first poll again. The message is
+ *   read from the segment after Z(Q), without holding W: the caller copies it.
+ * bus_poll_stop: P(S)u with IPC_NOWAIT. */
+static int poll_bus(long timeout_ms, long sleep_ms)
+{
+	const char *mem = attach(SHM_RDONLY);
+	char msg[BUS_SIZE + 1];
+	struct sembuf zq = { .sem_num = Q, .sem_op = 0, .sem_flg = 0 };
+	struct sembuf stop = { .sem_num = S, .sem_op = -1, .sem_flg = SEM_UNDO | IPC_NOWAIT };
+	struct timespec deadline, now, left;
+	const char *text;
+	long long tick = 0;
+	int first_poll = 1, r;
+	size_t len;
+
+	V(S, SEM_UNDO); /* bus_poll_start */
+	V(Q, 0);
+	fprintf(stderr, "ready\n");
+	fflush(stderr);
+	for (;;) {
+		if (!first_poll) {
+			V(W, SEM_UNDO);
+			P(S, SEM_UNDO);
+			Z(S);
+			Z(N);
+			V(S, SEM_UNDO);
+			P(W, SEM_UNDO);
+			V(Q, 0);
+		}
+		first_poll = 0;
+		clock_gettime(CLOCK_MONOTONIC, &deadline);
+		deadline.tv_sec += timeout_ms / 1000;
+		deadline.tv_nsec += timeout_ms % 1000 * 1000000L;
+		if (deadline.tv_nsec >= 1000000000L)
+			deadline.tv_sec++, deadline.tv_nsec -= 1000000000L;
+		for (;;) { /* semtimedop with the time left (EINTR: the example would fail; none comes here) */
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			left.tv_sec = deadline.tv_sec - now.tv_sec;
+			left.tv_nsec = deadline.tv_nsec - now.tv_nsec;
+			if (left.tv_nsec < 0)
+				left.tv_sec--, left.tv_nsec += 1000000000L;
+			if (left.tv_sec < 0) {
+				r = -1, errno = EAGAIN;
+				break;
+			}
+			if ((r = semtimedop(semid, &zq, 1, &left)) == 0 || errno != EINTR)
+				break;
+		}
+		if (r < 0) {
+			if (errno == EIDRM || errno == EINVAL) {
+				fprintf(stderr, "cpeer: %s: the bus was removed\n", path);
+				exit(1);
+			}
+			if (errno != EAGAIN)
+				die(path, errno);
+			first_poll = 1;
+			fprintf(stderr, "waiting... %lli\n", ++tick);
+			fflush(stderr);
+			if (sleep_ms > 0)
+				usleep((useconds_t)(sleep_ms * 1000));
+			continue;
+		}
+		tick = 0;
+		for (len = 0; len < BUS_SIZE && mem[len]; len++)
+			msg[len] = mem[len];
+		msg[len] = '\0';
+		text = strchr(msg, ' ');
+		if (text && !strcmp(text + 1, "stop"))
+			break;
+		printf("%s\n", msg);
+		fflush(stdout);
+	}
+	while (semop(semid, &stop, 1) < 0 && errno == EINTR) /* bus_poll_stop */
+		;
+	return 0;
+}
+
 static long number(const char *s)
 {
 	char *end;
@@ -316,9 +409,14 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "listen") && (argc == 4 || argc == 5)) {
 		long count = number(argv[3]);
-		long delay_us = argc == 4 ? 1000 : !strcmp(argv[4], "exec") ? -1 : number(argv[4]);
+		long delay_us = argc == 4 ? 0 : !strcmp(argv[4], "exec") ? -1 : number(argv[4]);
 		open_bus();
 		return listen_bus(count, delay_us);
+	}
+	if (!strcmp(argv[1], "poll") && argc == 5) {
+		long timeout_ms = number(argv[3]), sleep_ms = number(argv[4]);
+		open_bus();
+		return poll_bus(timeout_ms, sleep_ms);
 	}
 	if (!strcmp(argv[1], "values") && argc == 3) {
 		open_bus();

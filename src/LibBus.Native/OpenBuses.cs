@@ -1,0 +1,89 @@
+using System.Runtime.InteropServices;
+
+namespace LibBus.Native;
+
+/// <summary>
+/// The buses this process opened through the C ABI, by the address their segment is attached at
+/// (<c>bus_t.message</c>, unique per <c>bus_open</c>): <c>bus_t</c> keeps bus 3.1.x's layout, so
+/// LibBus's own state for it lives here. Copies of a <c>bus_t</c> share their bus, as in C.
+/// </summary>
+internal static unsafe class OpenBuses
+{
+    private static readonly Lock s_lock = new();
+    private static readonly Dictionary<nint, OpenBus> s_buses = [];
+
+    internal static void Add(OpenBus bus)
+    {
+        lock (s_lock) s_buses.Add(bus.Bus.SegmentAddress, bus);
+    }
+
+    /// <summary>The bus <paramref name="bus"/> was opened as.</summary>
+    /// <exception cref="ArgumentException">Not a bus_t from bus_open, or closed (EINVAL, as semop(2) on <c>sem_id</c> -1 says).</exception>
+    internal static OpenBus Get(CBus* bus)
+    {
+        if (bus is null) throw new ArgumentNullException(nameof(bus));
+        lock (s_lock)
+        {
+            if (bus->Message is not null && s_buses.TryGetValue((nint)bus->Message, out OpenBus? open)) return open;
+        }
+        throw new ArgumentException("not an open bus", nameof(bus));
+    }
+
+    /// <summary>Forgets <paramref name="bus"/>; null if it was not open.</summary>
+    internal static OpenBus? Remove(CBus* bus)
+    {
+        lock (s_lock)
+        {
+            return bus->Message is not null && s_buses.Remove((nint)bus->Message, out OpenBus? open) ? open : null;
+        }
+    }
+}
+
+/// <summary>One bus opened through the C ABI, and its poller (bus_poll_start to bus_poll_stop), if any.</summary>
+internal sealed unsafe class OpenBus(Bus bus) : IDisposable
+{
+    /// <summary>Message bytes and the NUL.</summary>
+    internal const int BufferSize = 2048 + 1;
+
+    internal Bus Bus { get; } = bus;
+
+    /// <summary>Serializes bus_poll_start, bus_poll_stop and bus_close on this bus.</summary>
+    internal Lock PollLock { get; } = new();
+
+    internal ListenerSession? Poller { get; set; }
+
+    internal SegmentLease? PollerLease { get; set; }
+
+    /// <summary>
+    /// What bus_poll returns: the last message polled, with its NUL; valid until the next
+    /// bus_poll or bus_close (also after bus_poll_stop, as the C library's segment is).
+    /// </summary>
+    internal byte* PollBuffer { get; private set; }
+
+    internal byte* EnsurePollBuffer()
+    {
+        if (PollBuffer is null) PollBuffer = (byte*)NativeMemory.Alloc(BufferSize);
+        return PollBuffer;
+    }
+
+    /// <summary>Leaves the bus as a poller; null, or the error of a refused leave.</summary>
+    internal BusException? StopPolling()
+    {
+        BusException? error = Poller?.Leave();
+        Poller = null;
+        PollerLease?.Dispose();
+        PollerLease = null;
+        return error;
+    }
+
+    public void Dispose()
+    {
+        lock (PollLock)
+        {
+            StopPolling();
+            Bus.Dispose();
+            NativeMemory.Free(PollBuffer);
+            PollBuffer = null;
+        }
+    }
+}

@@ -1,0 +1,48 @@
+namespace LibBus;
+
+/// <summary>
+/// What the C ABI (src/LibBus.Native, <c>libbus.so.3</c>) needs of an open bus beyond the public
+/// API: the C library's own contracts for <c>bus_write</c> and <c>bus_read</c> on the hardened steps.
+/// </summary>
+public sealed partial class Bus
+{
+    /// <summary>The address where the segment is attached (<c>bus_t.message</c>).</summary>
+    internal nint SegmentAddress => _segment.DangerousGetHandle();
+
+    /// <summary>
+    /// A broadcast with the C library's contract (bus_write(3)): <paramref name="noWait"/> gives up
+    /// only while another broadcaster holds the bus (X), never because a listener still holds the
+    /// previous message (W), which is waited for; <paramref name="take"/> bounds getting the bus
+    /// (broadcast step 1, X and W) and not the delivery, which waits for every listener. False,
+    /// having sent nothing, if the bus was not got (no-wait, or <paramref name="take"/> passed).
+    /// </summary>
+    /// <param name="message">At most 2047 bytes, no NUL.</param>
+    /// <param name="noWait">BUS_NOWAIT.</param>
+    /// <param name="take">The deadline of bus_write_timed; <see cref="Deadline.Infinite"/> for none.</param>
+    internal bool BroadcastForC(ReadOnlySpan<byte> message, bool noWait, Deadline take)
+    {
+        int length = BusMessage.Validated(message).Length;
+        ThrowIfCannot(BusAccess.Broadcast);
+
+        // 1. {P(X)u, Z(W), V(N)u, V(Q)}; BUS_NOWAIT: IPC_NOWAIT on P(X) alone, as BroadcastIfFree
+        if (noWait ? TakeBusIfFree(Deadline.Infinite, CancellationToken.None) != Semaphores.Take.Taken
+                   : !TakeBus(take, CancellationToken.None))
+        {
+            return false;
+        }
+        bool shield = WriteAndPublish(null, message, length);
+        FinishDelivery(shield, Deadline.Infinite, Deadline.Infinite, CancellationToken.None);
+        return true;
+    }
+
+    /// <summary>
+    /// A listener of this handle for bus_read and bus_poll, not yet joined; with
+    /// <paramref name="lease"/>, which keeps the segment attached until disposed.
+    /// </summary>
+    internal ListenerSession NewListener(out SegmentLease lease)
+    {
+        ThrowIfCannot(BusAccess.Listen);
+        lease = new SegmentLease(_segment);
+        return new ListenerSession(this, _segment);
+    }
+}
