@@ -213,7 +213,7 @@ public sealed class RobustnessTests : IDisposable
             "$BUS" broadcast "$name" m; echo "broadcast $?"
             "$BUS" remove "$name"; echo "remove $?"
             ls -b
-            "$BUS" create "$name" && ipcrm -S "$(head -1 "$name")" -M "$(tail -1 "$name")"
+            "$BUS" create "$name" && ipcrm -S "$(sed -n 1p "$name")" -M "$(sed -n 2p "$name")"
             "$BUS" gc .
             ls -b
             """;
