@@ -38,6 +38,18 @@
 #ifndef REJOIN
 #define REJOIN 0        /* 1: the listener that left joins again (with LEAVE_MASK) */
 #endif
+#ifndef PAIR
+#define PAIR 0          /* 1: processes PAIR_A and PAIR_B are two roles of one process: SIGKILLed together, */
+#endif                  /*    their undo adjustments summed and applied at once (one kill per run) */
+#ifndef PAIR_A
+#define PAIR_A 0
+#endif
+#ifndef PAIR_B
+#define PAIR_B 1
+#endif
+#ifndef CINTR
+#define CINTR 0         /* 1: the C listener that may leave (LEAVE_MASK) may instead be interrupted (EINTR) in */
+#endif                  /*    Z(Q), Z(S) or Z(N) and take bus_read's fail path */
 #ifndef BOUNDQ
 #define BOUNDQ 0        /* 1: a hardened listener bounds Q after its join, {Q -= 2, Q += 1} no-wait (LibBus note, bounded Q) */
 #endif
@@ -197,6 +209,8 @@ byte torn_copy = (IGNORE & 1), unpublished_copy = ((IGNORE >> 1) & 1),
 #define ISC(p) ((C_MASK >> (p)) & 1)
 #define MAYLEAVE (((LEAVE_MASK >> me) & 1) && leaves < 1)
 #define LEAVING atomic { MAYLEAVE -> leaves++; gone[me] = 1; owed[me] = 0; printf("@ %d leaves | %d %d %d %d %d\n", me, SEMS) }
+/* A C listener's blocking call fails with EINTR (a signal handler ran): the sleep ends unapplied. */
+#define CINTERRUPTED atomic { MAYLEAVE && ASLEEP -> sop[me] = 0; leaves++; gone[me] = 1; owed[me] = 0; printf("@ %d interrupted | %d %d %d %d %d\n", me, SEMS) }
 #define COUNTED(l) ((l) >= NB && (l) < NP && adj[(l) * 5 + S] < 0 && !gone[l])
 
 /* Publication of message id (the broadcaster's Q := 0): every listener counted
@@ -403,7 +417,12 @@ proctype CL(byte me) {
         :: true ->
             semop(V_(Q)); DONE;
             semop(Z_(Q));
-end_wait:   DONE;
+end_wait:   if
+            :: DONE
+#if CINTR
+            :: CINTERRUPTED -> semop(P_(S) | U_(S)); DONE; goto out       /*   EINTR, state 0: P(S)u */
+#endif
+            fi;
             copy();
 #if LEAVE_MASK
             if                                          /* leave after a read */
@@ -413,11 +432,28 @@ end_wait:   DONE;
 #endif
             semop(V_(W) | U_(W)); DONE;
             semop(P_(S) | U_(S)); DONE;
-            semop(Z_(S)); DONE;
-            semop(Z_(N)); DONE;
+            semop(Z_(S));
+            if
+            :: DONE
+#if CINTR
+            :: CINTERRUPTED -> goto fail2                                   /*   EINTR, state 2 */
+#endif
+            fi;
+            semop(Z_(N));
+            if
+            :: DONE
+#if CINTR
+            :: CINTERRUPTED -> goto fail2
+#endif
+            fi;
             semop(V_(S) | U_(S)); DONE;
             semop(P_(W) | U_(W)); DONE
         od;
+#if CINTR
+fail2:  semop(V_(S) | U_(S)); DONE;                     /* bus_read's fail path: V(S)u; P(W)u; P(S)u */
+        semop(P_(W) | U_(W)); DONE;
+        semop(P_(S) | U_(S)); DONE;
+#endif
 out:    fin[me] = 1
     } unless { killed[me] -> die() }
 }
@@ -426,7 +462,14 @@ out:    fin[me] = 1
 #define KILL(p) :: ((KILL_MASK >> (p)) & 1) && (p) < NP && !fin[p] -> \
         killed[p] = 1; gone[p] = 1; owed[p] = 0; \
         if :: cur[p] != 0 -> excused[cur[p]] = 1 :: else -> skip fi
-#if KILL_MASK
+/* One process holding two roles dies: both stop in the same instant, and exit(2) applies
+ * its one semadj per semaphore, the sum of both roles', clamped at 0. Each role's own die()
+ * then finds nothing left to undo. */
+#define KILLROLE(p) killed[p] = 1; gone[p] = 1; owed[p] = 0; sop[p] = 0; \
+        if :: cur[p] != 0 -> excused[cur[p]] = 1 :: else -> skip fi
+#define UNDO2(a, b, i) sem[i] = ((sem[i] + adj[(a) * 5 + (i)] + adj[(b) * 5 + (i)] < 0) -> 0 : \
+        sem[i] + adj[(a) * 5 + (i)] + adj[(b) * 5 + (i)]); adj[(a) * 5 + (i)] = 0; adj[(b) * 5 + (i)] = 0
+#if KILL_MASK || PAIR
 active proctype killer() {
     atomic {
         if
@@ -435,6 +478,14 @@ active proctype killer() {
         KILL(2)
         KILL(3)
         KILL(4)
+#if PAIR
+        :: !(fin[PAIR_A] && fin[PAIR_B]) ->
+            KILLROLE(PAIR_A); KILLROLE(PAIR_B);
+            UNDO2(PAIR_A, PAIR_B, 0); UNDO2(PAIR_A, PAIR_B, 1); UNDO2(PAIR_A, PAIR_B, 2);
+            UNDO2(PAIR_A, PAIR_B, 3); UNDO2(PAIR_A, PAIR_B, 4);
+            printf("@ %d killed-with %d | %d %d %d %d %d\n", PAIR_A, PAIR_B, SEMS);
+            kernel()
+#endif
         :: true -> skip                                 /* no kill in this run */
         fi
     }

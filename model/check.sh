@@ -35,6 +35,8 @@ doc=$here/../docs/MODEL.md
 # give up its final wait (its step 5 is then {P(N)u, V(X)u, V(Q)}); CGIVEUP=1: one
 # C broadcaster may give up its Z(S) (EINTR: P(N)u; V(X)u); REJOIN=1: the listener
 # that left joins again; BOUNDQ=1: hardened listeners bound Q after joining;
+# PAIR=1: processes PAIR_A and PAIR_B are one process's two roles, killed together;
+# CINTR=1: the C listener that may leave may instead take bus_read's EINTR fail path;
 # FUSED45=1: broadcast steps 4 and 5 as one call;
 # MUTANT=k: one-step mutant k of the hardened algorithm (see bus.pml);
 # CYCLES=1: look for cycles (a run that never ends) instead of the properties.
@@ -70,6 +72,9 @@ h-1b3l3m-kill           all      ok               NB=1 NL=3 M=3 KILL_MASK=15
 h-2b2l2m-kill           ci,all   ok               NB=2 NL=2 M=2 KILL_MASK=15
 h-2b2l3m-kill           all      ok               NB=2 NL=2 M=3 KILL_MASK=15
 h-2b3l2m-kill           all      ok               NB=2 NL=3 M=2 KILL_MASK=31
+h-1b2l2m-kill2          ci,all   ok               NB=1 NL=2 M=2 PAIR=1 PAIR_A=0 PAIR_B=1
+h-2b2l2m-kill2          all      ok               NB=2 NL=2 M=2 PAIR=1 PAIR_A=0 PAIR_B=2
+h-2b2l2m-kill2l         all      ok               NB=2 NL=2 M=2 PAIR=1 PAIR_A=2 PAIR_B=3
 h-1b2l2m-giveup         ci,all   ok               NB=1 NL=2 M=2 GIVEUP=1
 h-1b3l3m-giveup         all      ok               NB=1 NL=3 M=3 GIVEUP=1
 h-2b2l2m-giveup         ci,all   ok               NB=2 NL=2 M=2 GIVEUP=1
@@ -110,6 +115,7 @@ cl-1b1c1h-2m            ci,all   bus_left_busy,deadlock,lost_message NB=1 NL=2 M
 cl-1b2c-2m              ci,all   bus_left_busy,deadlock,lost_message NB=1 NL=2 M=2 C_MASK=6
 cl-2b1c1h-2m            all      bus_left_busy,deadlock,lost_message NB=2 NL=2 M=2 C_MASK=4
 cl-1b1c2h-2m            all      bus_left_busy,deadlock,lost_message NB=1 NL=3 M=2 C_MASK=2
+cl-1b1c1h-2m-intr       all      bus_left_busy,deadlock,lost_message NB=1 NL=2 M=2 C_MASK=2 LEAVE_MASK=2 CINTR=1
 fcl-1b1c1h-2m           all      bus_left_busy,deadlock,lost_message NB=1 NL=2 M=2 C_MASK=2 FUSED45=1
 c-1b2l2m                ci,all   bus_left_busy,deadlock,lost_message NB=1 NL=2 M=2 C_MASK=7
 c-2b2l2m                all      bus_left_busy,deadlock,lost_message NB=2 NL=2 M=2 C_MASK=15

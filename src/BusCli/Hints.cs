@@ -62,4 +62,40 @@ internal static class Hints
         => word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '_' or '-' or '+' or ':' or ',' or '=' or '@' or '%')
             ? word
             : "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    /// <summary>
+    /// For an unknown verb or option: the known one it is probably a typo of (at most two letters
+    /// added, dropped, changed or swapped, and fewer than half of it), as "did you mean 'X'?"; null if none is that close.
+    /// </summary>
+    public static string? DidYouMean(string typed, IEnumerable<string> known)
+    {
+        (string? best, int distance) = (null, int.MaxValue);
+        foreach (string candidate in known)
+        {
+            int d = Distance(typed, candidate);
+            if (d < distance) (best, distance) = (candidate, d);
+        }
+        return best is not null && distance > 0 && distance <= Math.Min(2, (best.TrimStart('-').Length - 1) / 2)
+            ? $"did you mean '{best}'?"
+            : null;
+    }
+
+    /// <summary>Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours.</summary>
+    private static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (int i = 1; i <= a.Length; i++)
+        {
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+            }
+        }
+        return d[a.Length, b.Length];
+    }
 }

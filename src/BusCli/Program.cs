@@ -4,6 +4,15 @@ using System.Text;
 using BusCli;
 using BusCli.Commands;
 
+// Another architecture than x64 or arm64 (a framework-dependent build run there): one line, at
+// once, before any native call could use a constant LibBus does not know for it.
+if (!LibBus.Interop.Architectures.IsSupported(System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture))
+{
+    CliErrors.Write(StandardStreams.Error(), null,
+        LibBus.Interop.Architectures.Unsupported(System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture).Message);
+    return ExitCodes.Failure;
+}
+
 // Whatever escapes a verb, the runtime's own failures at a resource limit included (no
 // thread, descriptor or memory left), ends as one line and status 1 (CliErrors.Unexpected).
 AppDomain.CurrentDomain.UnhandledException += (_, e) => Environment.Exit(CliErrors.Unexpected(e.ExceptionObject as Exception));
@@ -89,13 +98,23 @@ static int Run(string[] args)
     }
 
     // '@file' is a valid message or path, not a response file.
-    ParseResult parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+    ParseResult parsed = root.Parse(args.Length == 0 ? ["--help"] : args, new ParserConfiguration { ResponseFileTokenReplacer = null });
     int status;
     string? dashed = StrayOption(parsed);
-    if (dashed is not null && !args.Any(a => a is "--help" or "-h" or "-?" or "--version"))
+    if (args.Length == 0)
     {
-        string verb = parsed.CommandResult.Command == root ? "bus" : "bus " + parsed.CommandResult.Command.Name;
-        CliErrors.Write(stderr, null, $"unrecognized option '{dashed}' (put '--' before an argument that starts with '-'; try '{verb} --help')");
+        // Plain 'bus': the verbs, as 'bus --help' lists them, on stderr, and status 2.
+        parsed.Invoke(new InvocationConfiguration { Output = stderr, Error = stderr, EnableDefaultExceptionHandler = false });
+        status = ExitCodes.Usage;
+    }
+    else if (dashed is not null && !args.Any(a => a is "--help" or "-h" or "-?" or "--version"))
+    {
+        Command command = parsed.CommandResult.Command;
+        string verb = command == root ? "bus" : "bus " + command.Name;
+        string? guess = Hints.DidYouMean(dashed, command.Options.SelectMany(o => o.Aliases.Prepend(o.Name)).Where(n => n.StartsWith("--", StringComparison.Ordinal)));
+        CliErrors.Write(stderr, null, guess is not null
+            ? $"unrecognized option '{dashed}' ({guess} try '{verb} --help')"
+            : $"unrecognized option '{dashed}' (put '--' before an argument that starts with '-'; try '{verb} --help')");
         status = ExitCodes.Usage;
     }
     else if (parsed.Action is ParseErrorAction)
@@ -108,7 +127,11 @@ static int Run(string[] args)
         string text = error.Message.TrimEnd('.');
         if (text.Length > 0) text = char.ToLowerInvariant(text[0]) + text[1..];
         if (Hints.Unquoted(parsed) is { } unquoted) text = unquoted;
-        CliErrors.Write(stderr, null, $"{text} (try '{verb} --help')");
+        // An unknown verb close to a known one ('brodcast').
+        string? guess = parsed.CommandResult.Command == root && parsed.UnmatchedTokens is [{ } first, ..] && args[0] == first
+            ? Hints.DidYouMean(first, root.Subcommands.Select(c => c.Name))
+            : null;
+        CliErrors.Write(stderr, null, guess is not null ? $"{text} ({guess} try '{verb} --help')" : $"{text} (try '{verb} --help')");
         status = ExitCodes.Usage;
     }
     else if (BadValue(parsed) is { } bad)
@@ -179,12 +202,17 @@ static string? BadValue(ParseResult parsed)
 // System.CommandLine takes an unknown '-x' as a value for a free argument slot; a Unix
 // tool calls it an unknown option unless it comes after '--'. A lone '-' is stdin;
 // a chmod MODE may start with '-' ('-g').
+// A value given to an option ('--timeout -1') is that option's to judge, and its error says
+// what is wrong with the value.
 static string? StrayOption(ParseResult parsed)
 {
+    var optionValues = parsed.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>()
+        .SelectMany(o => o.Tokens).ToHashSet();
     foreach (System.CommandLine.Parsing.Token token in parsed.Tokens)
     {
         if (token.Type == System.CommandLine.Parsing.TokenType.DoubleDash) return null;
         if (token.Type == System.CommandLine.Parsing.TokenType.Argument && token.Value.Length > 1 && token.Value[0] == '-'
+            && !optionValues.Contains(token)
             && !(parsed.CommandResult.Command.Name == "chmod" && ModeChange.TryParse(token.Value, out _, out _)))
             return token.Value;
     }

@@ -13,20 +13,25 @@ namespace LibBus.Nats;
 /// </summary>
 /// <remarks>
 /// <para>Out: the bridge is an ordinary listener of the bus; each message is copied into a bounded
-/// buffer and published with the header <see cref="OriginHeader"/> set to <see cref="OriginId"/>.
+/// buffer and published with the header <see cref="OriginHeader"/>: <see cref="OriginId"/>, which names
+/// the bus (and so survives a restart of the bridge), a '/', and an id of this run of the bridge.
 /// In: each message on the subject is broadcast on the local bus, one at a time in the order NATS
-/// delivers them, each returning once every local listener copied it; messages carrying this
-/// bridge's own origin are dropped, and with both directions the out side skips the copies
-/// the in side broadcast, so nothing loops and nothing comes back to the bus it left.</para>
+/// delivers them, each returning once every local listener copied it; messages that left this
+/// bus (its <see cref="OriginId"/>) are never broadcast on it again, and with both directions the out
+/// side skips the copies the in side broadcast, so nothing loops and nothing comes back to the bus it left.
+/// Messages over 2047 bytes or with a NUL are rejected (counted) before they are buffered.</para>
 /// <para>Plain NATS is at most once. With <see cref="BusBridgeOptions.Durable"/>, messages go
 /// through a JetStream stream (published with a message id, so retries do not duplicate them)
-/// and a durable consumer, and each is acknowledged only after its local broadcast returned.</para>
-/// <para>One bridge per bus and subject: two bridges on one bus would carry each other's
-/// broadcasts.</para>
+/// and a durable consumer with one message in flight, each acknowledged only after its local
+/// broadcast returned (with progress acknowledgements while the broadcast waits for slow listeners);
+/// a message whose stream sequence was already broadcast is acknowledged and not broadcast again.</para>
+/// <para>One bridge per bus: a bridge that receives a message another running bridge published
+/// from its own bus ends with <see cref="BusBridgeConflictException"/>, since two bridges on one bus
+/// would carry each other's broadcasts for ever.</para>
 /// </remarks>
 public sealed class BusBridge : IDisposable
 {
-    /// <summary>The NATS header that carries the origin of a published message.</summary>
+    /// <summary>The NATS header that carries the origin of a published message: <see cref="OriginId"/>, '/', and the id of the bridge's run.</summary>
     public const string OriginHeader = "Bus-Origin";
 
     /// <summary>How long a stopping bridge goes on publishing what it had buffered.</summary>
@@ -36,15 +41,21 @@ public sealed class BusBridge : IDisposable
     private static readonly TimeSpan BackoffMin = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan BackoffMax = TimeSpan.FromSeconds(5);
 
+    /// <summary>Plain mode: NATS messages that may wait to be broadcast (each at most 2047 bytes: 2 MiB at most).</summary>
+    internal const int InBufferCapacity = 1024;
+
     private readonly Bus _bus;
     private readonly NatsConnection _connection;
     private readonly BusBridgeOptions _options;
     private readonly EchoFilter _echoes = new();
     private readonly Channel<Outgoing> _outgoing;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly string _run = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
     private int _started;
     private volatile bool _disconnected;
     private long _sequence;
+    private ulong _streamStart;
+    private ulong _delivered;
 
     /// <summary>Makes a bridge; <see cref="RunAsync"/> starts it.</summary>
     /// <param name="bus">The local bus, opened for what <see cref="BusBridgeOptions.Direction"/> needs (listen for out, broadcast for in).</param>
@@ -60,7 +71,7 @@ public sealed class BusBridge : IDisposable
         _bus = bus;
         _connection = connection;
         _options = options;
-        OriginId = options.OriginId ?? Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
+        OriginId = options.OriginId ?? BusIdentity.Of(bus);
         _outgoing = Channel.CreateBounded<Outgoing>(new BoundedChannelOptions(options.BufferCapacity)
         {
             SingleReader = true,
@@ -73,7 +84,10 @@ public sealed class BusBridge : IDisposable
         _connection.MessageDropped += OnMessageDropped;
     }
 
-    /// <summary>This bridge's origin mark, sent in <see cref="OriginHeader"/>.</summary>
+    /// <summary>
+    /// This bridge's origin mark, sent in <see cref="OriginHeader"/>: by default it names the bus (its
+    /// machine's boot, IPC namespace and keys), so it is the same for every run of a bridge on that bus.
+    /// </summary>
     public string OriginId { get; }
 
     /// <summary>What the bridge has carried and lost.</summary>
@@ -88,6 +102,8 @@ public sealed class BusBridge : IDisposable
     /// <see cref="BusRemovedException"/>). Keeps running while NATS is unreachable.
     /// </summary>
     /// <exception cref="NatsJSApiException">Durable mode: JetStream refused the stream or consumer.</exception>
+    /// <exception cref="NatsNoRespondersException">Durable mode: the server has no JetStream.</exception>
+    /// <exception cref="BusBridgeConflictException">Another bridge carries the same bus.</exception>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         if (Interlocked.Exchange(ref _started, 1) != 0) throw new InvalidOperationException("the bridge is already running");
@@ -95,6 +111,9 @@ public sealed class BusBridge : IDisposable
         CancellationToken token = stop.Token;
         // The publisher stops last: on a stop it first publishes what the listener had buffered.
         using var stopPublishing = new CancellationTokenSource();
+        // The in side's broadcast under way when the bridge is stopped may finish (and be acknowledged) as long.
+        using var stopBroadcasting = new CancellationTokenSource();
+        Task? receiving = null;
         Task? publishing = null;
         var parts = new List<Task>();
         try
@@ -107,11 +126,15 @@ public sealed class BusBridge : IDisposable
                 string stream = "";
                 await RetryAsync(async () => stream = await EnsureStreamAsync(js, token).ConfigureAwait(false), token).ConfigureAwait(false);
                 if (_options.Direction.HasFlag(BridgeDirection.In))
-                    await RetryAsync(async () => consumer = await js.CreateOrUpdateConsumerAsync(stream, new ConsumerConfig(_options.Durable!)
+                    await RetryAsync(async () => consumer = await js.CreateOrUpdateConsumerAsync(stream, new ConsumerConfig(NatsNames.ConsumerName(_options.Durable!))
                     {
                         AckPolicy = ConsumerConfigAckPolicy.Explicit,
                         DeliverPolicy = ConsumerConfigDeliverPolicy.New,
                         FilterSubject = _options.Subject,
+                        AckWait = _options.AckWait,
+                        // One at a time: the next message only once this one is acknowledged, so that
+                        // nothing overtakes a message that waits for slow listeners or is redelivered.
+                        MaxAckPending = 1,
                     }, token).ConfigureAwait(false), token).ConfigureAwait(false);
             }
 
@@ -132,7 +155,10 @@ public sealed class BusBridge : IDisposable
             if (_options.Direction.HasFlag(BridgeDirection.In))
             {
                 var subscribed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                parts.Add(consumer is null ? ReceivePlainAsync(subscribed, token) : ReceiveDurableAsync(consumer, subscribed, token));
+                receiving = consumer is null
+                    ? ReceivePlainAsync(subscribed, token, stopBroadcasting.Token)
+                    : ReceiveDurableAsync(consumer, subscribed, token, stopBroadcasting.Token);
+                parts.Add(receiving);
                 await Task.WhenAny(subscribed.Task, parts[^1]).ConfigureAwait(false);
                 if (parts[^1].IsCompleted) await parts[^1].ConfigureAwait(false);
             }
@@ -150,10 +176,12 @@ public sealed class BusBridge : IDisposable
         finally
         {
             await stop.CancelAsync().ConfigureAwait(false);
-            if (publishing is not null)
+            Task[] draining = new[] { publishing, receiving }.OfType<Task>().ToArray();
+            if (draining.Length > 0)
             {
-                await Task.WhenAny(publishing, Task.Delay(DrainTime, CancellationToken.None)).ConfigureAwait(false);
+                await Task.WhenAny(Task.WhenAll(draining), Task.Delay(DrainTime, CancellationToken.None)).ConfigureAwait(false);
                 await stopPublishing.CancelAsync().ConfigureAwait(false);
+                await stopBroadcasting.CancelAsync().ConfigureAwait(false);
             }
             try
             {
@@ -176,12 +204,14 @@ public sealed class BusBridge : IDisposable
         Counters.Dispose();
     }
 
+    /// <summary>Makes the stream if missing; notes its last sequence, after which a message from this bus that is not this run's is another bridge's.</summary>
     private async Task<string> EnsureStreamAsync(NatsJSContext js, CancellationToken token)
     {
         string name = _options.Stream ?? NatsNames.DefaultStream(_options.Subject);
         try
         {
-            await js.GetStreamAsync(name, cancellationToken: token).ConfigureAwait(false);
+            INatsJSStream existing = await js.GetStreamAsync(name, cancellationToken: token).ConfigureAwait(false);
+            _streamStart = existing.Info.State.LastSeq;
         }
         catch (NatsJSApiException e) when (e.Error.Code == 404)
         {
@@ -261,14 +291,15 @@ public sealed class BusBridge : IDisposable
             try
             {
                 var data = new ReadOnlyMemory<byte>(item.Buffer, 0, item.Length);
-                var headers = new NatsHeaders { [OriginHeader] = OriginId };
+                var headers = new NatsHeaders { [OriginHeader] = OriginId + "/" + _run };
                 if (js is null)
                 {
                     await _connection.PublishAsync(_options.Subject, data, headers, cancellationToken: token).ConfigureAwait(false);
                 }
                 else
                 {
-                    string id = OriginId + "-" + Interlocked.Increment(ref _sequence).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    // Unique per run: a restarted bridge's first ids must not fall in the stream's duplicate window.
+                    string id = OriginId + "-" + _run + "-" + Interlocked.Increment(ref _sequence).ToString(System.Globalization.CultureInfo.InvariantCulture);
                     await RetryAsync(async () =>
                     {
                         PubAckResponse ack = await js.PublishAsync(_options.Subject, data, headers: headers,
@@ -292,19 +323,23 @@ public sealed class BusBridge : IDisposable
 
     // ---- in: NATS to local bus ----
 
-    private async Task ReceivePlainAsync(TaskCompletionSource subscribed, CancellationToken token)
+    private async Task ReceivePlainAsync(TaskCompletionSource subscribed, CancellationToken token, CancellationToken broadcasting)
     {
-        await using INatsSub<byte[]> subscription = await _connection.SubscribeCoreAsync<byte[]>(_options.Subject, cancellationToken: token).ConfigureAwait(false);
+        // Checked as they are read off the socket (Incoming), so that only valid bus messages wait, and
+        // at most InBufferCapacity of them: past that, NATS drops the newest (counted in OnMessageDropped).
+        await using INatsSub<Incoming> subscription = await _connection.SubscribeCoreAsync(_options.Subject, serializer: Incoming.Deserializer,
+            opts: new NatsSubOpts { ChannelOpts = new NatsSubChannelOpts { Capacity = InBufferCapacity, FullMode = BoundedChannelFullMode.DropNewest } },
+            cancellationToken: token).ConfigureAwait(false);
         // SUB is written once connected; a PING round trip makes sure the server has it.
         await _connection.PingAsync(token).ConfigureAwait(false);
         subscribed.TrySetResult();
-        await foreach (NatsMsg<byte[]> message in subscription.Msgs.ReadAllAsync(token).ConfigureAwait(false))
-            if (!IsOwn(message.Headers)) Deliver(message.Data ?? [], token);
+        await foreach (NatsMsg<Incoming> message in subscription.Msgs.ReadAllAsync(token).ConfigureAwait(false))
+            if (IsForThisBus(message.Headers, streamSequence: 0)) Deliver(message.Data, broadcasting);
         token.ThrowIfCancellationRequested();
         throw new NatsException($"the subscription to '{_options.Subject}' ended");
     }
 
-    private async Task ReceiveDurableAsync(INatsJSConsumer consumer, TaskCompletionSource subscribed, CancellationToken token)
+    private async Task ReceiveDurableAsync(INatsJSConsumer consumer, TaskCompletionSource subscribed, CancellationToken token, CancellationToken broadcasting)
     {
         subscribed.TrySetResult(); // the durable consumer keeps our place from its creation on
         TimeSpan backoff = BackoffMin;
@@ -312,10 +347,22 @@ public sealed class BusBridge : IDisposable
         {
             try
             {
-                await foreach (NatsJSMsg<byte[]> message in consumer.ConsumeAsync<byte[]>(cancellationToken: token).ConfigureAwait(false))
+                // One message at a time (the consumer's MaxAckPending is 1 too): nothing else waits in memory.
+                await foreach (NatsJSMsg<Incoming> message in consumer.ConsumeAsync(Incoming.Deserializer, new NatsJSConsumeOpts { MaxMsgs = 1 }, token).ConfigureAwait(false))
                 {
-                    if (!IsOwn(message.Headers)) Deliver(message.Data ?? [], token);
-                    await RetryAsync(async () => await message.AckAsync(new AckOpts { DoubleAck = true }, token).ConfigureAwait(false), token).ConfigureAwait(false);
+                    ulong sequence = message.Metadata?.Sequence.Stream ?? 0;
+                    if (sequence != 0 && sequence <= _delivered)
+                    {
+                        // Broadcast already; its acknowledgement was lost or came after the ack wait.
+                        Counters.CountRedelivered();
+                    }
+                    else
+                    {
+                        if (IsForThisBus(message.Headers, sequence)) await DeliverDurableAsync(message, broadcasting).ConfigureAwait(false);
+                        _delivered = sequence;
+                    }
+                    // Also once stopped, while the drain time lasts: a broadcast that returned is acknowledged.
+                    await RetryAsync(async () => await message.AckAsync(new AckOpts { DoubleAck = true }, broadcasting).ConfigureAwait(false), broadcasting).ConfigureAwait(false);
                     backoff = BackoffMin;
                 }
             }
@@ -327,19 +374,83 @@ public sealed class BusBridge : IDisposable
         }
     }
 
-    private bool IsOwn(NatsHeaders? headers)
-        => headers is not null && headers.TryGetValue(OriginHeader, out var origin) && origin.Count > 0 && origin[0] == OriginId;
+    /// <summary>
+    /// False for a message that left this bus (its origin is <see cref="OriginId"/>). Such a message
+    /// from another run of a bridge is this bridge's past (published before <see cref="_streamStart"/>,
+    /// in durable mode) or another bridge on the same bus (then <see cref="BusBridgeConflictException"/>).
+    /// </summary>
+    private bool IsForThisBus(NatsHeaders? headers, ulong streamSequence)
+    {
+        if (headers is null || !headers.TryGetValue(OriginHeader, out var values) || values.Count == 0) return true;
+        string value = values[0] ?? "";
+        int slash = value.LastIndexOf('/');
+        string origin = slash < 0 ? value : value[..slash];
+        if (origin != OriginId) return true;
+        string run = slash < 0 ? "" : value[(slash + 1)..];
+        if (run != _run && (streamSequence == 0 || streamSequence > _streamStart))
+            throw new BusBridgeConflictException(
+                $"another bridge (run {run}) publishes the messages of this bus on '{_options.Subject}': two bridges on one bus " +
+                "would carry each other's broadcasts for ever; run one bridge per bus");
+        return false;
+    }
 
-    /// <summary>Broadcasts one message from NATS on the local bus; returns once every local listener copied it.</summary>
-    private void Deliver(byte[] message, CancellationToken token)
+    /// <summary>
+    /// <see cref="Deliver"/> for a JetStream message: while the broadcast waits for slow listeners,
+    /// tells the server every third of the ack wait that the message is in progress, so that it is not redelivered.
+    /// </summary>
+    private async Task DeliverDurableAsync(NatsJSMsg<Incoming> message, CancellationToken token)
+    {
+        using var delivered = CancellationTokenSource.CreateLinkedTokenSource(token);
+        Task progress = KeepInProgressAsync(message, delivered.Token);
+        try
+        {
+            Deliver(message.Data, token);
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Stopped before the broadcast returned: hand the message back, so that the next run gets
+            // it at once instead of after the ack wait (with one message in flight, nothing else comes meanwhile).
+            try
+            {
+                await message.NakAsync(cancellationToken: CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsTransient(e))
+            {
+                // Then the ack wait hands it back.
+            }
+            throw;
+        }
+        finally
+        {
+            await delivered.CancelAsync().ConfigureAwait(false);
+            await progress.ConfigureAwait(false);
+        }
+    }
+
+    private async Task KeepInProgressAsync(NatsJSMsg<Incoming> message, CancellationToken token)
     {
         try
         {
-            _ = new BusMessage(message); // validates: at most 2047 bytes, no NUL
+            while (true)
+            {
+                await Task.Delay(_options.AckWait / 3, token).ConfigureAwait(false);
+                await message.AckProgressAsync(cancellationToken: token).ConfigureAwait(false);
+            }
         }
-        catch (BusMessageInvalidException)
+        catch (Exception e) when (e is OperationCanceledException || IsTransient(e))
         {
-            Counters.CountDropped();
+            // Done, or the connection is away: the message may be redelivered, and is then skipped.
+        }
+    }
+
+    /// <summary>Broadcasts one message from NATS on the local bus; returns once every local listener copied it.</summary>
+    private void Deliver(Incoming? incoming, CancellationToken token)
+    {
+        // A NATS message without payload (no Incoming at all) is the empty bus message.
+        byte[] message = incoming is null ? [] : incoming.Data!;
+        if (incoming is { Data: null })
+        {
+            Counters.CountRejected(incoming.Rejection);
             return;
         }
         bool expect = _options.Direction.HasFlag(BridgeDirection.Out);
@@ -416,6 +527,8 @@ public sealed class BusBridge : IDisposable
     internal static bool IsTransient(Exception e) => e switch
     {
         NatsJSApiException api => api.Error.Code == 503 && api.Error.ErrCode is not (10039 or 10076),
+        // Nobody answers the JetStream API: the server runs without JetStream.
+        NatsNoRespondersException => false,
         NatsException or TimeoutException => true,
         _ => false,
     };

@@ -12,9 +12,17 @@ public sealed record BusBridgeOptions
     /// <summary>
     /// Null for plain NATS (at most once). Otherwise the name of this bridge's durable JetStream
     /// consumer, one per node: messages go through a JetStream stream and each is acknowledged only
-    /// after the local broadcast returned, so a restarted bridge catches up.
+    /// after the local broadcast returned, so a restarted bridge catches up. Letters, digits, '-', '_'
+    /// and '.' (a host name will do; the consumer's name has '_' for each '.', see <see cref="NatsNames.ConsumerName"/>).
     /// </summary>
     public string? Durable { get; init; }
+
+    /// <summary>
+    /// Durable mode: how long JetStream waits for the acknowledgement of a delivered message before it
+    /// delivers it again. While a broadcast waits for slow listeners, the bridge tells the server
+    /// every third of this time that it is still working on the message. 30 s by default.
+    /// </summary>
+    public TimeSpan AckWait { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The JetStream stream (durable mode); null for <see cref="NatsNames.DefaultStream"/> of the subject. Made if missing.</summary>
     public string? Stream { get; init; }
@@ -33,8 +41,8 @@ public sealed record BusBridgeOptions
     public int BufferCapacity { get; init; } = 4096;
 
     /// <summary>
-    /// The bridge's origin mark; null (the default) for a random one per <see cref="BusBridge"/>, so that
-    /// options copied with <c>with</c> for another bridge do not make the two mistake each other's messages for their own.
+    /// The bridge's origin mark; null (the default) for one that names the bus (see <see cref="BusBridge.OriginId"/>),
+    /// the same for every run of a bridge on it, so that no restarted bridge takes its own messages for another bus's.
     /// </summary>
     public string? OriginId { get; init; }
 
@@ -43,7 +51,8 @@ public sealed record BusBridgeOptions
         NatsNames.CheckSubject(Subject);
         if (Direction is not (BridgeDirection.Out or BridgeDirection.In or BridgeDirection.Both))
             throw new ArgumentOutOfRangeException(nameof(Direction), Direction, "not out, in or both");
-        if (Durable is not null) NatsNames.CheckName(Durable, "durable name");
+        if (Durable is not null) NatsNames.ConsumerName(Durable);
+        ArgumentOutOfRangeException.ThrowIfLessThan(AckWait, TimeSpan.FromSeconds(1));
         if (Stream is not null) NatsNames.CheckName(Stream, "stream name");
         ArgumentOutOfRangeException.ThrowIfLessThan(StreamReplicas, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(StreamReplicas, 5);

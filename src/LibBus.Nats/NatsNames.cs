@@ -29,6 +29,20 @@ public static class NatsNames
             throw new ArgumentException($"bad {what} '{name}': use 1 to 64 letters, digits, '-' or '_'", nameof(name));
     }
 
+    /// <summary>
+    /// The JetStream consumer name for a durable name: letters, digits, '-', '_' and '.' (so that a
+    /// fully qualified host name will do), at most 64 characters, each '.' made '_' (a consumer name
+    /// has no '.'). <c>a.b</c> and <c>a_b</c> name the same consumer.
+    /// </summary>
+    /// <exception cref="ArgumentException">The durable name is not usable.</exception>
+    public static string ConsumerName(string durable)
+    {
+        ArgumentNullException.ThrowIfNull(durable);
+        if (durable.Length is 0 or > 64 || !durable.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+            throw new ArgumentException($"bad durable name '{durable}': use 1 to 64 letters, digits, '-', '_' or '.'", nameof(durable));
+        return durable.Replace('.', '_');
+    }
+
     /// <summary>The stream a durable bridge uses when none is named: BUS_ and the subject, '.' made '_'.</summary>
     public static string DefaultStream(string subject)
     {

@@ -16,8 +16,12 @@ public sealed partial class Bus
     /// <exception cref="BusTimeoutException">The timeout fired; see <see cref="BusTimeoutException.UnacknowledgedListeners"/>.</exception>
     /// <exception cref="OperationCanceledException">Cancelled. If the message was already published, listeners that had not copied it may miss it.</exception>
     /// <exception cref="BusRemovedException">The bus was removed.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="message"/> is null; nothing was sent.</exception>
     public void Broadcast(string message, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-        => BroadcastCore(message, default, timeout, cancellationToken);
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        BroadcastCore(message, default, timeout, cancellationToken);
+    }
 
     /// <summary>Broadcasts raw message bytes; see <see cref="Broadcast(string, TimeSpan?, CancellationToken)"/>.</summary>
     public void Broadcast(ReadOnlySpan<byte> message, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
@@ -48,8 +52,12 @@ public sealed partial class Bus
     /// <exception cref="BusMessageInvalidException">The message is not valid; nothing was sent.</exception>
     /// <exception cref="OperationCanceledException">Cancelled. If the message was already published, listeners that had not copied it may miss it.</exception>
     /// <exception cref="BusRemovedException">The bus was removed.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="message"/> is null; nothing was sent.</exception>
     public bool TryBroadcast(string message, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-        => TryBroadcastCore(message, default, timeout, cancellationToken);
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return TryBroadcastCore(message, default, timeout, cancellationToken);
+    }
 
     /// <summary>Raw-bytes form of <see cref="TryBroadcast(string, TimeSpan?, CancellationToken)"/>.</summary>
     public bool TryBroadcast(ReadOnlySpan<byte> message, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
@@ -77,8 +85,12 @@ public sealed partial class Bus
     /// <exception cref="BusTimeoutException">The timeout fired; see <see cref="BusTimeoutException.UnacknowledgedListeners"/>.</exception>
     /// <exception cref="OperationCanceledException">Cancelled. If the message was already published, listeners that had not copied it may miss it.</exception>
     /// <exception cref="BusRemovedException">The bus was removed.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="message"/> is null; nothing was sent.</exception>
     public bool BroadcastIfFree(string message, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
-        => BroadcastIfFreeCore(message, default, timeout, cancellationToken);
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return BroadcastIfFreeCore(message, default, timeout, cancellationToken);
+    }
 
     /// <summary>Raw-bytes form of <see cref="BroadcastIfFree(string, TimeSpan?, CancellationToken)"/>.</summary>
     public bool BroadcastIfFree(ReadOnlySpan<byte> message, TimeSpan? timeout = null, CancellationToken cancellationToken = default)

@@ -20,6 +20,7 @@ public sealed partial class Bus
     /// <param name="cancellationToken">Cancelled while still queued: the message is taken out of
     /// the queue and never sent. Once being sent: as for <see cref="Broadcast(string, TimeSpan?, CancellationToken)"/>.</param>
     /// <exception cref="BusMessageInvalidException">Thrown at once: the message is not valid; nothing is queued.</exception>
+    /// <exception cref="ArgumentNullException">Thrown at once: <paramref name="message"/> is null; nothing is queued.</exception>
     /// <remarks>
     /// The task faults with <see cref="BusTimeoutException"/>, <see cref="BusRemovedException"/>,
     /// <see cref="BusDeadlockException"/> (see <see cref="Subscribe(int)"/>) or
@@ -27,6 +28,7 @@ public sealed partial class Bus
     /// </remarks>
     public Task BroadcastAsync(string message, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(message);
         int length = BusMessage.Validate(message);
         return Queue().Enqueue(message, default, length, timeout, cancellationToken);
     }

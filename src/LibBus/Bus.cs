@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using static LibBus.Interop.Libc;
 
 namespace LibBus;
@@ -146,7 +145,7 @@ public sealed partial class Bus : IDisposable
         const string alphabet = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
         while (true)
         {
-            string path = System.IO.Path.Combine(directory, "random." + RandomNumberGenerator.GetString(alphabet, 30));
+            string path = System.IO.Path.Combine(directory, "random." + KernelRandom.GetString(alphabet, 30));
             try
             {
                 return Create(path, exclusive: true);
@@ -179,6 +178,13 @@ public sealed partial class Bus : IDisposable
             // Objects another user made at its keys? Decided again on the file itself.
             return ReplaceUnusable(path, e);
         }
+        catch (BusNotFoundException e) when (BusFile.TypeOf(path) == S_IFLNK)
+        {
+            // The path is a symbolic link to nothing: no key file is made through a link.
+            throw new BusKeyFileCorruptException(
+                $"{path}: a symbolic link to nothing (a dangling link); create makes no key file through a link: " +
+                "remove the link or choose another path", path, e.Errno);
+        }
         return path;
     }
 
@@ -195,7 +201,7 @@ public sealed partial class Bus : IDisposable
         BusRegistry registry = BusRegistry.Default;
         for (int i = 0; i < attempts; i++)
         {
-            var keys = new BusKeys(RandomNumberGenerator.GetInt32(1, 1 << 30), RandomNumberGenerator.GetInt32(1, 1 << 30));
+            var keys = new BusKeys(KernelRandom.GetInt32(1, 1 << 30), KernelRandom.GetInt32(1, 1 << 30));
             // Keys in use are skipped before the record names them (so a record never names
             // another program's object but in a race within these few calls).
             if (!IsFree(path, "semaphore array", keys.SemaphoreKey, SemGet(keys.SemaphoreKey, 0, 0))

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 
 namespace LibBus;
@@ -322,7 +321,7 @@ internal static class BusFile
         string temporary;
         do
         {
-            temporary = prefix + RandomNumberGenerator.GetHexString(16, lowercase: true);
+            temporary = prefix + KernelRandom.GetHexString(16);
             fd = Interop.Libc.OpenAt(dirFd, temporary,
                 Interop.Libc.O_WRONLY | Interop.Libc.O_CREAT | Interop.Libc.O_EXCL | Interop.Libc.O_NOFOLLOW | Interop.Libc.O_CLOEXEC,
                 mode);
@@ -378,11 +377,7 @@ internal static class BusFile
     /// </summary>
     internal static BusPartRemoval UnlinkIfSame(int dirFd, string name, in Interop.Libc.Statx status)
     {
-        // Named after this process and the file (no random source: removal must not load a library
-        // halfway, after the objects are gone); unique among removers, and RENAME_NOREPLACE never
-        // takes an existing name.
-        string temporary = string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $".bus-remove.{Environment.ProcessId}.{status.Ino}");
+        string temporary = ".bus-remove." + KernelRandom.GetHexString(16);
         if (Interop.Libc.RenameAt2(dirFd, name, dirFd, temporary, Interop.Libc.RENAME_NOREPLACE) != 0)
         {
             int errno = Interop.Errors.LastErrno;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 
 namespace LibBus;
 
@@ -62,7 +61,7 @@ public sealed class PrivateBus : IDisposable
         while (true)
         {
             string path = System.IO.Path.Combine(directory,
-                $"{Prefix}{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}.{RandomNumberGenerator.GetString(alphabet, 20)}");
+                $"{Prefix}{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}.{KernelRandom.GetString(alphabet, 20)}");
             try
             {
                 Bus.Create(path, exclusive: true);

@@ -62,7 +62,7 @@ public sealed class HostileInputTests : IDisposable
             File.CreateSymbolicLink(Path.Combine(d, "k"), Path.Combine(d, "elsewhere", "notes"));
         }, ["broadcast", "{d}/k", "m"], null, 1, "{d}/k: not a bus key file"),
         new("create on a dangling symlink does not create its target", d =>
-            File.CreateSymbolicLink(Path.Combine(d, "k"), Path.Combine(d, "target")), ["create", "{d}/k"], null, 1, "{d}/k: no such bus"),
+            File.CreateSymbolicLink(Path.Combine(d, "k"), Path.Combine(d, "target")), ["create", "{d}/k"], null, 1, "{d}/k: a symbolic link to nothing (a dangling link); create makes no key file through a link: remove the link or choose another path"),
         new("create -x on a dangling symlink", d =>
             File.CreateSymbolicLink(Path.Combine(d, "k"), Path.Combine(d, "target")), ["create", "-x", "{d}/k"], null, 1, "{d}/k: already exists"),
         new("unreadable key file", d =>

@@ -36,6 +36,9 @@ public sealed class ParserTests
     [InlineData("0", 0)]
     [InlineData(".25s", 250)]
     [InlineData("1h", 3600000)]
+    [InlineData("1h30m", 5400000)]
+    [InlineData("2m30s", 150000)]
+    [InlineData("1s500ms", 1500)]
     public void Durations_parse(string text, double milliseconds)
     {
         Assert.True(DurationParser.TryParse(text, out TimeSpan value, out string error), error);
@@ -49,6 +52,16 @@ public sealed class ParserTests
     [InlineData("ms")]
     [InlineData("1e3")]
     [InlineData("NaN")]
+    [InlineData("1h30")]
+    [InlineData("h30m")]
+    [InlineData("infinity")]
     public void Bad_durations_are_refused(string text)
         => Assert.False(DurationParser.TryParse(text, out _, out _));
+
+    [Fact]
+    public void Infinity_is_no_limit_where_a_timeout_may_have_none()
+    {
+        Assert.True(DurationParser.TryParse("infinity", out TimeSpan value, out string error, allowInfinity: true), error);
+        Assert.Equal(Timeout.InfiniteTimeSpan, value);
+    }
 }

@@ -94,12 +94,14 @@ public sealed class SignalAndTimingTests : IDisposable
 
         listener.Signal(Proc.SIGCONT);
         Assert.Equal(0, _sandbox.Run("broadcast", "--timeout", "10s", bus, "third").ExitCode);
-        listener.WaitForLines(2);
-        // Held, never wedged or torn: it gets the message left in the segment, then the next.
+        listener.WaitFor((output, _) => output.Split('\n').Contains("third"), "the third message");
+        // Never wedged or torn. If the kernel released it while it was stopped, it copies the
+        // message left in the segment, then the next; if not, a give-up raised Q again (PROTOCOL.md,
+        // step 5), so it waited for the next publish and missed the given-up messages.
         string[] received = listener.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(2, received.Length);
-        Assert.Contains(received[0], new[] { "first", "second" });
-        Assert.Equal("third", received[1]);
+        Assert.Equal("third", received[^1]);
+        Assert.InRange(received.Length, 1, 2);
+        if (received.Length == 2) Assert.Contains(received[0], new[] { "first", "second" });
         listener.Signal(Proc.SIGTERM);
         Assert.Equal(143, listener.WaitForExit().ExitCode);
         AssertIdle(bus);

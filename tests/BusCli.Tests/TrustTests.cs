@@ -158,6 +158,9 @@ public sealed class TrustTests : IDisposable
             AssertOneLineNaming(bus, _sandbox.Run("broadcast", bus, "secret"), "created by uid 65534");
             AssertOneLineNaming(bus, _sandbox.Run("status", bus), "created by uid 65534");
             AssertOneLineNaming(bus, _sandbox.Run("listen", bus), "created by uid 65534");
+            RunResult list = _sandbox.Run("list", _sandbox.Directory);
+            Assert.True(list.ExitCode == 0, list.ToString());
+            Assert.Equal([$"{bus}\tuntrusted\t-"], list.StdoutLines);
 
             // create puts fresh objects in place, as for a stale key file; the planted ones are left as they are.
             RunResult create = _sandbox.Run("create", bus);

@@ -9,7 +9,6 @@ public sealed class UsageTests : IDisposable
     public void Dispose() => _sandbox.Dispose();
 
     [Theory]
-    [InlineData("")]
     [InlineData("-x")]
     [InlineData("frobnicate")]
     [InlineData("create|a|b")]
@@ -46,6 +45,37 @@ public sealed class UsageTests : IDisposable
         Assert.Single(lines);
         Assert.StartsWith("bus: ", lines[0]);
         Assert.Contains("--help", lines[0]);
+    }
+
+    [Fact]
+    public void Plain_bus_lists_the_verbs_on_stderr_and_exits_2()
+    {
+        RunResult result = _sandbox.Run();
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("", result.Stdout);
+        Assert.Equal(_sandbox.Run("--help").Stdout, result.Stderr);
+        Assert.Contains("broadcast", result.Stderr);
+        Assert.DoesNotContain("required command", result.Stderr, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Theory]
+    [InlineData("broadcast|--timeout|-1|p|m", "bus: '-1': a duration cannot be negative (for no limit, leave the option out or give infinity) (try 'bus broadcast --help')")]
+    [InlineData("listen|--count|-1|p", "bus: --count: '-1' is not a whole number of at least 1 (try 'bus listen --help')")]
+    [InlineData("brodcast|p|m", "bus: unrecognized command or argument 'brodcast' (did you mean 'broadcast'? try 'bus --help')")]
+    [InlineData("listen|--timout|1s|p", "bus: unrecognized option '--timout' (did you mean '--timeout'? try 'bus listen --help')")]
+    public void A_bad_value_or_a_typo_says_what_is_wrong_with_it(string commandLine, string error)
+    {
+        RunResult result = _sandbox.Run(commandLine.Split('|'));
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal(error + "\n", result.Stderr);
+    }
+
+    [Fact]
+    public void Durations_add_up_and_infinity_is_no_limit()
+    {
+        string bus = _sandbox.CreateBus();
+        Assert.Equal(0, _sandbox.Run("broadcast", "--timeout", "1h30m", bus, "m1").ExitCode);
+        Assert.Equal(0, _sandbox.Run("broadcast", "--timeout", "infinity", bus, "m2").ExitCode);
     }
 
     [Theory]

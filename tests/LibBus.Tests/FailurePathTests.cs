@@ -48,6 +48,19 @@ public sealed class FailurePathTests : IDisposable
     }
 
     [Fact]
+    public void A_null_message_is_an_ArgumentNullException_and_nothing_is_sent()
+    {
+        string path = _sandbox.CreateBus();
+        Bus bus = _sandbox.Open(path);
+        Assert.Null(Bus.GetStatus(path).SemaphoreArray!.LastOperation);
+        Assert.Equal("message", Assert.Throws<ArgumentNullException>(() => bus.Broadcast((string)null!)).ParamName);
+        Assert.Equal("message", Assert.Throws<ArgumentNullException>(() => bus.TryBroadcast((string)null!)).ParamName);
+        Assert.Equal("message", Assert.Throws<ArgumentNullException>(() => { _ = bus.BroadcastAsync((string)null!); }).ParamName); // thrown at once, not by the task
+        // No semop at all: a broadcast, even to no listener, would have set the last operation time.
+        Assert.Null(Bus.GetStatus(path).SemaphoreArray!.LastOperation);
+    }
+
+    [Fact]
     public async Task Disposing_a_subscription_twice_is_fine()
     {
         Bus bus = _sandbox.Open(_sandbox.CreateBus());

@@ -7,7 +7,8 @@ namespace LibBus.Tests;
 /// <c>{P(N)u, V(X)u, V(Q)}</c> (issue 23; PROTOCOL.md, "Timeouts and cancellation"): a
 /// listener counted at the publish that had not reached its wait then waits for the next
 /// publish, instead of passing its wait while the next broadcaster writes (a C broadcaster
-/// writes without raising Q: a torn copy, model row <c>mixb-2b2l2m-giveup</c>).
+/// writes without raising Q: a torn copy, model row <c>mut6-giveup-no-vq</c>; with the step,
+/// <c>mixb-2b2l2m-giveup</c> is ok).
 /// </summary>
 public sealed class GiveUpTests : IDisposable
 {

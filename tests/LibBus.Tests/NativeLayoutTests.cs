@@ -172,6 +172,7 @@ public sealed class NativeLayoutTests : IDisposable
     {
         var e = Assert.Throws<PlatformNotSupportedException>(() => Interop.Architectures.IsArm64Architecture(architecture));
         Assert.Contains(architecture.ToString(), e.Message, StringComparison.Ordinal);
+        Assert.False(Interop.Architectures.IsSupported(architecture));
     }
 
     [Fact]

@@ -38,14 +38,21 @@ internal static class BridgeCommand
             Description = "out: this bus to NATS; in: NATS to this bus; both (the default).",
             HelpName = "out|in|both",
             DefaultValueFactory = _ => "both",
+            CustomParser = result =>
+            {
+                string text = result.Tokens[0].Value;
+                if (text is "out" or "in" or "both") return text;
+                result.AddError($"--direction: '{text}' is not out, in or both");
+                return "both";
+            },
         };
-        direction.AcceptOnlyFromAmong("out", "in", "both");
         var durable = new Option<string?>("--durable")
         {
-            Description = "Go through JetStream with this node's durable consumer NAME (one name per node): " +
-                          "each message is acknowledged after the local broadcast returned, so a restarted bridge catches up.",
+            Description = "Go through JetStream with this node's durable consumer NAME (one name per node; letters, digits, " +
+                          "'-', '_', '.': a host name will do): each message is acknowledged after the local broadcast returned, " +
+                          "so a restarted bridge catches up.",
             HelpName = "NAME",
-            CustomParser = result => Checked(result, s => { NatsNames.CheckName(s, "durable name"); return s; }),
+            CustomParser = result => Checked(result, s => { NatsNames.ConsumerName(s); return s; }),
         };
         var stream = new Option<string?>("--stream")
         {
@@ -99,8 +106,10 @@ internal static class BridgeCommand
             "each message of another node on the bus, one at a time, returning once every local listener copied it. " +
             "Nothing loops or comes back. Plain NATS is at most once; --durable goes through JetStream. " +
             "Keeps running while NATS is down (plain: up to 4096 messages wait, then new ones are dropped and counted). " +
-            "SIGINT, SIGTERM, SIGHUP stop it cleanly; SIGUSR1 prints the counters. " +
-            "Exit status: 1 failure (including a removed bus or refused credentials), 2 bad command line, 128+N ended by signal N.")
+            "SIGINT, SIGTERM, SIGHUP stop it cleanly; SIGUSR1 prints the counters, which are printed again when it ends. " +
+            "Messages from NATS that are not bus messages (over 2047 bytes, or with a NUL) are counted as rejected and reported on stderr. " +
+            "Exit status: 1 failure (including a removed bus, refused credentials, no JetStream for --durable, or another bridge " +
+            "on the same bus), 2 bad command line, 128+N ended by signal N.")
         {
             server, subject, direction, durable, stream, replicas, user, passwordFile, tokenFile, creds,
             tlsCa, tlsCert, tlsKey, stats, readyFile, path,
@@ -158,10 +167,25 @@ internal static class BridgeCommand
     public static int Run(TextWriter stdout, TextWriter stderr, BridgeSettings settings)
     {
         string path = settings.Path;
+        if (MissingLibssl() is { } missing)
+        {
+            // Else the runtime prints "No usable version of libssl was found" and aborts (134) at the first random number.
+            CliErrors.Write(stderr, path, $"bus bridge needs OpenSSL: {missing}");
+            return ExitCodes.Failure;
+        }
         using var stop = new BridgeSignals();
+        // SIGUSR1 prints the counters from the start on (zeros until the bridge runs), never ends the process.
+        var counters = new CounterPrinter(stdout);
+        using PosixSignalRegistration usr1 = StopSignals.Handle((PosixSignal)SIGUSR1, context =>
+        {
+            context.Cancel = true;
+            counters.Print();
+        });
         try
         {
-            NatsOpts options = settings.NatsOptions();
+            // Reading a secret may block for ever (a FIFO nobody writes): a stop signal ends the wait,
+            // and the reading thread, a background one, with the process.
+            NatsOpts options = Task.Run(settings.NatsOptions).WaitAsync(stop.Token).GetAwaiter().GetResult();
             BusAccess access = settings.Direction switch
             {
                 BridgeDirection.Out => BusAccess.Listen,
@@ -169,11 +193,21 @@ internal static class BridgeCommand
                 _ => BusAccess.ListenAndBroadcast,
             };
             using Bus bus = Bus.Open(path, access);
-            return RunAsync(stdout, stderr, settings, bus, options, stop).GetAwaiter().GetResult();
+            return RunAsync(stderr, settings, bus, options, stop, counters).GetAwaiter().GetResult();
         }
         catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
         {
             return ExitCodes.Signal(stop.Signal);
+        }
+        catch (BusBridgeConflictException e)
+        {
+            CliErrors.Write(stderr, path, e.Message);
+            return ExitCodes.Failure;
+        }
+        catch (NatsNoRespondersException) when (settings.Durable is not null)
+        {
+            CliErrors.Write(stderr, path, $"NATS at {NatsNames.Redact(settings.Servers)} has no JetStream, which --durable needs (nats-server -js)");
+            return ExitCodes.Failure;
         }
         catch (NatsJSApiException e)
         {
@@ -194,11 +228,14 @@ internal static class BridgeCommand
         {
             return CliErrors.Report(stderr, path, e);
         }
+        finally
+        {
+            counters.PrintIfBridged();
+        }
     }
 
-    private static async Task<int> RunAsync(TextWriter stdout, TextWriter stderr, BridgeSettings settings, Bus bus, NatsOpts options, BridgeSignals stop)
+    private static async Task<int> RunAsync(TextWriter stderr, BridgeSettings settings, Bus bus, NatsOpts options, BridgeSignals stop, CounterPrinter counters)
     {
-        string path = settings.Path;
         await using NatsConnection connection = await ConnectAsync(stderr, settings, options, stop.Token).ConfigureAwait(false);
         using var bridge = new BusBridge(bus, connection, new BusBridgeOptions
         {
@@ -208,27 +245,10 @@ internal static class BridgeCommand
             Stream = settings.Stream,
             StreamReplicas = settings.Replicas,
         });
-        var printLock = new Lock();
-        void PrintCounters()
-        {
-            lock (printLock)
-            {
-                try
-                {
-                    stdout.WriteLine(bridge.Counters.ToString());
-                    stdout.Flush();
-                }
-                catch (IOException)
-                {
-                }
-            }
-        }
-        using PosixSignalRegistration usr1 = StopSignals.Handle((PosixSignal)SIGUSR1, context =>
-        {
-            context.Cancel = true;
-            PrintCounters();
-        });
-        using var timer = settings.Stats is { } interval ? new Timer(_ => PrintCounters(), null, interval, interval) : null;
+        counters.Bridged(bridge.Counters);
+        using var timer = settings.Stats is { } interval ? new Timer(_ => counters.Print(), null, interval, interval) : null;
+        var rejections = new RejectionReport(stderr, settings.Path, bridge.Counters);
+        using var rejectionTimer = new Timer(_ => rejections.Check(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
 
         Task running = bridge.RunAsync(stop.Token);
         await Task.WhenAny(bridge.Ready, running).ConfigureAwait(false);
@@ -236,7 +256,14 @@ internal static class BridgeCommand
         using BusReadyFile? ready = bridge.Ready.IsCompletedSuccessfully && settings.ReadyFile is { } file
             ? BusReadyFile.Announce(file, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\n")
             : null;
-        await running.ConfigureAwait(false); // ends only by a signal or a failure
+        try
+        {
+            await running.ConfigureAwait(false); // ends only by a signal or a failure
+        }
+        finally
+        {
+            rejections.Check(force: true);
+        }
         return ExitCodes.Failure;
     }
 
@@ -276,6 +303,25 @@ internal static class BridgeCommand
         }
     }
 
+    /// <summary>
+    /// Null if libssl can be loaded as .NET's OpenSSL shim loads it (the version that
+    /// <c>DOTNET_OPENSSL_VERSION_OVERRIDE</c> names, else <c>libssl.so.3</c> or <c>libssl.so.1.1</c>);
+    /// else why not. The NATS client and TLS need it; no other verb loads it.
+    /// </summary>
+    private static string? MissingLibssl()
+    {
+        string? version = Environment.GetEnvironmentVariable("DOTNET_OPENSSL_VERSION_OVERRIDE")
+                          ?? Environment.GetEnvironmentVariable("CLR_OPENSSL_VERSION_OVERRIDE");
+        string[] names = version is { Length: > 0 } ? ["libssl.so." + version] : ["libssl.so.3", "libssl.so.1.1"];
+        foreach (string name in names)
+        {
+            if (!NativeLibrary.TryLoad(name, out IntPtr handle)) continue;
+            NativeLibrary.Free(handle);
+            return null;
+        }
+        return $"cannot load {string.Join(" or ", names)} (install OpenSSL, for example the Debian package libssl3)";
+    }
+
     private static bool IsRefusal(NatsException e)
     {
         for (Exception? x = e; x is not null; x = x.InnerException)
@@ -301,6 +347,63 @@ internal static class BridgeCommand
     }
 
     private const int SIGUSR1 = 10;
+
+    /// <summary>Prints the counter line on stdout: for SIGUSR1 and --stats at any stage, and once when the bridge ends.</summary>
+    private sealed class CounterPrinter(TextWriter stdout)
+    {
+        private readonly Lock _lock = new();
+        private BusBridgeCounters? _counters;
+
+        public void Bridged(BusBridgeCounters counters) => Volatile.Write(ref _counters, counters);
+
+        public void Print()
+        {
+            lock (_lock)
+            {
+                try
+                {
+                    // Before the bridge runs (still connecting), nothing has been carried yet.
+                    stdout.WriteLine(Volatile.Read(ref _counters)?.ToString()
+                                     ?? "forwarded-out 0 forwarded-in 0 dropped 0 rejected 0 redelivered 0 reconnects 0");
+                    stdout.Flush();
+                }
+                catch (IOException)
+                {
+                }
+            }
+        }
+
+        public void PrintIfBridged()
+        {
+            if (Volatile.Read(ref _counters) is not null) Print();
+        }
+    }
+
+    /// <summary>
+    /// Says on stderr that messages from NATS were rejected (over 2047 bytes, or with a NUL): at most
+    /// one line every 10 s, counting those since the last line.
+    /// </summary>
+    private sealed class RejectionReport(TextWriter stderr, string path, BusBridgeCounters counters)
+    {
+        private static readonly TimeSpan Every = TimeSpan.FromSeconds(10);
+        private readonly Lock _lock = new();
+        private long _tooLong, _nul;
+        private DateTime _last = DateTime.MinValue;
+
+        public void Check(bool force = false)
+        {
+            lock (_lock)
+            {
+                long tooLong = counters.RejectedTooLong - _tooLong, nul = counters.RejectedNul - _nul;
+                if (tooLong + nul == 0 || (!force && DateTime.UtcNow - _last < Every)) return;
+                _tooLong += tooLong;
+                _nul += nul;
+                _last = DateTime.UtcNow;
+                CliErrors.Write(stderr, path, string.Create(CultureInfo.InvariantCulture,
+                    $"rejected {tooLong + nul} messages from NATS that are not bus messages ({tooLong} over 2047 bytes, {nul} with a NUL)"));
+            }
+        }
+    }
 }
 
 /// <summary>What <c>bus bridge</c> was asked to do.</summary>

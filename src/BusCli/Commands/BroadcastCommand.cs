@@ -19,15 +19,11 @@ internal static class BroadcastCommand
         var timeout = new Option<TimeSpan?>("--timeout", "-t")
         {
             Description = "Give up with exit status 4 if a message is not delivered to every listener within " +
-                          "DURATION: a number with an optional unit ms, s (default), m or h, as in 500ms, 2s, 1.5, 1m. " +
+                          "DURATION: a number with an optional unit ms, s (default), m or h, as in 500ms, 2s, 1.5, 1m, " +
+                          "or several added up (1h30m); infinity for no limit. " +
                           "With MESSAGE '-' the limit applies to each message.",
             HelpName = "DURATION",
-            CustomParser = arg =>
-            {
-                if (DurationParser.TryParse(arg.Tokens[0].Value, out TimeSpan value, out string error)) return value;
-                arg.AddError(error);
-                return null;
-            },
+            CustomParser = DurationParser.ParseTimeout,
         };
         var path = new Argument<string>("PATH") { Description = "The bus's key file." };
         var message = new Argument<string>("MESSAGE")
@@ -47,7 +43,7 @@ internal static class BroadcastCommand
             message,
         };
         command.SetAction(result => Run(() => stderr, stdin, result.GetValue(path)!, result.GetValue(message)!,
-            result.GetValue(noWait), result.GetValue(timeout)));
+            result.GetValue(noWait), DurationParser.Limit(result.GetValue(timeout))));
         return command;
     }
 

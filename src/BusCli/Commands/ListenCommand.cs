@@ -67,7 +67,7 @@ internal static class ListenCommand
             result.GetValue(options.Ready),
             result.GetValue(options.ReadyFile),
             result.GetValue(options.Match),
-            result.GetValue(timeout),
+            DurationParser.Limit(result.GetValue(timeout)),
             result.GetValue(jobs) ?? DefaultJobs)));
         return command;
     }

@@ -89,14 +89,10 @@ internal sealed class ListenOptions(string commandDescription)
     /// <summary><c>--timeout</c>, whose description differs between listen and wait.</summary>
     public static Option<TimeSpan?> Timeout(string description) => new("--timeout", "-t")
     {
-        Description = description + " DURATION is a number with an optional unit ms, s (default), m or h.",
+        Description = description + " DURATION is a number with an optional unit ms, s (default), m or h, or several " +
+                      "added up (1h30m); infinity for no limit.",
         HelpName = "DURATION",
-        CustomParser = arg =>
-        {
-            if (DurationParser.TryParse(arg.Tokens[0].Value, out TimeSpan value, out string error)) return value;
-            arg.AddError(error);
-            return null;
-        },
+        CustomParser = DurationParser.ParseTimeout,
     };
 
     public void AddTo(Command command)

@@ -30,7 +30,7 @@ internal static class WaitCommand
             result.GetValue(options.Ready),
             result.GetValue(options.ReadyFile),
             result.GetValue(options.Match),
-            result.GetValue(timeout))));
+            DurationParser.Limit(result.GetValue(timeout)))));
         return command;
     }
 

@@ -16,6 +16,7 @@ internal sealed class Node : IDisposable
     private readonly Bus _bus;
     private readonly List<string> _received = [];
     private readonly CancellationTokenSource _stopListener = new();
+    private readonly ManualResetEventSlim _running = new(initialState: true);
     private readonly Thread _listener;
     private NatsConnection? _connection;
     private CancellationTokenSource? _stopBridge;
@@ -35,6 +36,8 @@ internal sealed class Node : IDisposable
                 _bus.Listen(message =>
                 {
                     lock (_received) _received.Add(message.Text);
+                    // Paused: hold the message unacknowledged, as a stopped listener process would.
+                    _running.Wait(_stopListener.Token);
                     return true;
                 }, listening.Set, _stopListener.Token);
             }
@@ -97,6 +100,11 @@ internal sealed class Node : IDisposable
 
     public void Broadcast(string message) => _bus.Broadcast(message, TimeSpan.FromSeconds(30));
 
+    /// <summary>From the next message on, the listener copies it and then holds it (broadcasts on this bus wait) until <see cref="Resume"/>.</summary>
+    public void Pause() => _running.Reset();
+
+    public void Resume() => _running.Set();
+
     /// <summary>Waits until the listener has copied at least <paramref name="count"/> messages.</summary>
     public string[] WaitForMessages(int count, TimeSpan? timeout = null)
     {
@@ -107,6 +115,7 @@ internal sealed class Node : IDisposable
     public void Dispose()
     {
         StopBridge();
+        _running.Set();
         _stopListener.Cancel();
         _listener.Join(TimeSpan.FromSeconds(20));
         _bus.Dispose();
