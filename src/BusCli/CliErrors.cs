@@ -31,18 +31,23 @@ internal static class CliErrors
 
     /// <summary>
     /// Writes <c>bus: PATH: message</c> (without repeating a path the message already names),
-    /// always one line: control characters and bytes that are not UTF-8 are escaped (<c>\n</c>, <c>\xe9</c>).
+    /// always one line: the path as <c>ls -b</c> shows it (<see cref="HumanText.Name"/>), wherever the
+    /// message names it, and control characters and bytes that are not UTF-8 in the rest escaped
+    /// (<see cref="HumanText.Message"/>).
     /// </summary>
     public static void Write(TextWriter stderr, string? path, string message)
     {
         if (!string.IsNullOrEmpty(path))
         {
-            // A path with a newline or bytes that are not UTF-8 shows escaped, on one line.
-            string shown = RawArguments.Escape(path);
-            message = message.Replace(path, shown, StringComparison.Ordinal);
+            string shown = HumanText.Name(path);
+            message = string.Join(shown, message.Split(path).Select(part => HumanText.Message(part.ReplaceLineEndings(" "))));
             if (!message.StartsWith(shown + ":", StringComparison.Ordinal)) message = shown + ": " + message;
         }
-        message = RawArguments.Escape(message.ReplaceLineEndings(" ").Trim());
+        else
+        {
+            message = HumanText.Message(message.ReplaceLineEndings(" "));
+        }
+        message = message.Trim();
         try
         {
             stderr.WriteLine("bus: " + message);

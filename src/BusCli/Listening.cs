@@ -131,7 +131,7 @@ internal static class Listening
         {
             try
             {
-                stderr.WriteLine($"bus: {settings.Path}: listening");
+                stderr.WriteLine($"bus: {HumanText.Name(settings.Path)}: listening");
                 stderr.Flush();
             }
             catch (IOException)

@@ -91,7 +91,7 @@ static int Run(string[] args)
     {
         if (!root.Subcommands.Any(c => c.Name == helpVerb))
         {
-            CliErrors.Write(stderr, null, $"no verb '{RawArguments.Escape(helpVerb)}' (try 'bus --help')");
+            CliErrors.Write(stderr, null, $"no verb '{HumanText.Name(helpVerb)}' (try 'bus --help')");
             return ExitCodes.Usage;
         }
         args = [helpVerb, "--help"];
@@ -182,6 +182,8 @@ static string? BadValue(ParseResult parsed)
             System.CommandLine.Parsing.OptionResult o => (o.Option.Name, o.Tokens),
             _ => ("", []),
         };
+        // Messages and commands pass byte for byte; so do the paths of buses and the directories
+        // of list and gc, which LibBus hands to the kernel byte for byte (Interop.FileNames).
         if (name is "MESSAGE" or "COMMAND" or "CMD") continue;
         foreach (System.CommandLine.Parsing.Token token in tokens)
         {
@@ -189,9 +191,9 @@ static string? BadValue(ParseResult parsed)
                 return $"{name} is empty: it must name a file";
             if (token.Value.Length == 0 && name is "--dir" or "DIR")
                 return $"{name} is empty: it must name a directory";
-            if (RawArguments.HasRawBytes(token.Value))
-                return $"{RawArguments.Escape(token.Value)}: not valid UTF-8; bus passes messages and commands byte for byte, " +
-                       "but paths and names only as UTF-8 text, so it cannot use this one unchanged";
+            if (name is not ("PATH" or "DIR") && RawArguments.HasRawBytes(token.Value))
+                return $"{HumanText.Name(token.Value)}: not valid UTF-8; bus passes messages and commands byte for byte, " +
+                       "and the paths of buses, but other names only as UTF-8 text, so it cannot use this one unchanged";
         }
     }
     return null;

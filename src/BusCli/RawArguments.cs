@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using LibBus;
 
@@ -14,8 +13,6 @@ namespace BusCli;
 /// </summary>
 internal static class RawArguments
 {
-    private const char EscapeBase = '\uDC00';
-
     /// <summary>True if the runtime may have replaced bytes of <paramref name="argument"/>.</summary>
     public static bool MayBeAltered(string argument) => argument.Contains('\uFFFD');
 
@@ -57,89 +54,13 @@ internal static class RawArguments
         $"an argument is not valid UTF-8 and its bytes cannot be read back ({why}); nothing was done");
 
     /// <summary>Decodes UTF-8, keeping each byte that is not part of valid UTF-8 as U+DC80..U+DCFF.</summary>
-    public static string Decode(ReadOnlySpan<byte> bytes)
-    {
-        var text = new StringBuilder(bytes.Length);
-        Span<char> chars = stackalloc char[2];
-        while (!bytes.IsEmpty)
-        {
-            OperationStatus status = Rune.DecodeFromUtf8(bytes, out Rune rune, out int consumed);
-            if (status == OperationStatus.Done)
-            {
-                text.Append(chars[..rune.EncodeToUtf16(chars)]);
-            }
-            else
-            {
-                foreach (byte b in bytes[..consumed]) text.Append((char)(EscapeBase + b));
-            }
-            bytes = bytes[consumed..];
-        }
-        return text.ToString();
-    }
+    public static string Decode(ReadOnlySpan<byte> bytes) => Interop.FileNames.Decode(bytes);
 
     /// <summary>True if <paramref name="value"/> holds a byte that is not part of valid UTF-8 (see <see cref="Decode"/>).</summary>
-    public static bool HasRawBytes(string value)
-    {
-        for (int i = 0; i < value.Length; i++)
-        {
-            if (char.IsHighSurrogate(value[i]) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1])) i++;
-            else if (IsRawByte(value[i])) return true;
-        }
-        return false;
-    }
-
-    private static bool IsRawByte(char c) => c is >= '\uDC80' and <= '\uDCFF';
+    public static bool HasRawBytes(string value) => Interop.FileNames.HasRawBytes(value);
 
     /// <summary>The bytes <paramref name="value"/> stands for: its UTF-8, with each kept byte restored.</summary>
     /// <exception cref="BusMessageInvalidException">An unpaired surrogate that is not a kept byte.</exception>
     public static byte[] ToBytes(string value)
-    {
-        if (value.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF') < 0) return Encoding.UTF8.GetBytes(value);
-        var bytes = new List<byte>(value.Length);
-        Span<byte> utf8 = stackalloc byte[4];
-        for (int i = 0; i < value.Length;)
-        {
-            if (IsRawByte(value[i]))
-            {
-                bytes.Add((byte)(value[i] - EscapeBase));
-                i++;
-                continue;
-            }
-            if (Rune.DecodeFromUtf16(value.AsSpan(i), out Rune rune, out int used) != OperationStatus.Done)
-                throw new BusMessageInvalidException($"not valid text (unpaired surrogate at index {i})");
-            bytes.AddRange(utf8[..rune.EncodeToUtf8(utf8)]);
-            i += used;
-        }
-        return [.. bytes];
-    }
-
-    /// <summary>
-    /// <paramref name="value"/> for an error line: control characters as <c>\n</c>, <c>\t</c> or
-    /// <c>\xNN</c>, kept bytes as <c>\xNN</c>, so that it stays one line and shows what was passed.
-    /// </summary>
-    public static string Escape(string value)
-    {
-        if (!value.AsSpan().ContainsAnyInRange('\0', '\u001f') && !value.Contains('\u007f') && !HasRawBytes(value))
-            return value;
-        var text = new StringBuilder(value.Length + 8);
-        for (int i = 0; i < value.Length; i++)
-        {
-            char c = value[i];
-            if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
-            {
-                text.Append(c).Append(value[++i]);
-                continue;
-            }
-            switch (c)
-            {
-                case '\n': text.Append("\\n"); break;
-                case '\t': text.Append("\\t"); break;
-                case '\r': text.Append("\\r"); break;
-                case < '\u0020' or '\u007f': text.Append($"\\x{(int)c:x2}"); break;
-                case >= '\uDC80' and <= '\uDCFF': text.Append($"\\x{c - EscapeBase:x2}"); break;
-                default: text.Append(c); break;
-            }
-        }
-        return text.ToString();
-    }
+        => Interop.FileNames.ToBytes(value) ?? throw new BusMessageInvalidException("not valid text (an unpaired surrogate)");
 }

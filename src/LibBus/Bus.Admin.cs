@@ -11,7 +11,9 @@ public sealed partial class Bus
     /// the key file. Both objects are checked first to be exactly a bus's and owned by the
     /// key file's owner; then both are removed, and the key file last, only if both are
     /// gone (never orphaning objects) and only while its name still is the file whose keys
-    /// were read. Parts already gone count as removed.
+    /// were read. Parts already gone count as removed, so whatever stopped an earlier removal
+    /// halfway (a kill, a crash, an <c>ipcrm</c>), calling this again finishes it; nothing on the
+    /// way needs more than these system calls (no library is loaded after the first object goes).
     /// </summary>
     /// <returns>What was removed.</returns>
     /// <exception cref="BusNotFoundException">No key file.</exception>
@@ -43,6 +45,9 @@ public sealed partial class Bus
         BusPartRemoval keyFile = semaphores.IsGone && segment.IsGone
             ? file.Unlink()
             : new BusPartRemoval(false, false, "kept, so that the objects left are not orphaned");
+
+        // The record of the objects (BusRegistry), if this caller's create made them; gc removes a record left behind.
+        if (semaphores.IsGone && segment.IsGone) BusRegistry.Default.Forget(file.Keys);
 
         var removal = new BusRemoval(path, semaphores, segment, keyFile);
         return removal.Succeeded ? removal : throw new BusRemovalException(removal);

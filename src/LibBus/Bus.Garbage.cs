@@ -1,4 +1,3 @@
-using System.Globalization;
 using static LibBus.Interop.Libc;
 
 namespace LibBus;
@@ -7,37 +6,50 @@ public sealed partial class Bus
 {
     /// <summary>
     /// Cleans up what reboots, logouts (systemd-logind's RemoveIPC), a stray <c>rm</c> of a key
-    /// file or a killed <c>bus run</c> leave behind, in <paramref name="directories"/> (not their
-    /// subdirectories). Only the caller's own files and objects are touched:
+    /// file, an <c>ipcrm</c>, a killed <c>bus create</c> or a killed <c>bus run</c> leave behind, in
+    /// <paramref name="directories"/> (not their subdirectories). Only the caller's own files and
+    /// objects are touched:
     /// <list type="bullet">
     /// <item>a stale key file (both objects gone, and made in this IPC namespace or recording none)
     /// owned by the caller is unlinked, only while the name still is the file found stale; one of
     /// another IPC namespace is reported as <see cref="BusGarbageKind.OtherNamespace"/> and left;</item>
+    /// <item>a broken bus (one of its two objects gone) whose key file and remaining object
+    /// (exactly a bus's shape, created by and owned by the caller) are the caller's is removed with
+    /// <see cref="Remove(string)"/>: the remaining object, then the key file;</item>
     /// <item>a bus of a <see cref="PrivateBus"/> (key file <c>run.PID.*</c>, its segment created by
     /// process PID) is removed with <see cref="Remove(string)"/> when PID no longer exists, no
     /// process has the segment attached, and the semaphores are at rest with no listener joined
     /// and nobody waiting (S = W = N = 0, X = 1, every wait count 0);</item>
-    /// <item>with <see cref="BusGarbageOptions.Orphans"/>, an IPC object of exactly a bus's shape
-    /// (an array of 5 semaphores, a segment of 2048 bytes), owned by the caller, with a key other
-    /// than IPC_PRIVATE that no key file in the directories names, is removed if it is unused: a
-    /// semaphore array at rest as above whose last operation and last change are at least
-    /// <see cref="BusGarbageOptions.MinimumIdle"/> old; a segment with no process attached whose
-    /// last attach, detach and change are that old. Each object is read again by its identifier
-    /// just before it is removed.</item>
+    /// <item>with <see cref="BusGarbageOptions.Orphans"/>, the objects of a bus made by
+    /// <see cref="Create(string, bool)"/> whose key file is gone, wherever it was: each create
+    /// records its objects and its key file's absolute path (in <c>.registry</c> in
+    /// <see cref="DefaultDirectory"/>, if that exists) before it makes them and holds a lock on the
+    /// record until the key file is in place; the objects are removed only if no create holds the
+    /// record, neither that file nor any key file in <paramref name="directories"/> names them,
+    /// and they are the recorded ones, the caller's, unused and idle for
+    /// <see cref="BusGarbageOptions.MinimumIdle"/> (bus-gc(1), "Orphan objects", has the exact
+    /// rule). Objects without a record (made by C programs, older LibBus, or another user) are
+    /// never removed.</item>
     /// </list>
     /// Key files that cannot be read and anything that is not a bus are skipped.
     /// </summary>
     /// <returns>What was found, in the order found.</returns>
-    /// <exception cref="BusNotFoundException">A directory does not exist.</exception>
+    /// <exception cref="BusNotFoundException">A directory does not exist (nothing was removed).</exception>
+    /// <exception cref="BusException">A directory cannot be read (nothing was removed).</exception>
     public static IReadOnlyList<BusGarbage> CollectGarbage(IEnumerable<string> directories, BusGarbageOptions options)
+        => CollectGarbageUsing(BusRegistry.Default, directories, options);
+
+    internal static IReadOnlyList<BusGarbage> CollectGarbageUsing(BusRegistry registry, IEnumerable<string> directories, BusGarbageOptions options)
     {
         ArgumentNullException.ThrowIfNull(directories);
         ArgumentNullException.ThrowIfNull(options);
         var found = new List<BusGarbage>();
         var named = new HashSet<int>();
-        foreach (string directory in directories)
+        // Every directory is read before anything is removed: a missing or unreadable one stops it.
+        List<List<string>> candidates = directories.Select(KeyFileCandidates).ToList();
+        foreach (List<string> files in candidates)
         {
-            foreach (string path in KeyFileCandidates(directory))
+            foreach (string path in files)
             {
                 try
                 {
@@ -49,16 +61,7 @@ public sealed partial class Bus
                 }
             }
         }
-        if (options.Orphans)
-        {
-            uint user = CurrentUser;
-            long now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-            long idleSince = now - (long)Math.Ceiling(options.MinimumIdle.TotalSeconds);
-            foreach (var (key, id) in IpcList("/proc/sysvipc/sem", "semid", "nsems", Semaphores.Count, user, named))
-                if (OrphanSemaphoreArray(key, id, user, idleSince, options.DryRun) is { } garbage) found.Add(garbage);
-            foreach (var (key, id) in IpcList("/proc/sysvipc/shm", "shmid", "size", SharedSegmentHandle.Size, user, named))
-                if (OrphanSegment(key, id, user, idleSince, options.DryRun) is { } garbage) found.Add(garbage);
-        }
+        if (options.Orphans) CollectOrphans(registry, named, options, found);
         return found;
     }
 
@@ -85,67 +88,128 @@ public sealed partial class Bus
                 found.Add(new BusGarbage(BusGarbageKind.StaleKeyFile, path, 0, -1, removal.Removed, removal.Error));
             return;
         }
-        if (!objects.BothExist || !PrivateBus.IsAbandoned(path, objects)) return;
+        BusGarbageKind kind;
+        if (!objects.BothExist)
+        {
+            // Find checked the remaining object's shape; it must also be the caller's, made by the caller.
+            uint user = CurrentUser;
+            IpcPerm perm = objects.SemaphoreId >= 0 ? objects.Semaphores.Perm : objects.Segment.Perm;
+            if (perm.Uid != user || perm.Cuid != user) return;
+            kind = BusGarbageKind.BrokenBus;
+        }
+        else if (PrivateBus.IsAbandoned(path, objects))
+        {
+            kind = BusGarbageKind.AbandonedPrivateBus;
+        }
+        else
+        {
+            return;
+        }
         if (dryRun)
         {
-            found.Add(new BusGarbage(BusGarbageKind.AbandonedPrivateBus, path, 0, -1, false, null));
+            found.Add(new BusGarbage(kind, path, 0, -1, false, null));
             return;
         }
         try
         {
             Remove(path);
-            found.Add(new BusGarbage(BusGarbageKind.AbandonedPrivateBus, path, 0, -1, true, null));
+            found.Add(new BusGarbage(kind, path, 0, -1, true, null));
+        }
+        catch (BusNotFoundException)
+        {
+            // Removed by someone else meanwhile.
         }
         catch (BusException e)
         {
-            found.Add(new BusGarbage(BusGarbageKind.AbandonedPrivateBus, path, 0, -1, false, e.Message));
+            found.Add(new BusGarbage(kind, path, 0, -1, false, e.Message));
         }
     }
 
     /// <summary>
-    /// (key, id) of the objects in <paramref name="table"/> (/proc/sysvipc) whose
-    /// <paramref name="sizeColumn"/> is <paramref name="size"/>, owned by <paramref name="user"/>,
-    /// with a key that is not IPC_PRIVATE and not in <paramref name="named"/>.
+    /// The orphans of the caller's <paramref name="registry"/> (see <see cref="BusRegistry"/>). For
+    /// each record the caller owns, that no create holds (its lock is taken for the whole decision
+    /// and removal), and that was written in the caller's IPC and mount namespaces:
+    /// <list type="bullet">
+    /// <item>if neither object exists, the record is deleted (nothing is reported);</item>
+    /// <item>the objects are kept if any key file in the scanned directories names either key, or
+    /// if the key file the record was written for (its absolute path) names either key, or cannot
+    /// be read for a reason other than not being there (no such file, or not a bus key file);</item>
+    /// <item>otherwise each object that still exists must be exactly what that create made: found
+    /// by the recorded key, of a bus's shape, created by and owned by the caller, with the recorded
+    /// id (a create killed before it recorded the id: an array never operated on, created after the
+    /// record; a segment created by the recorded process); unused (an array at rest with no
+    /// listener or waiter, or never set up: all five values 0 and never operated on; a segment
+    /// with nobody attached); and idle for <see cref="BusGarbageOptions.MinimumIdle"/>. Then both
+    /// are removed by identifier and the record is deleted; if either fails a check, neither is
+    /// touched.</item>
+    /// </list>
     /// </summary>
-    private static List<(int Key, int Id)> IpcList(string table, string idColumn, string sizeColumn, int size, uint user, HashSet<int> named)
+    private static unsafe void CollectOrphans(BusRegistry registry, HashSet<int> named, BusGarbageOptions options, List<BusGarbage> found)
     {
-        var result = new List<(int, int)>();
-        string[] lines;
-        try
+        uint user = CurrentUser;
+        long idleSince = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - (long)Math.Ceiling(options.MinimumIdle.TotalSeconds);
+        string ipc = BusRegistry.Namespace("ipc"), mnt = BusRegistry.Namespace("mnt");
+        foreach (BusRegistry.Record record in registry.Records())
         {
-            lines = File.ReadAllLines(table);
+            using (record)
+            {
+                if (record.Ipc != ipc || record.Mnt != mnt) continue;
+                BusKeys keys = record.Keys;
+                int semid = SemGet(keys.SemaphoreKey, 0, 0), semErrno = semid < 0 ? Interop.Errors.LastErrno : 0;
+                int shmid = ShmGet(keys.SegmentKey, 0, 0), shmErrno = shmid < 0 ? Interop.Errors.LastErrno : 0;
+                if ((semid < 0 && semErrno != Interop.Errors.ENOENT) || (shmid < 0 && shmErrno != Interop.Errors.ENOENT)) continue;
+                if (semid < 0 && shmid < 0)
+                {
+                    if (!options.DryRun) record.Delete();
+                    continue;
+                }
+                if (named.Contains(keys.SemaphoreKey) || named.Contains(keys.SegmentKey) || NamedAt(record.Path, keys)) continue;
+                if ((semid >= 0 && !IsOrphanArray(semid, record, user, idleSince))
+                    || (shmid >= 0 && !IsOrphanSegment(shmid, record, user, idleSince)))
+                    continue;
+                BusGarbage? array = semid < 0 ? null
+                    : Orphan(BusGarbageKind.OrphanSemaphoreArray, record.Path, keys.SemaphoreKey, semid, options.DryRun, () => SemCtl(semid, 0, IPC_RMID));
+                BusGarbage? segment = shmid < 0 ? null
+                    : Orphan(BusGarbageKind.OrphanSegment, record.Path, keys.SegmentKey, shmid, options.DryRun, () => ShmCtl(shmid, IPC_RMID, null));
+                if (array is not null) found.Add(array);
+                if (segment is not null) found.Add(segment);
+                if (!options.DryRun && array?.Error is null && segment?.Error is null) record.Delete();
+            }
         }
-        catch (IOException e)
-        {
-            throw new BusException($"{table}: cannot list the IPC objects: {e.Message}", table);
-        }
-        if (lines.Length == 0) return result;
-        string[] header = lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        int keyAt = Array.IndexOf(header, "key"), idAt = Array.IndexOf(header, idColumn);
-        int sizeAt = Array.IndexOf(header, sizeColumn), uidAt = Array.IndexOf(header, "uid");
-        if (keyAt < 0 || idAt < 0 || sizeAt < 0 || uidAt < 0)
-            throw new BusException($"{table}: unexpected format", table);
-        foreach (string line in lines.Skip(1))
-        {
-            string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (f.Length < header.Length
-                || !int.TryParse(f[keyAt], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int key)
-                || !int.TryParse(f[idAt], NumberStyles.None, CultureInfo.InvariantCulture, out int id)
-                || !ulong.TryParse(f[sizeAt], NumberStyles.None, CultureInfo.InvariantCulture, out ulong objectSize)
-                || !uint.TryParse(f[uidAt], NumberStyles.None, CultureInfo.InvariantCulture, out uint uid))
-                continue;
-            if (objectSize == (ulong)size && uid == user && key != 0 && !named.Contains(key))
-                result.Add((key, id));
-        }
-        return result;
     }
 
-    private static unsafe BusGarbage? OrphanSemaphoreArray(int key, int id, uint user, long idleSince, bool dryRun)
+    /// <summary>
+    /// True unless the key file at <paramref name="path"/> is provably not naming
+    /// <paramref name="keys"/>: it is not there, or is not a bus key file, or names other keys.
+    /// Reading follows a symlink (harmless) and never blocks.
+    /// </summary>
+    private static bool NamedAt(string path, BusKeys keys)
+    {
+        try
+        {
+            BusKeys there = BusFile.Read(path);
+            return there.SemaphoreKey == keys.SemaphoreKey || there.SegmentKey == keys.SegmentKey;
+        }
+        catch (BusException e) when (e is BusNotFoundException or BusKeyFileCorruptException)
+        {
+            return false;
+        }
+        catch (BusException)
+        {
+            return true; // cannot tell: kept
+        }
+    }
+
+    private static unsafe bool IsOrphanArray(int id, BusRegistry.Record record, uint user, long idleSince)
     {
         SemidDs stat;
-        if (SemCtl(id, 0, IPC_STAT, &stat) != 0) return null; // gone, or not readable: not touched
-        if (stat.Perm.Key != key || stat.Perm.Uid != user || stat.NSems != (nuint)Semaphores.Count) return null;
-        if (stat.OTime > idleSince || stat.CTime > idleSince) return null;
+        if (SemCtl(id, 0, IPC_STAT, &stat) != 0) return false;
+        if (stat.Perm.Key != record.Keys.SemaphoreKey || stat.Perm.Uid != user || stat.Perm.Cuid != user
+            || stat.NSems != (nuint)Semaphores.Count)
+            return false;
+        // The recorded id; a create killed before it recorded one made the array after the record and never used it.
+        if (record.SemaphoreId >= 0 ? id != record.SemaphoreId : stat.OTime != 0 || stat.CTime < record.Time) return false;
+        if (stat.OTime > idleSince || stat.CTime > idleSince) return false;
         BusSemaphoreArrayStatus? status;
         try
         {
@@ -153,26 +217,32 @@ public sealed partial class Bus
         }
         catch (BusException)
         {
-            return null;
+            return false;
         }
-        if (status is null || !AtRestWithoutListeners(status)) return null;
-        return Orphan(BusGarbageKind.OrphanSemaphoreArray, key, id, dryRun, () => SemCtl(id, 0, IPC_RMID));
+        if (status is null) return false;
+        bool neverSetUp = stat.OTime == 0 && status.Semaphores.All(s => s.Value == 0 && s.WaitingForIncrease == 0 && s.WaitingForZero == 0);
+        return neverSetUp || AtRestWithoutListeners(status);
     }
 
-    private static unsafe BusGarbage? OrphanSegment(int key, int id, uint user, long idleSince, bool dryRun)
+    private static unsafe bool IsOrphanSegment(int id, BusRegistry.Record record, uint user, long idleSince)
     {
         ShmidDs stat;
-        if (ShmCtl(id, IPC_STAT, &stat) != 0) return null;
-        if (stat.Perm.Key != key || stat.Perm.Uid != user || stat.SegSz != (nuint)SharedSegmentHandle.Size) return null;
-        if (stat.NAttch != 0 || stat.ATime > idleSince || stat.DTime > idleSince || stat.CTime > idleSince) return null;
-        return Orphan(BusGarbageKind.OrphanSegment, key, id, dryRun, () => ShmCtl(id, IPC_RMID, null));
+        if (ShmCtl(id, IPC_STAT, &stat) != 0) return false;
+        if (stat.Perm.Key != record.Keys.SegmentKey || stat.Perm.Uid != user || stat.Perm.Cuid != user
+            || stat.SegSz != (nuint)SharedSegmentHandle.Size)
+            return false;
+        if (record.SegmentId >= 0 ? id != record.SegmentId : stat.CPid != record.Pid) return false;
+        return stat.NAttch == 0 && stat.ATime <= idleSince && stat.DTime <= idleSince && stat.CTime <= idleSince;
     }
 
-    private static BusGarbage Orphan(BusGarbageKind kind, int key, int id, bool dryRun, Func<int> remove)
+    private static BusGarbage Orphan(BusGarbageKind kind, string path, int key, int id, bool dryRun, Func<int> remove)
     {
-        if (dryRun) return new BusGarbage(kind, null, key, id, false, null);
-        if (remove() == 0) return new BusGarbage(kind, null, key, id, true, null);
-        return new BusGarbage(kind, null, key, id, false, Interop.Errors.Text(Interop.Errors.LastErrno));
+        if (dryRun) return new BusGarbage(kind, path, key, id, false, null);
+        if (remove() == 0) return new BusGarbage(kind, path, key, id, true, null);
+        int errno = Interop.Errors.LastErrno;
+        return errno is Interop.Errors.EIDRM or Interop.Errors.EINVAL
+            ? new BusGarbage(kind, path, key, id, true, null) // removed meanwhile
+            : new BusGarbage(kind, path, key, id, false, Interop.Errors.Text(errno));
     }
 
     /// <summary>

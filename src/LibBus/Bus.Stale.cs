@@ -75,15 +75,18 @@ public sealed partial class Bus
                         $"{path}: a stale bus key file (its objects are gone) owned by uid {file.Uid}, not by you: not replacing another user's file",
                         path, Interop.Errors.EPERM)
                     : refused;
-            keys = CreateObjects(path);
-            try
+            keys = CreateObjects(path, out BusRegistry.Pending? record);
+            using (record)
             {
-                if (file.ReplaceWith(keys)) return path;
-            }
-            catch
-            {
-                RemoveObjects(keys);
-                throw;
+                try
+                {
+                    if (file.ReplaceWith(keys)) return path;
+                }
+                catch
+                {
+                    RemoveObjects(keys);
+                    throw;
+                }
             }
         }
         // Another file was put at the path meanwhile (another 'bus create' won): use that one.

@@ -65,37 +65,66 @@ public sealed partial class Bus
         return result;
     }
 
-    /// <summary>The regular files directly in <paramref name="directory"/>, sorted (no symlinks, FIFOs or devices).</summary>
+    /// <summary>
+    /// The regular files directly in <paramref name="directory"/>, sorted by their bytes (no
+    /// symlinks, FIFOs or devices). Names are read with <c>getdents64</c> and kept byte for byte
+    /// (<see cref="Interop.FileNames"/>: a byte that is not UTF-8 is U+DC80..U+DCFF), so a key file
+    /// whose name is not UTF-8 is listed and opened like any other.
+    /// </summary>
     internal static unsafe List<string> KeyFileCandidates(string directory)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        string[] names;
+        int fd = Interop.Libc.Open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0) throw DirectoryError(directory, Interop.Errors.LastErrno);
+        var names = new List<byte[]>();
         try
         {
-            names = Directory.GetFiles(directory);
+            const int size = 32768;
+            byte[] buffer = new byte[size];
+            fixed (byte* start = buffer)
+            {
+                while (true)
+                {
+                    nint n = GetDents64(fd, start, size);
+                    if (n < 0)
+                    {
+                        int errno = Interop.Errors.LastErrno;
+                        if (errno == Interop.Errors.EINTR) continue;
+                        throw DirectoryError(directory, errno);
+                    }
+                    if (n == 0) break;
+                    for (nint at = 0; at < n;)
+                    {
+                        var entry = (Dirent64*)(start + at);
+                        byte* name = (byte*)&entry->Type + 1;
+                        var bytes = new ReadOnlySpan<byte>(name, entry->RecLen - (int)(name - (byte*)entry));
+                        bytes = bytes[..bytes.IndexOf((byte)0)];
+                        Statx status;
+                        bool regular = entry->Type == DT_REG
+                            || (entry->Type == DT_UNKNOWN && !bytes.SequenceEqual("."u8) && !bytes.SequenceEqual(".."u8)
+                                && StatxCall(fd, Interop.FileNames.Decode(bytes), AT_SYMLINK_NOFOLLOW, STATX_TYPE, &status) == 0
+                                && (status.Mode & S_IFMT) == S_IFREG);
+                        if (regular) names.Add(bytes.ToArray());
+                        at += entry->RecLen;
+                    }
+                }
+            }
         }
-        catch (DirectoryNotFoundException)
+        finally
         {
-            throw new BusNotFoundException($"{directory}: no such directory", directory, Interop.Errors.ENOENT);
+            Close(fd);
         }
-        catch (UnauthorizedAccessException)
-        {
-            throw new BusAccessDeniedException($"{directory}: permission denied reading the directory", directory, Interop.Errors.EACCES);
-        }
-        catch (IOException e)
-        {
-            throw new BusException($"{directory}: cannot read the directory: {e.Message}", directory);
-        }
-        Array.Sort(names, StringComparer.Ordinal);
-        var files = new List<string>(names.Length);
-        foreach (string name in names)
-        {
-            Statx status;
-            if (StatxCall(AT_FDCWD, name, AT_SYMLINK_NOFOLLOW, STATX_TYPE, &status) == 0 && (status.Mode & S_IFMT) == S_IFREG)
-                files.Add(name);
-        }
-        return files;
+        names.Sort((a, b) => a.AsSpan().SequenceCompareTo(b));
+        string prefix = directory.EndsWith('/') ? directory : directory + "/";
+        return names.Select(name => prefix + Interop.FileNames.Decode(name)).ToList();
     }
+
+    private static BusException DirectoryError(string directory, int errno) => errno switch
+    {
+        Interop.Errors.ENOENT => new BusNotFoundException($"{directory}: no such directory", directory, errno),
+        Interop.Errors.EACCES or Interop.Errors.EPERM => new BusAccessDeniedException($"{directory}: permission denied reading the directory", directory, errno),
+        _ => new BusException($"{directory}: cannot read the directory: {Interop.Errors.Text(errno)}", directory, errno),
+    };
 
     private static BusOwnership Ownership(in Statx file) => new(file.Uid, file.Gid, file.Mode & PermissionBits);
 

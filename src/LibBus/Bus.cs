@@ -110,20 +110,25 @@ public sealed partial class Bus : IDisposable
         if (BusFile.TypeOf(path) >= 0)
             return UseExisting(path, exclusive);
 
-        BusKeys keys = CreateObjects(path);
-        try
+        BusKeys keys = CreateObjects(path, out BusRegistry.Pending? record);
+        using (record)
         {
-            if (!BusFile.TryCreate(path, keys))
+            try
             {
-                // Someone else created the path since we looked.
-                RemoveObjects(keys);
-                return UseExisting(path, exclusive);
+                if (!BusFile.TryCreate(path, keys))
+                {
+                    // Someone else created the path since we looked.
+                    RemoveObjects(keys);
+                    record?.Abandon();
+                    return UseExisting(path, exclusive);
+                }
             }
-        }
-        catch
-        {
-            RemoveObjects(keys);
-            throw;
+            catch
+            {
+                RemoveObjects(keys);
+                record?.Abandon();
+                throw;
+            }
         }
         return path;
     }
@@ -183,51 +188,71 @@ public sealed partial class Bus : IDisposable
         return path;
     }
 
-    /// <summary>Makes the semaphore array and the segment under fresh random keys.</summary>
-    private static BusKeys CreateObjects(string path)
-    {
-        int semKey = 0;
-        int semid = CreateObject(path, "semaphore array", ref semKey,
-            key => SemGet(key, Semaphores.Count, IPC_CREAT | IPC_EXCL | OwnerReadWrite));
-        unsafe
-        {
-            fixed (ushort* values = Semaphores.InitialValues)
-            {
-                if (SemCtl(semid, 0, SETALL, values) != 0)
-                {
-                    int errno = Interop.Errors.LastErrno;
-                    SemCtl(semid, 0, IPC_RMID);
-                    throw BusErrors.FromCreation(errno, path, "semaphore array");
-                }
-            }
-        }
-        int shmKey = 0;
-        try
-        {
-            CreateObject(path, "shared memory segment", ref shmKey,
-                key => ShmGet(key, SharedSegmentHandle.Size, IPC_CREAT | IPC_EXCL | OwnerReadWrite));
-        }
-        catch
-        {
-            SemCtl(semid, 0, IPC_RMID);
-            throw;
-        }
-        return new BusKeys(semKey, shmKey);
-    }
-
-    private static int CreateObject(string path, string what, ref int key, Func<int, int> get)
+    /// <summary>
+    /// Makes the semaphore array and the segment under fresh random keys for the key file
+    /// <paramref name="path"/>, recorded in the caller's registry (<see cref="BusRegistry"/>) before
+    /// the first object exists: <paramref name="record"/> (null if the registry cannot be written)
+    /// stays locked until the caller disposes it, once the key file is in place or the objects are
+    /// removed again, so that <c>bus gc --orphans</c> never takes objects still being set up for an orphan.
+    /// </summary>
+    private static BusKeys CreateObjects(string path, out BusRegistry.Pending? record)
     {
         const int attempts = 1000;
+        BusRegistry registry = BusRegistry.Default;
         for (int i = 0; i < attempts; i++)
         {
-            key = KernelRandom.GetInt32(1, 1 << 30);
-            int id = get(key);
-            if (id >= 0) return id;
-            int errno = Interop.Errors.LastErrno;
-            if (errno == Interop.Errors.EEXIST) continue;
-            throw BusErrors.FromCreation(errno, path, what);
+            var keys = new BusKeys(KernelRandom.GetInt32(1, 1 << 30), KernelRandom.GetInt32(1, 1 << 30));
+            // Keys in use are skipped before the record names them (so a record never names
+            // another program's object but in a race within these few calls).
+            if (!IsFree(path, "semaphore array", keys.SemaphoreKey, SemGet(keys.SemaphoreKey, 0, 0))
+                || !IsFree(path, "shared memory segment", keys.SegmentKey, ShmGet(keys.SegmentKey, 0, 0)))
+                continue;
+            record = registry.Begin(path, keys, out bool taken);
+            if (taken) continue;
+            int semid = SemGet(keys.SemaphoreKey, Semaphores.Count, IPC_CREAT | IPC_EXCL | OwnerReadWrite);
+            if (semid < 0)
+            {
+                int errno = Interop.Errors.LastErrno;
+                record?.Abandon();
+                if (errno == Interop.Errors.EEXIST) continue;
+                throw BusErrors.FromCreation(errno, path, "semaphore array");
+            }
+            record?.Made("semid", semid);
+            unsafe
+            {
+                fixed (ushort* values = Semaphores.InitialValues)
+                {
+                    if (SemCtl(semid, 0, SETALL, values) != 0)
+                    {
+                        int errno = Interop.Errors.LastErrno;
+                        SemCtl(semid, 0, IPC_RMID);
+                        record?.Abandon();
+                        throw BusErrors.FromCreation(errno, path, "semaphore array");
+                    }
+                }
+            }
+            int shmid = ShmGet(keys.SegmentKey, SharedSegmentHandle.Size, IPC_CREAT | IPC_EXCL | OwnerReadWrite);
+            if (shmid < 0)
+            {
+                int errno = Interop.Errors.LastErrno;
+                SemCtl(semid, 0, IPC_RMID);
+                record?.Abandon();
+                if (errno == Interop.Errors.EEXIST) continue;
+                throw BusErrors.FromCreation(errno, path, "shared memory segment");
+            }
+            record?.Made("shmid", shmid);
+            return keys;
         }
-        throw new BusException($"{path}: cannot create the {what}: no free key after {attempts} random tries", path, Interop.Errors.EEXIST);
+        throw new BusException($"{path}: cannot create the bus: no free keys after {attempts} random tries", path, Interop.Errors.EEXIST);
+    }
+
+    /// <summary>True if no object has the key (<paramref name="id"/> is the look-up's result).</summary>
+    private static bool IsFree(string path, string what, int key, int id)
+    {
+        if (id >= 0) return false;
+        int errno = Interop.Errors.LastErrno;
+        if (errno == Interop.Errors.ENOENT) return true;
+        return BusErrors.IsDenied(errno) ? false : throw BusErrors.FromCreation(errno, path, what);
     }
 
     private static void RemoveObjects(BusKeys keys)

@@ -12,10 +12,13 @@ public enum BusGarbageKind
     /// </summary>
     AbandonedPrivateBus,
 
-    /// <summary>A bus-shaped semaphore array of the caller's that no scanned key file names, idle and unused.</summary>
+    /// <summary>
+    /// The semaphore array of a bus made by <see cref="Bus.Create(string, bool)"/> (the caller's
+    /// registry records it) whose key file is gone, idle and unused.
+    /// </summary>
     OrphanSemaphoreArray,
 
-    /// <summary>A bus-shaped segment of the caller's that no scanned key file names, idle and not attached.</summary>
+    /// <summary>The segment of such a bus, idle and not attached.</summary>
     OrphanSegment,
 
     /// <summary>
@@ -24,11 +27,17 @@ public enum BusGarbageKind
     /// never stale from here; skipped, never removed.
     /// </summary>
     OtherNamespace,
+
+    /// <summary>
+    /// A key file of the caller's that names one remaining object of the caller's (the other one is
+    /// gone: an <c>ipcrm</c>, a removal stopped halfway): the bus cannot be used; both are removed.
+    /// </summary>
+    BrokenBus,
 }
 
 /// <summary>One thing <see cref="Bus.CollectGarbage"/> found, and what it did.</summary>
 /// <param name="Kind">What it is.</param>
-/// <param name="Path">The key file (for <see cref="BusGarbageKind.StaleKeyFile"/> and <see cref="BusGarbageKind.AbandonedPrivateBus"/>), else null.</param>
+/// <param name="Path">The key file; for an orphan object, the key file it was made for, which no longer names it.</param>
 /// <param name="Key">The IPC key of an orphan object, else 0.</param>
 /// <param name="Id">The IPC identifier of an orphan object, else -1.</param>
 /// <param name="Removed">It was removed (false on a dry run or a failure).</param>
@@ -41,7 +50,7 @@ public sealed record BusGarbageOptions
     /// <summary>Report only; change nothing.</summary>
     public bool DryRun { get; init; }
 
-    /// <summary>Also look for orphan IPC objects (see <see cref="BusGarbageKind.OrphanSemaphoreArray"/>).</summary>
+    /// <summary>Also remove orphan IPC objects (see <see cref="BusGarbageKind.OrphanSemaphoreArray"/>).</summary>
     public bool Orphans { get; init; }
 
     /// <summary>

@@ -419,30 +419,42 @@ public sealed class OperatorTests : IDisposable
 
     /// <summary>
     /// --orphans runs in an IPC namespace of its own (unshare --ipc, as root), so that it can never
-    /// see or remove a real object of the machine.
+    /// see or remove a real object of the machine; XDG_RUNTIME_DIR is the sandbox's, so the records
+    /// of 'bus create' (the default directory's .registry) are the test's.
     /// </summary>
     [Fact]
-    public void Gc_orphans_removes_only_the_callers_unused_bus_shaped_objects_that_no_key_file_names()
+    public void Gc_orphans_removes_only_the_objects_of_buses_the_caller_created_whose_key_file_is_gone()
     {
         if (!AsNobody.IsRoot) return; // unshare --ipc and setpriv need root
         AsNobody.MakeSearchable(_sandbox.Directory);
         string dir = _sandbox.PathFor("buses");
+        string elsewhere = _sandbox.PathFor("elsewhere");
         string others = _sandbox.PathFor("others");
+        string runtime = _sandbox.PathFor("xdg");
         Directory.CreateDirectory(dir);
+        Directory.CreateDirectory(elsewhere);
         Directory.CreateDirectory(others);
+        Directory.CreateDirectory(Path.Combine(runtime, "bus"));
         File.SetUnixFileMode(others, (UnixFileMode)0x1FF);
         string Q(string s) => Nobody.Quote(s);
-        // In the namespace: a named bus, an orphan bus (key file deleted), a bus of nobody's whose key
-        // file is deleted, objects of other shapes, and a bus-shaped pair in use (a listener).
+        // In the namespace: a named bus, an orphan bus (key file deleted), a bus whose key file is in a
+        // directory gc does not scan, a bus of nobody's whose key file is deleted, objects of other
+        // shapes, objects of exactly a bus's shape that bus create did not make (ipcmk), one whose
+        // key file's name is not UTF-8 (outside the scanned directory too), and a bus
+        // in use (a listener) whose key file is deleted.
         string script = $$"""
             set -e
+            export XDG_RUNTIME_DIR={{Q(runtime)}}
             "$BUS" create {{Q(dir + "/named")}}
             "$BUS" create {{Q(dir + "/orphan")}}
             orphan_keys=$(cat {{Q(dir + "/orphan")}} | tr '\n' ' ')
             rm {{Q(dir + "/orphan")}}
+            "$BUS" create {{Q(elsewhere + "/outside")}}
+            "$BUS" create "$(printf '%s/caf\351' {{Q(elsewhere)}})"
             {{Nobody.Command("create", others + "/theirs")["exec ".Length..]}}
             rm {{Q(others + "/theirs")}}
             ipcmk -S 4 >/dev/null; ipcmk -M 4096 >/dev/null
+            ipcmk -S 5 >/dev/null; ipcmk -M 2048 >/dev/null
             "$BUS" create {{Q(dir + "/used")}}
             "$BUS" listen {{Q(dir + "/used")}} >/dev/null & listener=$!
             sleep 1
@@ -456,10 +468,13 @@ public sealed class OperatorTests : IDisposable
             "$BUS" gc --orphans --min-idle 0 {{Q(dir)}}
             echo "--- again"
             "$BUS" gc --orphans --min-idle 0 {{Q(dir)}}
+            echo "--- default"
+            "$BUS" gc --orphans --min-idle 0
             echo "--- left"
             awk 'NR > 1 { print "sem", $1, $4, $5 }' /proc/sysvipc/sem
             awk 'NR > 1 { print "shm", $1, $4, $8 }' /proc/sysvipc/shm
             kill $listener; wait $listener || true
+            rm "$(printf '%s/caf\351' {{Q(elsewhere)}})"
             """;
         using CliProcess shell = _sandbox.Shell($"exec unshare --ipc -- sh -c {Q(script)}");
         RunResult result = shell.WaitForExit(TimeSpan.FromSeconds(60));
@@ -471,16 +486,153 @@ public sealed class OperatorTests : IDisposable
         Assert.Equal("", Section("recent")); // the default --min-idle (1h) protects them all
         string[] dry = Section("dry").Split('\n');
         Assert.Equal(2, dry.Length);
-        Assert.Matches($@"^would remove orphan semaphore array \d+ \(key {keys[0]}\)$", dry[0]);
-        Assert.Matches($@"^would remove orphan shared memory segment \d+ \(key {keys[1]}\)$", dry[1]);
+        string gone = System.Text.RegularExpressions.Regex.Escape($"; its key file {dir}/orphan is gone)");
+        Assert.Matches($@"^would remove orphan semaphore array \d+ \(key {keys[0]}{gone}$", dry[0]);
+        Assert.Matches($@"^would remove orphan shared memory segment \d+ \(key {keys[1]}{gone}$", dry[1]);
         Assert.Equal(Section("dry").Replace("would remove", "removed", StringComparison.Ordinal), Section("real"));
         Assert.Equal("", Section("again"));
+        Assert.Equal("", Section("default"));
 
         string[] left = Section("left").Split('\n');
         Assert.DoesNotContain(left, l => l.Split(' ')[1] == keys[0] || l.Split(' ')[1] == keys[1]);
-        // Left: named (2), nobody's (2), used (2), ipcmk's (2).
-        Assert.Equal(4, left.Count(l => l.StartsWith("sem ", StringComparison.Ordinal)));
-        Assert.Equal(4, left.Count(l => l.StartsWith("shm ", StringComparison.Ordinal)));
+        // Left: named, outside, caf\351 (a name that is not UTF-8), nobody's, used and ipcmk's (2 + 2 each).
+        Assert.Equal(7, left.Count(l => l.StartsWith("sem ", StringComparison.Ordinal)));
+        Assert.Equal(7, left.Count(l => l.StartsWith("shm ", StringComparison.Ordinal)));
         Assert.Equal(2, left.Count(l => l.EndsWith(" 65534", StringComparison.Ordinal)));
+    }
+
+    /// <summary>
+    /// The issue's race: creates while gc --orphans --min-idle 0 runs over and over (2 of 150
+    /// creates returned 0 with a dead bus). Every create that returns 0 has a live bus.
+    /// </summary>
+    [Fact]
+    public void Gc_orphans_never_removes_a_bus_that_create_is_making()
+    {
+        if (!AsNobody.IsRoot) return; // unshare --ipc needs root
+        string dir = _sandbox.PathFor("buses");
+        string runtime = _sandbox.PathFor("xdg");
+        Directory.CreateDirectory(dir);
+        Directory.CreateDirectory(Path.Combine(runtime, "bus"));
+        string Q(string s) => Nobody.Quote(s);
+        string script = $$"""
+            export XDG_RUNTIME_DIR={{Q(runtime)}}
+            touch {{Q(dir + "/.go")}}
+            ( while [ -e {{Q(dir + "/.go")}} ]; do "$BUS" gc --orphans --min-idle 0 >/dev/null; done ) & gc=$!
+            i=0
+            while [ $i -lt 40 ]; do
+              i=$((i + 1))
+              "$BUS" create {{Q(dir)}}/b$i || echo "create $i failed"
+              "$BUS" status {{Q(dir)}}/b$i | grep -q '^state: *alive' || echo "bus $i is not alive"
+              rm {{Q(dir)}}/b$i
+            done
+            rm {{Q(dir + "/.go")}}
+            wait $gc
+            echo done
+            """;
+        using CliProcess shell = _sandbox.Shell($"exec unshare --ipc -- sh -c {Q(script)}");
+        RunResult result = shell.WaitForExit(TimeSpan.FromSeconds(300));
+        Assert.Equal(new RunResult(0, "done\n", ""), result);
+    }
+
+    [Fact]
+    public void Gc_orphans_refuses_when_the_default_directory_is_missing_and_removes_nothing()
+    {
+        string runtime = _sandbox.PathFor("xdg");
+        var environment = new Dictionary<string, string> { ["XDG_RUNTIME_DIR"] = runtime };
+        foreach (string[] arguments in new[] { new[] { "gc", "--orphans", "--min-idle", "0" }, ["gc", "--orphans", "--min-idle", "0", _sandbox.Directory] })
+        {
+            using CliProcess gc = _sandbox.Start(arguments, environment);
+            RunResult result = gc.WaitForExit();
+            Assert.Equal(1, result.ExitCode);
+            Assert.Equal("", result.Stdout);
+            Assert.StartsWith($"bus: {runtime}/bus: no such directory: with --orphans, gc needs the default directory", result.Stderr);
+            Assert.EndsWith("nothing was removed\n", result.Stderr);
+        }
+        Assert.False(Directory.Exists(runtime));
+    }
+
+    [Theory]
+    [InlineData("-s", "semaphore array")]
+    [InlineData("-m", "shared memory segment")]
+    public void Gc_removes_a_broken_bus_the_remaining_object_and_the_key_file(string ipcrmOption, string gone)
+    {
+        string bus = _sandbox.CreateBus();
+        string[] keys = File.ReadAllLines(bus);
+        int kept = int.Parse(ipcrmOption == "-s" ? keys[1] : keys[0]); // the other object
+        using (CliProcess ipcrm = CliProcess.Shell($"ipcrm {ipcrmOption.ToUpperInvariant()} {(ipcrmOption == "-s" ? keys[0] : keys[1])}"))
+            Assert.Equal(0, ipcrm.WaitForExit().ExitCode);
+        _ = gone;
+
+        Assert.Equal(new RunResult(0, $"would remove broken bus {bus} (one of its objects was gone: the other one and the key file)\n", ""),
+            _sandbox.Run("gc", "-n", _sandbox.Directory));
+        Assert.True(File.Exists(bus));
+        Assert.Equal(new RunResult(0, $"removed broken bus {bus} (one of its objects was gone: the other one and the key file)\n", ""),
+            _sandbox.Run("gc", _sandbox.Directory));
+        Assert.False(File.Exists(bus));
+        Assert.DoesNotContain(IpcTable.Semaphores().Concat(IpcTable.Segments()), o => o.Key == kept);
+        Assert.Equal(new RunResult(0, "", ""), _sandbox.Run("gc", _sandbox.Directory));
+    }
+
+    [Fact]
+    public void Gc_leaves_a_broken_bus_whose_remaining_object_is_not_bus_shaped()
+    {
+        string bus = _sandbox.PathFor("odd");
+        using (CliProcess make = _sandbox.Shell($"id=$(ipcmk -S 4 | grep -o '[0-9]*$'); key=$(awk -v id=$id '$2 == id {{ print $1 }}' /proc/sysvipc/sem); printf '%s\\n77777777\\n' $key > {Nobody.Quote(bus)}"))
+            Assert.Equal(0, make.WaitForExit().ExitCode);
+        _sandbox.RememberKeys(bus);
+        Assert.Equal(new RunResult(0, "", ""), _sandbox.Run("gc", _sandbox.Directory));
+        Assert.True(File.Exists(bus));
+        int key = int.Parse(File.ReadAllLines(bus)[0]);
+        Assert.Contains(IpcTable.Semaphores(), o => o.Key == key);
+        using (CliProcess ipcrm = CliProcess.Shell($"ipcrm -S {key}"))
+            Assert.Equal(0, ipcrm.WaitForExit().ExitCode);
+        File.Delete(bus);
+    }
+
+    [Fact]
+    public void Remove_after_a_removal_stopped_halfway_finishes_it_and_says_what_it_found()
+    {
+        string bus = _sandbox.CreateBus();
+        string[] keys = File.ReadAllLines(bus);
+        // What a removal stopped after its first object leaves.
+        using (CliProcess ipcrm = CliProcess.Shell($"ipcrm -S {keys[0]}"))
+            Assert.Equal(0, ipcrm.WaitForExit().ExitCode);
+
+        Assert.Equal(new RunResult(0, "", $"bus: {bus}: the semaphore array was already gone; removed the shared memory segment; removed the key file\n"),
+            _sandbox.Run("remove", bus));
+        Assert.False(File.Exists(bus));
+        Assert.DoesNotContain(IpcTable.Segments(), o => o.Key == int.Parse(keys[1]));
+
+        // Stopped after both objects: the key file is all that is left.
+        string second = _sandbox.CreateBus("second");
+        MakeStale(second);
+        Assert.Equal(new RunResult(0, "", $"bus: {second}: the semaphore array was already gone; the shared memory segment was already gone; removed the key file\n"),
+            _sandbox.Run("remove", second));
+        Assert.False(File.Exists(second));
+        Assert.Equal(1, _sandbox.Run("remove", second).ExitCode);
+        Assert.DoesNotContain(Directory.GetFiles(_sandbox.Directory), f => Path.GetFileName(f).StartsWith(".bus-", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void List_and_gc_escape_names_as_ls_b_and_list_json_keeps_them_exactly()
+    {
+        // A name that would forge a second line of root's listing, and one with a backslash.
+        string forged = _sandbox.CreateBus("x\talive\t0\nforged-line\tstale\t-");
+        string slash = _sandbox.CreateBus("back\\slash\u0001");
+        MakeStale(slash);
+
+        RunResult text = _sandbox.Run("list", _sandbox.Directory);
+        Assert.True(text.ExitCode == 0, text.ToString());
+        string d = _sandbox.Directory;
+        Assert.Equal($"{d}/back\\\\slash\\001\tstale\t-\n{d}/x\\talive\\t0\\nforged-line\\tstale\\t-\talive\t0\n", text.Stdout);
+
+        RunResult json = _sandbox.Run("list", "--json", _sandbox.Directory);
+        string[] paths = JsonDocument.Parse(json.Stdout).RootElement.EnumerateArray().Select(e => e.GetProperty("path").GetString()!).ToArray();
+        Assert.Equal(new[] { slash, forged }, paths);
+
+        Assert.Equal($"path:             {d}/back\\\\slash\\001\n", _sandbox.Run("status", slash).StdoutLines[0] + "\n");
+        Assert.Equal(new RunResult(0, $"removed stale key file {d}/back\\\\slash\\001\n", ""), _sandbox.Run("gc", _sandbox.Directory));
+        RunResult missing = _sandbox.Run("status", slash);
+        Assert.Equal($"bus: {d}/back\\\\slash\\001: no such bus (the key file does not exist)\n", missing.Stderr);
     }
 }

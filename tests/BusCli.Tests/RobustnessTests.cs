@@ -194,16 +194,56 @@ public sealed class RobustnessTests : IDisposable
         Assert.Equal([0xE9], File.ReadAllBytes(command));
     }
 
-    [Theory]
-    [InlineData("create")]
-    [InlineData("broadcast")]
-    [InlineData("listen")]
-    public void A_path_that_is_not_UTF8_is_refused_not_changed(string verb)
+    /// <summary>
+    /// A key file's name is bytes: one that is not UTF-8 is created, listed, shown (as ls -b),
+    /// written exactly in JSON (\udcXX for a byte that is not UTF-8), used, collected and removed
+    /// under exactly that name (issue 22, N8).
+    /// </summary>
+    [Fact]
+    public void A_bus_whose_name_is_not_UTF8_keeps_its_bytes_through_every_verb()
     {
-        string extra = verb == "broadcast" ? " m" : "";
-        RunResult result = Script($"\"$BUS\" {verb} \"$(printf './caf\\351')\"{extra}");
+        string script = """
+            name=$(printf './caf\351')
+            "$BUS" broadcast "$name" m; echo "broadcast $?"
+            "$BUS" create "$name"; echo "create $?"
+            ls -b
+            "$BUS" list .
+            "$BUS" list --json . | grep '"path"'
+            "$BUS" status "$name" | head -1
+            "$BUS" broadcast "$name" m; echo "broadcast $?"
+            "$BUS" remove "$name"; echo "remove $?"
+            ls -b
+            "$BUS" create "$name" && ipcrm -S "$(sed -n 1p "$name")" -M "$(sed -n 2p "$name")"
+            "$BUS" gc .
+            ls -b
+            """;
+        RunResult result = Script(script);
+        Assert.Equal("""
+            broadcast 1
+            create 0
+            caf\351
+            ./caf\351	alive	0
+                "path": "./caf\udce9",
+            path:             ./caf\351
+            broadcast 0
+            remove 0
+            removed stale key file ./caf\351
+            exit 0
+
+            """, result.Stdout);
+        Assert.Equal("bus: ./caf\\351: no such bus (the key file does not exist)\n", result.Stderr);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_sandbox.Directory));
+    }
+
+    [Theory]
+    [InlineData("listen", "--ready-file")]
+    [InlineData("run", "--dir")]
+    public void A_name_that_is_not_UTF8_where_only_text_is_taken_is_refused_not_changed(string verb, string option)
+    {
+        string extra = verb == "run" ? " -- true" : " ./bus";
+        RunResult result = Script($"\"$BUS\" {verb} {option} \"$(printf './caf\\351')\"{extra}");
         Assert.Equal("exit 1\n", result.Stdout);
-        Assert.StartsWith("bus: ./caf\\xe9: not valid UTF-8;", result.Stderr);
+        Assert.StartsWith("bus: ./caf\\351: not valid UTF-8;", result.Stderr);
         Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Empty(Directory.EnumerateFileSystemEntries(_sandbox.Directory));
     }

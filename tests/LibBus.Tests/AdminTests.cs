@@ -92,6 +92,133 @@ public sealed class AdminTests : IDisposable
         Assert.DoesNotContain(IpcTable.Segments(), o => o.Id == shmid);
     }
 
+    // ---- CollectGarbage --orphans: the records of create ----
+
+    /// <summary>
+    /// What a create leaves when it is killed after it recorded the keys and made the semaphore
+    /// array, before it set the values (0 0 0 0 0) or made the segment: while the create holds its
+    /// record, gc leaves the array even with --min-idle 0; once the create is gone (the kernel drops
+    /// its lock), gc removes the array and the record. <paramref name="idRecorded"/>: killed before
+    /// or after it wrote the array's id into the record.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public unsafe void Gc_orphans_leaves_what_a_create_holds_and_collects_what_a_killed_create_left(bool idRecorded)
+    {
+        string home = _sandbox.PathFor("default");
+        Directory.CreateDirectory(home);
+        var registry = new BusRegistry(Path.Combine(home, ".registry"));
+        string path = _sandbox.PathFor("never-written");
+        var keys = new BusKeys(Random.Shared.Next(1 << 30, int.MaxValue), Random.Shared.Next(1 << 30, int.MaxValue));
+        _sandbox.AddKey(keys.SemaphoreKey);
+        BusRegistry.Pending pending = registry.Begin(path, keys, out bool taken) ?? throw new InvalidOperationException("no record");
+        Assert.False(taken);
+        int semid = Interop.Libc.SemGet(keys.SemaphoreKey, 5, Interop.Libc.IPC_CREAT | Interop.Libc.IPC_EXCL | 0x180);
+        Assert.True(semid >= 0);
+        if (idRecorded) pending.Made("semid", semid);
+        var options = new BusGarbageOptions { Orphans = true, MinimumIdle = TimeSpan.Zero };
+        try
+        {
+            Assert.Empty(Bus.CollectGarbageUsing(registry, [], options));
+            Assert.Contains(IpcTable.Semaphores(), o => o.Id == semid);
+
+            pending.Dispose(); // the create dies
+            Assert.Equal([new BusGarbage(BusGarbageKind.OrphanSemaphoreArray, path, keys.SemaphoreKey, semid, true, null)],
+                Bus.CollectGarbageUsing(registry, [], options));
+            Assert.DoesNotContain(IpcTable.Semaphores(), o => o.Id == semid);
+            Assert.Empty(Directory.GetFiles(registry.Directory));
+        }
+        finally
+        {
+            pending.Dispose();
+            Interop.Libc.SemCtl(semid, 0, Interop.Libc.IPC_RMID);
+        }
+    }
+
+    /// <summary>
+    /// A record names the key file it was written for; an array of the caller's found at its key
+    /// that is not the one recorded (another id), or one that was used, is not that create's and stays.
+    /// </summary>
+    [Fact]
+    public void Gc_orphans_leaves_objects_at_a_recorded_key_that_are_not_the_recorded_ones()
+    {
+        string home = _sandbox.PathFor("default");
+        Directory.CreateDirectory(home);
+        var registry = new BusRegistry(Path.Combine(home, ".registry"));
+        var keys = new BusKeys(Random.Shared.Next(1 << 30, int.MaxValue), Random.Shared.Next(1 << 30, int.MaxValue));
+        _sandbox.AddKey(keys.SemaphoreKey);
+        using (BusRegistry.Pending pending = registry.Begin(_sandbox.PathFor("gone"), keys, out _)!)
+            pending.Made("semid", int.MaxValue); // an id no array has
+        int semid = Interop.Libc.SemGet(keys.SemaphoreKey, 5, Interop.Libc.IPC_CREAT | Interop.Libc.IPC_EXCL | 0x180);
+        try
+        {
+            Assert.Empty(Bus.CollectGarbageUsing(registry, [], new BusGarbageOptions { Orphans = true, MinimumIdle = TimeSpan.Zero }));
+            Assert.Contains(IpcTable.Semaphores(), o => o.Id == semid);
+            Assert.Single(Directory.GetFiles(registry.Directory));
+        }
+        finally
+        {
+            Interop.Libc.SemCtl(semid, 0, Interop.Libc.IPC_RMID);
+        }
+    }
+
+    /// <summary>
+    /// A record written in another IPC namespace (a container sharing the directory) names keys of
+    /// that namespace: an object at the same key here is not the one recorded, and stays; so does
+    /// the record.
+    /// </summary>
+    [Fact]
+    public void Gc_orphans_leaves_objects_whose_record_was_written_in_another_IPC_namespace()
+    {
+        string home = _sandbox.PathFor("default");
+        string records = Path.Combine(home, ".registry");
+        Directory.CreateDirectory(records);
+        File.SetUnixFileMode(records, (UnixFileMode)0x1C0);
+        var keys = new BusKeys(Random.Shared.Next(1 << 30, int.MaxValue), Random.Shared.Next(1 << 30, int.MaxValue));
+        _sandbox.AddKey(keys.SemaphoreKey);
+        int semid = Interop.Libc.SemGet(keys.SemaphoreKey, 5, Interop.Libc.IPC_CREAT | Interop.Libc.IPC_EXCL | 0x180);
+        Assert.True(semid >= 0);
+        try
+        {
+            string hex = Convert.ToHexString(System.Text.Encoding.UTF8.GetBytes(_sandbox.PathFor("gone")));
+            string record = Path.Combine(records, $"{keys.SemaphoreKey}.{keys.SegmentKey}");
+            File.WriteAllText(record,
+                $"libbus-record 1\npid {Environment.ProcessId}\ntime {DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 5}\n" +
+                $"ipc ipc:[1]\nmnt {BusRegistry.Namespace("mnt")}\npath {hex}\nsemid {semid}\n");
+            var options = new BusGarbageOptions { Orphans = true, MinimumIdle = TimeSpan.Zero };
+            Assert.Empty(Bus.CollectGarbageUsing(new BusRegistry(records), [], options));
+            Assert.Contains(IpcTable.Semaphores(), o => o.Id == semid);
+            Assert.True(File.Exists(record));
+
+            // The same record written here: the array is the recorded one, and goes.
+            File.WriteAllText(record, File.ReadAllText(record).Replace("ipc ipc:[1]", "ipc " + BusRegistry.Namespace("ipc"), StringComparison.Ordinal));
+            Assert.Equal([new BusGarbage(BusGarbageKind.OrphanSemaphoreArray, _sandbox.PathFor("gone"), keys.SemaphoreKey, semid, true, null)],
+                Bus.CollectGarbageUsing(new BusRegistry(records), [], options));
+            Assert.False(File.Exists(record));
+        }
+        finally
+        {
+            Interop.Libc.SemCtl(semid, 0, Interop.Libc.IPC_RMID);
+        }
+    }
+
+    /// <summary>No record without a default directory (a create never makes it), nor in a registry others may write.</summary>
+    [Fact]
+    public void Registry_records_are_written_only_in_a_default_directory_that_exists_and_by_the_owner()
+    {
+        var missing = new BusRegistry(_sandbox.PathFor("nowhere/.registry"));
+        Assert.Null(missing.Begin(_sandbox.PathFor("x"), new BusKeys(12345, 67890), out bool taken));
+        Assert.False(taken);
+        Assert.False(Directory.Exists(_sandbox.PathFor("nowhere")));
+
+        string home = _sandbox.PathFor("shared");
+        Directory.CreateDirectory(Path.Combine(home, ".registry"));
+        File.SetUnixFileMode(Path.Combine(home, ".registry"), (UnixFileMode)0x1FF); // others may write: not trusted
+        Assert.Null(new BusRegistry(Path.Combine(home, ".registry")).Begin(_sandbox.PathFor("x"), new BusKeys(12345, 67890), out _));
+        Assert.Empty(Directory.GetFiles(Path.Combine(home, ".registry")));
+    }
+
     // ---- ChangeMode ----
 
     [Theory]

@@ -580,7 +580,10 @@ public sealed class KeyFileTests : IDisposable
             Assert.True(Bus.Remove(second).Succeeded);
             Assert.True(Bus.Remove(path).Succeeded);
             path = null;
-            Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(runtime, "bus")));
+            // Left: the registry of the creates (0700), its records gone with the buses.
+            Assert.Equal([Path.Combine(runtime, "bus", ".registry")], Directory.EnumerateFileSystemEntries(Path.Combine(runtime, "bus")));
+            Assert.Equal(Octal("700"), File.GetUnixFileMode(Path.Combine(runtime, "bus", ".registry")));
+            Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(runtime, "bus", ".registry")));
         }
         finally
         {

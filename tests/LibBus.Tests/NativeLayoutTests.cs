@@ -136,6 +136,13 @@ public sealed class NativeLayoutTests : IDisposable
         ("offsetof(struct pollfd, revents)", "offsetof(struct pollfd, revents)", Offset<PollFd>(nameof(PollFd.REvents))),
         ("sizeof(pollfd.revents)", "sizeof(((struct pollfd *)0)->revents)", sizeof(short)),
 
+        ("offsetof(struct dirent64, d_ino)", "offsetof(struct dirent64, d_ino)", Offset<Dirent64>(nameof(Dirent64.Ino))),
+        ("offsetof(struct dirent64, d_off)", "offsetof(struct dirent64, d_off)", Offset<Dirent64>(nameof(Dirent64.Off))),
+        ("offsetof(struct dirent64, d_reclen)", "offsetof(struct dirent64, d_reclen)", Offset<Dirent64>(nameof(Dirent64.RecLen))),
+        ("offsetof(struct dirent64, d_type)", "offsetof(struct dirent64, d_type)", Offset<Dirent64>(nameof(Dirent64.Type))),
+        ("offsetof(struct dirent64, d_name) (right after d_type)", "offsetof(struct dirent64, d_name)", Offset<Dirent64>(nameof(Dirent64.Type)) + 1),
+        ("sizeof(dirent64.d_reclen)", "sizeof(((struct dirent64 *)0)->d_reclen)", sizeof(ushort)),
+
         ("sizeof(key_t)", "sizeof(key_t)", sizeof(int)),
         ("sizeof(size_t) (shmget size, semop nsops)", "sizeof(size_t)", Marshal.SizeOf<nuint>()),
         ("sizeof(void *) (shmat result)", "sizeof(void *)", Marshal.SizeOf<nint>()),
@@ -228,6 +235,8 @@ public sealed class NativeLayoutTests : IDisposable
             #include <fcntl.h>
             #include <unistd.h>
             #include <sys/stat.h>
+            #include <sys/file.h>
+            #include <dirent.h>
             #include <sys/wait.h>
             #include <signal.h>
             #include <spawn.h>

@@ -70,6 +70,33 @@ public sealed class StatusTests : IDisposable
         Assert.False(status.DeliveryInProgress);
     }
 
+    /// <summary>
+    /// A key file whose name is not UTF-8 (the byte 0xE9 of Latin-1 "café", and a lone 0xFF): held in
+    /// a string as U+DCE9 / U+DCFF, created under exactly those bytes, listed, opened and removed
+    /// (issue 22, N8: the runtime's enumeration turned such names into U+FFFD and list and gc skipped them).
+    /// </summary>
+    [Fact]
+    public void Key_files_whose_names_are_not_UTF8_are_created_listed_opened_and_collected_byte_for_byte()
+    {
+        string cafe = _sandbox.CreateBus("caf\uDCE9");
+        string ff = _sandbox.CreateBus("x\uDCFFy");
+        string plain = _sandbox.CreateBus("caf\u00E9"); // the same word in UTF-8: another name
+
+        // The names on disk are the bytes meant (the runtime shows a byte that is not UTF-8 as U+FFFD).
+        Assert.Equal(["caf\u00E9", "caf\uFFFD", "x\uFFFDy"],
+            Directory.GetFiles(_sandbox.Directory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal([(plain, BusState.Alive), (cafe, BusState.Alive), (ff, BusState.Alive)], // by bytes: C3 A9 < E9 < FF
+            Bus.ListBuses(_sandbox.Directory).Select(s => (s.Path, s.State)));
+        using (Bus bus = Bus.Open(cafe)) Assert.Equal(Bus.GetStatus(cafe).Keys, bus.Keys);
+        Assert.NotEqual(Bus.GetStatus(cafe).Keys, Bus.GetStatus(plain).Keys);
+
+        MakeStale(ff);
+        Assert.Equal([new BusGarbage(BusGarbageKind.StaleKeyFile, ff, 0, -1, true, null)],
+            Bus.CollectGarbage([_sandbox.Directory], new BusGarbageOptions()));
+        Assert.True(Bus.Remove(cafe).Succeeded);
+        Assert.Equal([plain], Bus.ListBuses(_sandbox.Directory).Select(s => s.Path));
+    }
+
     [Fact]
     public void A_stale_bus_is_reported_listed_replaced_by_Create_and_collected()
     {

@@ -74,7 +74,7 @@ internal static class ListCommand
                     foreach (BusStatus bus in buses)
                     {
                         w.WriteStartObject();
-                        w.WriteString("path", bus.Path);
+                        HumanText.WriteName(w, "path", bus.Path);
                         w.WriteString("state", StatusCommand.StateName(bus.State));
                         StatusCommand.Number(w, "listeners_joined", bus.ListenersJoined);
                         w.WriteEndObject();
@@ -85,7 +85,7 @@ internal static class ListCommand
             else
             {
                 foreach (BusStatus bus in buses)
-                    stdout.WriteLine($"{bus.Path}\t{StatusCommand.StateName(bus.State)}\t{bus.ListenersJoined?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}");
+                    stdout.WriteLine($"{HumanText.Name(bus.Path)}\t{StatusCommand.StateName(bus.State)}\t{bus.ListenersJoined?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}");
             }
             stdout.Flush();
         }

@@ -16,10 +16,13 @@ internal static class RemoveCommand
                           "is removed without error with or without it.",
         };
         var command = new Command("remove",
-            "Remove a bus: its semaphore array, its shared memory segment and its key file. " +
+            "Remove a bus: its semaphore array, its shared memory segment and its key file, in that order. " +
             "Nothing is removed unless both objects are exactly a bus's and owned by the key file's owner; " +
-            "the key file is removed last, and only once both objects are gone. An error line says what could not be removed. " +
-            "Exit status: 0 removed (or, with -f, missing), 1 failure, 2 bad command line.")
+            "the key file is removed last, and only once both objects are gone. A part already gone counts as removed, " +
+            "so running it again finishes a removal that stopped halfway; it then says on stderr what it found gone and " +
+            "what it removed (not with -f). An error line says what could not be removed and what was. " +
+            "Exit status: 0 every part is gone now (or, with -f, there was no key file), 1 failure (a part is left: " +
+            "run it again once the cause is fixed), 2 bad command line.")
         {
             force,
             allowOwnerMismatch,
@@ -33,7 +36,10 @@ internal static class RemoveCommand
     {
         try
         {
-            Bus.Remove(path, allowOwnerMismatch);
+            BusRemoval removal = Bus.Remove(path, allowOwnerMismatch);
+            // Finishing what an earlier removal (or an ipcrm) left: say what was found gone.
+            if (!force && (removal.SemaphoreArray.AlreadyGone || removal.Segment.AlreadyGone))
+                CliErrors.Write(stderr, path, Describe(removal));
             return ExitCodes.Success;
         }
         catch (BusNotFoundException) when (force)

@@ -79,7 +79,7 @@ internal static class StatusCommand
     private static void WriteStatus(Utf8JsonWriter w, BusStatus s)
     {
         w.WriteStartObject();
-        w.WriteString("path", s.Path);
+        HumanText.WriteName(w, "path", s.Path);
         w.WriteString("state", StateName(s.State));
         w.WriteNumber("semaphore_key", s.Keys.SemaphoreKey);
         w.WriteNumber("segment_key", s.Keys.SegmentKey);
@@ -163,7 +163,7 @@ internal static class StatusCommand
 
     private static void WriteText(TextWriter o, BusStatus s)
     {
-        o.WriteLine($"path:             {s.Path}");
+        o.WriteLine($"path:             {HumanText.Name(s.Path)}");
         o.WriteLine(s.Corruption is { } corruption
             ? $"state:            corrupt ({corruption}: not a sound bus; 'bus remove' it and create it again)"
             : $"state:            {StateName(s.State)}{StateNote(s.State)}");

@@ -11,7 +11,7 @@ internal static partial class Interop
         /// <c>O_PATH</c> descriptor, which names exactly the file that descriptor is open on
         /// (<c>fchmod</c> refuses an <c>O_PATH</c> descriptor).
         /// </summary>
-        [LibraryImport(Libraries.Libc, EntryPoint = "fchmodat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        [LibraryImport(Libraries.Libc, EntryPoint = "fchmodat", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(FileNameMarshaller), SetLastError = true)]
         internal static partial int FChmodAt(int dirfd, string path, uint mode, int flags);
     }
 }

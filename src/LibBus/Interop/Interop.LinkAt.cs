@@ -12,7 +12,7 @@ internal static partial class Interop
         /// <c>linkat(olddirfd, oldpath, newdirfd, newpath, flags)</c>: fails with EEXIST rather
         /// than replace <paramref name="newPath"/>, and never follows a symlink there.
         /// </summary>
-        [LibraryImport(Libraries.Libc, EntryPoint = "linkat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        [LibraryImport(Libraries.Libc, EntryPoint = "linkat", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(FileNameMarshaller), SetLastError = true)]
         internal static partial int LinkAt(int oldDirFd, string oldPath, int newDirFd, string newPath, int flags);
     }
 }

@@ -13,6 +13,7 @@ internal static partial class Interop
         internal const int O_CREAT = 0x40;          // 0100
         internal const int O_EXCL = 0x80;           // 0200
         internal const int O_NOCTTY = 0x100;        // 0400
+        internal const int O_APPEND = 0x400;        // 02000
         internal const int O_NONBLOCK = 0x800;      // 04000
         internal const int O_CLOEXEC = 0x80000;     // 02000000
         internal const int O_PATH = 0x200000;       // 010000000
@@ -39,7 +40,7 @@ internal static partial class Interop
         }
 
         /// <summary><c>open(path, flags)</c>, without O_CREAT (so without the variadic mode).</summary>
-        [LibraryImport(Libraries.Libc, EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        [LibraryImport(Libraries.Libc, EntryPoint = "open", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(FileNameMarshaller), SetLastError = true)]
         internal static partial int Open(string path, int flags);
     }
 }

@@ -12,7 +12,7 @@ internal static partial class Interop
         /// <c>openat(dirfd, path, flags, mode)</c>: the variadic mode is always passed (it is
         /// read only with O_CREAT or O_TMPFILE).
         /// </summary>
-        [LibraryImport(Libraries.Libc, EntryPoint = "openat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        [LibraryImport(Libraries.Libc, EntryPoint = "openat", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(FileNameMarshaller), SetLastError = true)]
         internal static partial int OpenAt(int dirfd, string path, int flags, uint mode);
     }
 }

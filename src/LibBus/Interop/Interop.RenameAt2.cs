@@ -15,7 +15,7 @@ internal static partial class Interop
         /// rather than replace <paramref name="newPath"/>; with RENAME_EXCHANGE swaps the two names
         /// atomically (both must exist).
         /// </summary>
-        [LibraryImport(Libraries.Libc, EntryPoint = "renameat2", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        [LibraryImport(Libraries.Libc, EntryPoint = "renameat2", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(FileNameMarshaller), SetLastError = true)]
         internal static partial int RenameAt2(int oldDirFd, string oldPath, int newDirFd, string newPath, uint flags);
     }
 }

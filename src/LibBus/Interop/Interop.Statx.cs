@@ -65,7 +65,7 @@ internal static partial class Interop
             private int _reserved;
         }
 
-        [LibraryImport(Libraries.Libc, EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+        [LibraryImport(Libraries.Libc, EntryPoint = "statx", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(FileNameMarshaller), SetLastError = true)]
         internal static unsafe partial int StatxCall(int dirfd, string path, int flags, uint mask, Statx* buffer);
     }
 }

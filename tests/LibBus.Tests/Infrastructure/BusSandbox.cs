@@ -30,6 +30,9 @@ public sealed class BusSandbox : IDisposable
         return path;
     }
 
+    /// <summary>Counts an IPC key the test made objects at as the test's (for the leak check).</summary>
+    public void AddKey(int key) => _ipc.AddKey(key);
+
     /// <summary>Opens a handle that is disposed with the sandbox.</summary>
     public Bus Open(string path, BusAccess access = BusAccess.ListenAndBroadcast)
     {

@@ -1,0 +1,16 @@
+using System.Runtime.InteropServices;
+
+namespace LibBus;
+
+internal static partial class Interop
+{
+    internal static partial class Libc
+    {
+        // <sys/file.h>
+        internal const int LOCK_EX = 2;
+        internal const int LOCK_NB = 4;
+
+        [LibraryImport(Libraries.Libc, EntryPoint = "flock", SetLastError = true)]
+        internal static partial int Flock(int fd, int operation);
+    }
+}
