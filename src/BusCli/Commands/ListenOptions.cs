@@ -35,8 +35,8 @@ internal sealed class ListenOptions(string commandDescription)
 
     public Option<Regex?> Match { get; } = new("--match", "-m")
     {
-        Description = "Only messages that REGEX (a .NET regular expression, matched against the whole message " +
-                      "text, sender id included) matches are printed, passed to COMMAND and counted; the others " +
+        Description = "Only messages that REGEX (a .NET regular expression, matched anywhere in the message " +
+                      "text, sender id included; anchor it with ^...$ for the whole message) matches are printed, passed to COMMAND and counted; the others " +
                       "are still received and acknowledged at once. REGEX runs on .NET's non-backtracking engine, " +
                       "in time linear in the message, whatever the pattern; one that needs backtracking " +
                       "(backreferences, lookarounds, atomic groups) runs on the backtracking engine, and a match " +
