@@ -66,9 +66,10 @@ public sealed class BusSubscription : IAsyncEnumerable<BusMessage>, IAsyncDispos
     public Task Joined => _joined.Task;
 
     /// <summary>
-    /// Completes once the listener thread has left the bus; faults if leaving failed (say, the
-    /// owner's <c>bus chmod</c> took this user's rights away: the kernel then undoes this
-    /// listener's counts when the process exits).
+    /// Completes once the listener thread has left the bus. Faults, as a <c>Channel</c>'s
+    /// completion does, with the error that ended the enumeration (the bus removed, say), or, if
+    /// leaving failed, with that error (say, the owner's <c>bus chmod</c> took this user's rights
+    /// away: the kernel then undoes this listener's counts when the process exits).
     /// </summary>
     public Task Completion => _finished.Task;
 
@@ -82,6 +83,7 @@ public sealed class BusSubscription : IAsyncEnumerable<BusMessage>, IAsyncDispos
         CancellationToken stop = _stop.Token;
         ChannelWriter<BusMessage> writer = _channel.Writer;
         Span<byte> buffer = stackalloc byte[SharedSegmentHandle.Size];
+        Exception? failure = null;
         try
         {
             _session.Join(Deadline.Infinite, stop);
@@ -105,6 +107,7 @@ public sealed class BusSubscription : IAsyncEnumerable<BusMessage>, IAsyncDispos
         }
         catch (Exception e)
         {
+            failure = e;
             _joined.TrySetException(e);
             writer.TryComplete(e);
         }
@@ -114,8 +117,9 @@ public sealed class BusSubscription : IAsyncEnumerable<BusMessage>, IAsyncDispos
             _lease.Dispose();
             writer.TryComplete();
             _joined.TrySetCanceled(stop.IsCancellationRequested ? stop : CancellationToken.None);
-            if (leaveError is null) _finished.TrySetResult();
-            else _finished.TrySetException(leaveError);
+            // As a Channel's Completion: faulted with the error that ended the enumeration, if one did.
+            if ((failure ?? leaveError) is { } error) _finished.TrySetException(error);
+            else _finished.TrySetResult();
         }
     }
 

@@ -208,8 +208,12 @@ public sealed class BroadcastAsyncTests : IDisposable
         return subscription;
     }
 
-    /// <summary>A 1 s self-deadlock limit instead of 10 s, until disposed.</summary>
-    private static StallLimitScope ShortStallLimit() => new(TimeSpan.FromSeconds(1));
+    /// <summary>
+    /// A 4 s self-deadlock limit instead of 10 s, until disposed: short enough for the deadlock
+    /// test, and 40 times the reader's 100 ms pauses, which a loaded machine stretches (at 1 s,
+    /// the reader test failed once beside a build and another test run on 2 cores).
+    /// </summary>
+    private static StallLimitScope ShortStallLimit() => new(TimeSpan.FromSeconds(4));
 
     private sealed class StallLimitScope : IDisposable
     {

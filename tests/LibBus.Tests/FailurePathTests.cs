@@ -61,6 +61,25 @@ public sealed class FailurePathTests : IDisposable
     }
 
     [Fact]
+    public async Task A_subscription_whose_bus_is_removed_faults_its_enumeration_and_its_Completion_alike()
+    {
+        string path = _sandbox.CreateBus();
+        Bus bus = _sandbox.Open(path);
+        await using BusSubscription subscription = bus.Subscribe();
+        await subscription.Joined.WaitAsync(Wait);
+
+        Bus.Remove(path);
+
+        // As a Channel faults both its reader and its Completion with the one error.
+        Exception enumeration = await Assert.ThrowsAsync<BusRemovedException>(async () =>
+        {
+            await foreach (BusMessage _ in subscription.WithCancellation(new CancellationTokenSource(Wait).Token)) { }
+        });
+        Exception completion = await Assert.ThrowsAsync<BusRemovedException>(() => subscription.Completion.WaitAsync(Wait));
+        Assert.Same(enumeration, completion);
+    }
+
+    [Fact]
     public async Task Disposing_a_subscription_twice_is_fine()
     {
         Bus bus = _sandbox.Open(_sandbox.CreateBus());
