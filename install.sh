@@ -55,6 +55,7 @@ if ! command -v dotnet >/dev/null 2>&1; then
 fi
 
 out=artifacts/publish/bus-$rid
+echo "install.sh: building bus and libbus.so.3 with Native AOT (a few minutes the first time)" >&2
 dotnet publish src/BusCli/BusCli.csproj -c Release -r "$rid" -o "$out" -p:DebugType=none -p:GenerateDocumentationFile=false --nologo -v quiet
 native=artifacts/publish/libbus-$rid
 dotnet publish src/LibBus.Native/LibBus.Native.csproj -c Release -r "$rid" -o "$native" -p:GenerateDocumentationFile=false --nologo -v quiet
