@@ -120,9 +120,9 @@ public sealed partial class Bus
         objects.RequireOwner(file, allowOwnerMismatch);
         int mode = change(objects.Semaphores.Perm.Mode & PermissionBits);
         CheckMode(mode);
-        bool user = (mode & 0x1C0) != 0, group = (mode & 0x38) != 0, other = (mode & 0x7) != 0;
-        int ipcMode = (user ? 0x180 : 0) | (group ? 0x30 : 0) | (other ? 0x6 : 0);
-        int fileMode = (user ? 0x180 : 0) | (group ? 0x20 : 0) | (other ? 0x4 : 0);
+        int classes = BusObjects.Classes(mode);
+        int ipcMode = classes & 0x1B6;  // rw for each class given the bus
+        int fileMode = classes & 0x1A4; // rw for the owner, r for group and other
         int oldFileMode = file.Mode;
         ChangeAll(file, objects, "mode",
             () => file.ChangeMode(fileMode),

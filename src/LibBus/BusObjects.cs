@@ -147,7 +147,7 @@ internal readonly struct BusObjects
     /// </summary>
     public string? DistrustModes(int fileMode)
     {
-        int allowed = ((fileMode & 0x1C0) != 0 ? 0x1C0 : 0) | ((fileMode & 0x38) != 0 ? 0x38 : 0) | ((fileMode & 0x7) != 0 ? 0x7 : 0);
+        int allowed = Classes(fileMode);
         var wide = new List<string>();
         if (SemaphoreId >= 0 && (Semaphores.Perm.Mode & 0x1FF & ~allowed) != 0) wide.Add($"its semaphore array's mode {Octal(Semaphores.Perm.Mode)}");
         if (SegmentId >= 0 && (Segment.Perm.Mode & 0x1FF & ~allowed) != 0) wide.Add($"its shared memory segment's mode {Octal(Segment.Perm.Mode)}");
@@ -155,6 +155,13 @@ internal readonly struct BusObjects
             : $"{string.Join(" and ", wide)} is wider than the key file's mode {Octal(fileMode)} allows " +
               "(set both with 'bus chmod MODE PATH')";
     }
+
+    /// <summary>
+    /// The permission bits of every class (user 0700, group 0070, other 0007) that has any bit in
+    /// <paramref name="mode"/>: as <c>bus chmod</c> reads a mode, any permission gives that class the bus.
+    /// </summary>
+    internal static int Classes(int mode)
+        => ((mode & 0x1C0) != 0 ? 0x1C0 : 0) | ((mode & 0x38) != 0 ? 0x38 : 0) | ((mode & 0x7) != 0 ? 0x7 : 0);
 
     private static string Octal(int mode) => Convert.ToString(mode & 0x1FF, 8).PadLeft(4, '0');
 
