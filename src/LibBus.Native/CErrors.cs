@@ -9,12 +9,6 @@ namespace LibBus.Native;
 /// </summary>
 internal static class CErrors
 {
-    private const int EIO = 5;
-    private const int ENOMEM = 12;
-    private const int EDEADLK = 35;
-    private const int EBUSY = 16;
-    private const int EMSGSIZE = 90;
-
     /// <summary>The errno for <paramref name="e"/>: the system's own where there was one.</summary>
     internal static int Of(Exception e) => e switch
     {

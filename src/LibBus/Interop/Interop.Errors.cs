@@ -11,12 +11,14 @@ internal static partial class Interop
         internal const int ENOENT = 2;
         internal const int ESRCH = 3;
         internal const int EINTR = 4;
+        internal const int EIO = 5;
         internal const int E2BIG = 7;
         internal const int EBADF = 9;
         internal const int ECHILD = 10;
         internal const int EAGAIN = 11;
         internal const int ENOMEM = 12;
         internal const int EACCES = 13;
+        internal const int EBUSY = 16;
         internal const int EEXIST = 17;
         internal const int ENOTDIR = 20;
         internal const int EISDIR = 21;
@@ -27,10 +29,12 @@ internal static partial class Interop
         internal const int EROFS = 30;
         internal const int EPIPE = 32;
         internal const int ERANGE = 34;
+        internal const int EDEADLK = 35;
         internal const int ENAMETOOLONG = 36;
         internal const int ENOSYS = 38;
         internal const int ELOOP = 40;
         internal const int EIDRM = 43;
+        internal const int EMSGSIZE = 90;
         internal const int EOPNOTSUPP = 95;
 
         /// <summary>The errno left by the last P/Invoke with <c>SetLastError = true</c>.</summary>
