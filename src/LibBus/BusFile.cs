@@ -94,20 +94,32 @@ internal static class BusFile
             throw new BusKeyFileCorruptException($"{path}: not a bus key file: {Describe(type)}, not a regular file", path);
 
         byte* buffer = stackalloc byte[ReadLimit];
-        int length = 0;
-        while (length < ReadLimit)
+        int errno = ReadAll(fd, buffer, ReadLimit, out int length);
+        if (errno != 0) throw BusErrors.FromKeyFile(errno, path, KeyFileAction.Read);
+        return Parse(path, new ReadOnlySpan<byte>(buffer, length), out ipcNamespace);
+    }
+
+    /// <summary>
+    /// Reads from <paramref name="fd"/> into <paramref name="buffer"/> until end of file or
+    /// <paramref name="limit"/> bytes (EINTR re-reads); 0 or the errno, with <paramref name="length"/>
+    /// the bytes read before it.
+    /// </summary>
+    internal static unsafe int ReadAll(int fd, byte* buffer, int limit, out int length)
+    {
+        length = 0;
+        while (length < limit)
         {
-            nint n = Interop.Libc.Read(fd, buffer + length, (nuint)(ReadLimit - length));
+            nint n = Interop.Libc.Read(fd, buffer + length, (nuint)(limit - length));
             if (n < 0)
             {
                 int errno = Interop.Errors.LastErrno;
                 if (errno == Interop.Errors.EINTR) continue;
-                throw BusErrors.FromKeyFile(errno, path, KeyFileAction.Read);
+                return errno;
             }
             if (n == 0) break;
             length += (int)n;
         }
-        return Parse(path, new ReadOnlySpan<byte>(buffer, length), out ipcNamespace);
+        return 0;
     }
 
     /// <summary>

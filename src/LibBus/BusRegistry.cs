@@ -228,14 +228,7 @@ internal sealed class BusRegistry
                 || Interop.Libc.Flock(fd, Interop.Libc.LOCK_EX | Interop.Libc.LOCK_NB) != 0)
                 return null;
             byte* buffer = stackalloc byte[8192];
-            int length = 0;
-            while (length < 8192)
-            {
-                nint n = Interop.Libc.Read(fd, buffer + length, (nuint)(8192 - length));
-                if (n < 0 && Interop.Errors.LastErrno == Interop.Errors.EINTR) continue;
-                if (n <= 0) break;
-                length += (int)n;
-            }
+            BusFile.ReadAll(fd, buffer, 8192, out int length); // a read error leaves what was read: only whole lines count
             record = Parse(dirFd, fd, name, keys, Encoding.ASCII.GetString(buffer, length));
             return record;
         }
