@@ -127,9 +127,11 @@ public sealed class PrivilegeTests : IDisposable
         string own = NobodysBus("own");
         string target = _sandbox.PathFor("P");
         // nobody flips P between a link to its own key file and a symlink to root's file.
-        string a = _sandbox.PathFor("a"), b = _sandbox.PathFor("b");
+        string a = _sandbox.PathFor("a"), b = _sandbox.PathFor("b"), stop = _sandbox.PathFor("stop");
+        // The loop ends at the stop file rather than by a signal: a killed shell would leave its
+        // last ln or mv running, to create a file while the sandbox is being deleted.
         using CliProcess swapper = _sandbox.Shell(
-            $"exec {SetprivNobody} /bin/sh -c {Q($"while :; do ln -f {Q(own)} {Q(a)} && mv -T {Q(a)} {Q(target)}; ln -sfn {Q(victim)} {Q(b)} && mv -T {Q(b)} {Q(target)}; done")}");
+            $"exec {SetprivNobody} /bin/sh -c {Q($"while [ ! -e {Q(stop)} ]; do ln -f {Q(own)} {Q(a)} && mv -T {Q(a)} {Q(target)}; ln -sfn {Q(victim)} {Q(b)} && mv -T {Q(b)} {Q(target)}; done")}");
         swapper.Stdin.Close();
         Eventually(() => File.Exists(target) || Directory.Exists(target), "the swapping loop");
 
@@ -142,7 +144,8 @@ public sealed class PrivilegeTests : IDisposable
             if (r.ExitCode == 0) succeeded++;
             else Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         }
-        swapper.Signal(Proc.SIGKILL);
+        File.WriteAllText(stop, "");
+        Assert.True(swapper.WaitForExit().ExitCode == 0, "the swapping loop did not stop");
         Assert.Equal("precious\n", File.ReadAllText(victim));
     }
 
