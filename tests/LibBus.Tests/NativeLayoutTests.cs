@@ -8,8 +8,9 @@ using static LibBus.Interop.Libc;
 namespace LibBus.Tests;
 
 /// <summary>
-/// Checks every constant and struct layout declared in src/LibBus/Interop against
-/// the system headers, by compiling and running a C program that prints them.
+/// Checks every constant and struct layout declared in src/Common/Interop against the system
+/// headers, by compiling a C program that asserts them. This project compiles every file there
+/// (LibBus.Tests.csproj), whichever projects link it, so none goes unchecked.
 /// </summary>
 public sealed class NativeLayoutTests : IDisposable
 {

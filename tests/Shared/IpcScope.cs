@@ -10,7 +10,7 @@ internal sealed record IpcObject(bool IsSegment, int Key, int Id, int Mode, uint
 /// <summary>
 /// Reads /proc/sysvipc/sem and /proc/sysvipc/shm: the objects of this process's IPC namespace,
 /// whoever made them. Compiled into every test project from tests/Shared; semctl is LibBus's own
-/// (src/LibBus/Interop/Interop.SemCtl.cs), seen through InternalsVisibleTo or linked in.
+/// (src/Common/Interop/Interop.SemCtl.cs), seen through InternalsVisibleTo or linked in.
 /// </summary>
 internal static class IpcTable
 {

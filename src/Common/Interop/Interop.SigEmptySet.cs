@@ -6,8 +6,6 @@ internal static partial class Interop
 {
     internal static partial class Libc
     {
-        internal const int SIGPIPE = 13;
-
         /// <summary><c>sigset_t</c> (128 bytes on glibc), opaque: filled by sigemptyset and sigaddset.</summary>
         [StructLayout(LayoutKind.Sequential, Size = 128)]
         internal struct SigSet

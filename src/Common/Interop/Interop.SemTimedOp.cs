@@ -7,14 +7,6 @@ internal static partial class Interop
 {
     internal static partial class Libc
     {
-        /// <summary><c>struct timespec</c>: a relative timeout for <c>semtimedop</c>.</summary>
-        [StructLayout(LayoutKind.Sequential)]
-        internal struct TimeSpec
-        {
-            internal nint TvSec;
-            internal nint TvNsec;
-        }
-
         [LibraryImport(Libraries.Libc, EntryPoint = "semtimedop", SetLastError = true)]
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal static unsafe partial int SemTimedOp(int semid, SemBuf* sops, nuint nsops, TimeSpec* timeout);

@@ -6,10 +6,6 @@ internal static partial class Interop
 {
     internal static partial class Libc
     {
-        internal const int SIGHUP = 1;
-        internal const int SIGINT = 2;
-        internal const int SIGTERM = 15;
-
         /// <summary>
         /// <c>struct sigaction</c> (152 bytes on glibc x86-64 and arm64), opaque: saved and restored
         /// whole. All zero is SIG_DFL with an empty mask and no flags.
