@@ -18,10 +18,11 @@ internal static class Listening
         string path = settings.Path;
         if (settings.Command is null && StandardStreams.StdoutClosed)
             return CliErrors.Report(stderr, null, StandardStreams.StdoutClosedError("print the messages"));
-        using var stop = new StopSignals();
+        using var stop = new StopSignals(SignalPolicy.Default);
+        using var stdoutWatch = new StdoutWatch();
         // --timeout counts from here: joining is one of the waits it bounds (a listener still
         // busy with a message keeps a new one from joining).
-        using var idle = new IdleTimer(stop.Token, settings.Timeout);
+        using var idle = new IdleTimer(stdoutWatch.Token, settings.Timeout);
         idle.Restart();
         CommandRunner? runner = null;
         BusReadyFile? ready = null;
@@ -31,7 +32,7 @@ internal static class Listening
             ChildReaper? reaper = runner is not null && !awaitCommand ? new ChildReaper() : null;
             using Bus bus = Bus.Open(path, BusAccess.Listen);
             var output = new MessageWriter(stdout, settings.NullSeparated ? (byte)0 : (byte)'\n');
-            if (runner is null) stop.WatchStdout();
+            if (runner is null) stdoutWatch.Start();
 
             int received = 0;
             byte[]? last = null;
@@ -80,7 +81,7 @@ internal static class Listening
             CliErrors.Write(stderr, path, $"timed out: no message for {settings.Timeout!.Value.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)}s");
             return ExitCodes.Timeout;
         }
-        catch (OperationCanceledException) when (stop.StdoutClosed)
+        catch (OperationCanceledException) when (stdoutWatch.Closed)
         {
             return ExitCodes.Success;
         }

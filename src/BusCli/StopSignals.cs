@@ -1,45 +1,67 @@
+using System.Diagnostics;
 using System.Runtime.InteropServices;
 using LibBus;
 
 namespace BusCli;
 
+/// <summary>What a stop signal (SIGINT, SIGTERM, SIGHUP) does to the verb that holds a <see cref="StopSignals"/>.</summary>
+internal enum SignalPolicy
+{
+    /// <summary>
+    /// <c>listen</c> and <c>wait</c>: the signal ends the process at once, wherever it is
+    /// (waiting for a message, blocked writing to a full stdout pipe, starting a command), as its
+    /// default action would; a shell's <c>$?</c> is 128+N. Every step a listener takes on the bus
+    /// is marked SEM_UNDO, and the kernel's undo on exit is exactly the leave for where the
+    /// listener is (PROTOCOL.md, "Leaving"), so ending is leaving cleanly. Once joined
+    /// (<see cref="LeaveToKernel"/>) it is the default action itself: the kernel ends the
+    /// process, which needs nothing from it, not even a thread (a user at its process limit
+    /// cannot start one). Before that, and while <c>wait</c>'s command runs
+    /// (<see cref="TakeBack"/>), a handler exits with 128+N, first passing the signal on to the
+    /// command.
+    /// </summary>
+    Default,
+
+    /// <summary>
+    /// <c>bridge</c>: the first signal cancels <see cref="Token"/>, and the verb stops on purpose
+    /// (sending what it buffered, acknowledging what it broadcast), then exits 128+<see cref="Received"/>.
+    /// </summary>
+    Cancel,
+
+    /// <summary>
+    /// <c>run</c>: no signal ends the process (it must remove its bus); once the child runs
+    /// (<see cref="ForwardTo"/>), each is passed on to it, and one received before is passed on then.
+    /// </summary>
+    Forward,
+}
+
 /// <summary>
-/// SIGINT, SIGTERM and SIGHUP end <c>listen</c> and <c>wait</c> at once, wherever the process
-/// is: waiting for a message, blocked writing to a full stdout pipe, or starting a command.
-/// Every step a listener takes on the bus is marked SEM_UNDO, and the kernel's undo on exit is
-/// exactly the leave for where the listener is (PROTOCOL.md, "Leaving"), so ending is leaving
-/// cleanly. Once joined (<see cref="LeaveToKernel"/>) the signals have their default action:
-/// the kernel ends the process (a shell's <c>$?</c> is 128+N), which needs nothing from this
-/// process, not even a thread (a user at its process limit cannot start one). Before that,
-/// and while <c>wait</c>'s command runs (<see cref="TakeBack"/>), a handler exits with 128+N,
-/// first passing the signal on to the command. A closed stdout is reported by cancellation.
+/// SIGINT, SIGTERM and SIGHUP, caught from construction to <see cref="Dispose"/> and handled as
+/// the <see cref="SignalPolicy"/> says. They are registered by their numbers
+/// (<see cref="Interop.Libc"/>), so the number a handler sees is the signal's own: the one
+/// passed on, and the N of 128+N.
 /// </summary>
 internal sealed class StopSignals : IDisposable
 {
+    private static readonly int[] Numbers = [Interop.Libc.SIGINT, Interop.Libc.SIGTERM, Interop.Libc.SIGHUP];
+
+    // _child for Default: none, a command being started, a signal came (the process is ending), or its pid.
     private const int NoCommand = 0, Starting = -1, Stopping = -2;
 
-    private readonly CancellationTokenSource _source = new();
+    private readonly SignalPolicy _policy;
     private readonly PosixSignalRegistration[] _registrations;
-    private int _signal;
-    private int _command = NoCommand;
-    private volatile bool _stdoutClosed;
-
-    private static readonly int[] StopSignalNumbers = [Interop.Libc.SIGINT, Interop.Libc.SIGTERM, Interop.Libc.SIGHUP];
-    private readonly Interop.Libc.SigAction[] _saved = new Interop.Libc.SigAction[3];
+    private readonly CancellationTokenSource _source = new();
+    private readonly Interop.Libc.SigAction[] _saved = new Interop.Libc.SigAction[Numbers.Length];
     private int _savedMask;
+    private int _signal;
+    private int _child = NoCommand;
+    private int _pending;
 
-    public StopSignals()
+    /// <exception cref="BusException">The runtime cannot handle signals (<see cref="Handle"/>).</exception>
+    public StopSignals(SignalPolicy policy)
     {
-        _registrations = Register(Handle);
+        _policy = policy;
+        _registrations = [.. Numbers.Select(number => Handle((PosixSignal)number, OnSignal))];
     }
-
-    /// <summary>A handler for SIGINT, SIGTERM and SIGHUP, the signals that stop a verb.</summary>
-    internal static PosixSignalRegistration[] Register(Action<PosixSignalContext> handler) =>
-    [
-        Handle(PosixSignal.SIGINT, handler),
-        Handle(PosixSignal.SIGTERM, handler),
-        Handle(PosixSignal.SIGHUP, handler),
-    ];
 
     /// <summary>
     /// <see cref="PosixSignalRegistration.Create"/>, whose first use makes the runtime start a
@@ -68,118 +90,102 @@ internal sealed class StopSignals : IDisposable
         }
     }
 
-    /// <summary>The number of a stop signal (SIGHUP 1, SIGINT 2, SIGTERM 15), for the exit status 128+N.</summary>
-    internal static int Number(PosixSignal signal) => signal switch
-    {
-        PosixSignal.SIGHUP => 1,
-        PosixSignal.SIGINT => 2,
-        _ => 15,
-    };
+    /// <summary>The number of the first stop signal received (2 for SIGINT), or 0.</summary>
+    public int Received => Volatile.Read(ref _signal);
 
-    /// <summary>Cancelled when stdout's reader goes away.</summary>
+    /// <summary>Cancel: cancelled by the first stop signal.</summary>
     public CancellationToken Token => _source.Token;
 
-    /// <summary>True if stdout's reader went away.</summary>
-    public bool StdoutClosed => _stdoutClosed;
-
-    private void Handle(PosixSignalContext context)
+    private void OnSignal(PosixSignalContext context)
     {
         context.Cancel = true;
-        Interlocked.CompareExchange(ref _signal, Number(context.Signal), 0);
-        int command = Interlocked.Exchange(ref _command, Stopping);
-        if (command == Starting) return; // CommandStarted forwards the signal and exits.
-        if (command > 0) Interop.Libc.Kill(command, Volatile.Read(ref _signal));
-        Exit();
-    }
-
-    private void Exit() => Environment.Exit(ExitCodes.Signal(Volatile.Read(ref _signal)));
-
-    /// <summary>From now on a stop signal ends the process by its default action, at once, with no handler.</summary>
-    public unsafe void LeaveToKernel()
-    {
-        Interop.Libc.SigAction defaultAction = default;
-        for (int i = 0; i < StopSignalNumbers.Length; i++)
+        int number = (int)context.Signal;
+        Interlocked.CompareExchange(ref _signal, number, 0);
+        switch (_policy)
         {
-            fixed (Interop.Libc.SigAction* saved = &_saved[i])
-                if (Interop.Libc.SigActionSet(StopSignalNumbers[i], &defaultAction, saved) == 0) _savedMask |= 1 << i;
+            case SignalPolicy.Default:
+                int command = Interlocked.Exchange(ref _child, Stopping);
+                if (command == Starting) return; // CommandStarted passes the signal on and exits.
+                if (command > 0) Interop.Libc.Kill(command, Received);
+                Exit();
+                break;
+            case SignalPolicy.Cancel:
+                try
+                {
+                    _source.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                }
+                break;
+            case SignalPolicy.Forward:
+                int child = Volatile.Read(ref _child);
+                if (child > 0)
+                    Interop.Libc.Kill(child, number);
+                else
+                    Interlocked.CompareExchange(ref _pending, number, 0);
+                break;
         }
     }
 
-    /// <summary>Undoes <see cref="LeaveToKernel"/>: the handlers (exit 128+N, passing the signal on to the command) again.</summary>
+    private void Exit() => Environment.Exit(ExitCodes.Signal(Received));
+
+    /// <summary>Default: from now on a stop signal ends the process by its default action, at once, with no handler.</summary>
+    public unsafe void LeaveToKernel()
+    {
+        Debug.Assert(_policy == SignalPolicy.Default);
+        Interop.Libc.SigAction defaultAction = default;
+        for (int i = 0; i < Numbers.Length; i++)
+        {
+            fixed (Interop.Libc.SigAction* saved = &_saved[i])
+                if (Interop.Libc.SigActionSet(Numbers[i], &defaultAction, saved) == 0) _savedMask |= 1 << i;
+        }
+    }
+
+    /// <summary>Default: undoes <see cref="LeaveToKernel"/>: the handlers (exit 128+N, passing the signal on to the command) again.</summary>
     public unsafe void TakeBack()
     {
-        for (int i = 0; i < StopSignalNumbers.Length; i++)
+        for (int i = 0; i < Numbers.Length; i++)
         {
             if ((_savedMask & (1 << i)) == 0) continue;
             fixed (Interop.Libc.SigAction* saved = &_saved[i])
-                Interop.Libc.SigActionSet(StopSignalNumbers[i], saved, null);
+                Interop.Libc.SigActionSet(Numbers[i], saved, null);
         }
         _savedMask = 0;
     }
 
-    /// <summary>Call before starting the command that a stop signal is to be passed on to.</summary>
-    public void StartingCommand() => Interlocked.CompareExchange(ref _command, Starting, NoCommand);
+    /// <summary>Default: call before starting the command that a stop signal is to be passed on to.</summary>
+    public void StartingCommand()
+    {
+        Debug.Assert(_policy == SignalPolicy.Default);
+        Interlocked.CompareExchange(ref _child, Starting, NoCommand);
+    }
 
     /// <summary>
-    /// Call once the command is started (<paramref name="pid"/>) or failed to start (0): a stop
+    /// Default: call once the command is started (<paramref name="pid"/>) or failed to start (0): a stop
     /// signal from now on goes to it; one that came meanwhile is passed on now, and exits.
     /// </summary>
     public void CommandStarted(int pid)
     {
-        if (Interlocked.CompareExchange(ref _command, pid > 0 ? pid : NoCommand, Starting) != Stopping) return;
-        if (pid > 0) Interop.Libc.Kill(pid, Volatile.Read(ref _signal));
+        Debug.Assert(_policy == SignalPolicy.Default);
+        if (Interlocked.CompareExchange(ref _child, pid > 0 ? pid : NoCommand, Starting) != Stopping) return;
+        if (pid > 0) Interop.Libc.Kill(pid, Received);
         Exit();
     }
 
-    public void OnStdoutClosed()
+    /// <summary>Forward: passes signals on to <paramref name="pid"/> from now on (0: no more), and any received meanwhile.</summary>
+    public void ForwardTo(int pid)
     {
-        _stdoutClosed = true;
-        try
-        {
-            _source.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-    }
-
-    /// <summary>
-    /// Watches fd 1 on a background thread and cancels once its reader has gone
-    /// (poll reports POLLERR or POLLHUP), so that <c>bus listen P | head -n 3</c> ends
-    /// when head does, not at the next message.
-    /// </summary>
-    public void WatchStdout()
-    {
-        Threads.StartBackground("stdout watcher", () =>
-        {
-            if (Native.WaitForHangUp(1)) OnStdoutClosed();
-        });
+        Debug.Assert(_policy == SignalPolicy.Forward);
+        Volatile.Write(ref _child, pid);
+        int pending = Interlocked.Exchange(ref _pending, 0);
+        if (pending != 0 && pid > 0) Interop.Libc.Kill(pid, pending);
     }
 
     public void Dispose()
     {
         TakeBack();
         foreach (PosixSignalRegistration registration in _registrations) registration.Dispose();
-    }
-}
-
-/// <summary>Watching a file descriptor for its reader going away (poll, from LibBus's Interop files).</summary>
-internal static class Native
-{
-    /// <summary>Blocks until <paramref name="fd"/> reports an error or hang-up; false if it cannot be watched.</summary>
-    public static unsafe bool WaitForHangUp(int fd)
-    {
-        var pollFd = new Interop.Libc.PollFd { Fd = fd, Events = 0 };
-        while (true)
-        {
-            int n = Interop.Libc.Poll(&pollFd, 1, -1);
-            if (n < 0)
-            {
-                if (Interop.Errors.LastErrno == Interop.Errors.EINTR) continue;
-                return false;
-            }
-            if ((pollFd.REvents & Interop.Libc.POLLNVAL) != 0) return false;
-            return (pollFd.REvents & (Interop.Libc.POLLERR | Interop.Libc.POLLHUP)) != 0;
-        }
+        _source.Dispose();
     }
 }

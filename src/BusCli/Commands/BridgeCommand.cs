@@ -173,10 +173,10 @@ internal static class BridgeCommand
             CliErrors.Write(stderr, path, $"bus bridge needs OpenSSL: {missing}");
             return ExitCodes.Failure;
         }
-        using var stop = new BridgeSignals();
+        using var stop = new StopSignals(SignalPolicy.Cancel);
         // SIGUSR1 prints the counters from the start on (zeros until the bridge runs), never ends the process.
         var counters = new CounterPrinter(stdout);
-        using PosixSignalRegistration usr1 = StopSignals.Handle((PosixSignal)SIGUSR1, context =>
+        using PosixSignalRegistration usr1 = StopSignals.Handle((PosixSignal)Interop.Libc.SIGUSR1, context =>
         {
             context.Cancel = true;
             counters.Print();
@@ -197,7 +197,7 @@ internal static class BridgeCommand
         }
         catch (OperationCanceledException) when (stop.Token.IsCancellationRequested)
         {
-            return ExitCodes.Signal(stop.Signal);
+            return ExitCodes.Signal(stop.Received);
         }
         catch (BusBridgeConflictException e)
         {
@@ -234,7 +234,7 @@ internal static class BridgeCommand
         }
     }
 
-    private static async Task<int> RunAsync(TextWriter stderr, BridgeSettings settings, Bus bus, NatsOpts options, BridgeSignals stop, CounterPrinter counters)
+    private static async Task<int> RunAsync(TextWriter stderr, BridgeSettings settings, Bus bus, NatsOpts options, StopSignals stop, CounterPrinter counters)
     {
         await using NatsConnection connection = await ConnectAsync(stderr, settings, options, stop.Token).ConfigureAwait(false);
         using var bridge = new BusBridge(bus, connection, new BusBridgeOptions
@@ -345,8 +345,6 @@ internal static class BridgeCommand
             message = message.Replace(url, NatsNames.Redact(url), StringComparison.Ordinal);
         return message;
     }
-
-    private const int SIGUSR1 = 10;
 
     /// <summary>Prints the counter line on stdout: for SIGUSR1 and --stats at any stage, and once when the bridge ends.</summary>
     private sealed class CounterPrinter(TextWriter stdout)

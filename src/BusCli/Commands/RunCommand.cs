@@ -43,7 +43,9 @@ internal static class RunCommand
 
     public static int Run(TextWriter stderr, string? directory, string[] commandLine)
     {
-        using var signals = new ForwardedSignals();
+        // SIGINT, SIGTERM and SIGHUP caught from the start, so that none kills bus run before it
+        // removed the bus; once the child runs, each is passed on to it.
+        using var signals = new StopSignals(SignalPolicy.Forward);
         PrivateBus bus;
         try
         {
@@ -72,7 +74,7 @@ internal static class RunCommand
         return status;
     }
 
-    private static int RunChild(TextWriter stderr, string busPath, string[] commandLine, ForwardedSignals signals)
+    private static int RunChild(TextWriter stderr, string busPath, string[] commandLine, StopSignals signals)
     {
         // Byte for byte: each argument as the caller passed it, UTF-8 or not (RawArguments).
         byte[][] argv = [.. commandLine.Select(RawArguments.ToBytes)];
@@ -97,50 +99,4 @@ internal static class RunCommand
         => errno == LibBus.Interop.Errors.EACCES && name.Contains('/') && !RawArguments.HasRawBytes(name) && Directory.Exists(name)
             ? "it is a directory"
             : Marshal.GetPInvokeErrorMessage(errno);
-
-    /// <summary>
-    /// Catches SIGINT, SIGTERM and SIGHUP from the start, so that none kills <c>bus run</c>
-    /// before it removed the bus; once the child runs, each is sent on to it.
-    /// </summary>
-    private sealed class ForwardedSignals : IDisposable
-    {
-        private const int SIGHUP = 1, SIGINT = 2, SIGTERM = 15;
-        private static readonly int[] Forwarded = [SIGINT, SIGTERM, SIGHUP];
-        private readonly PosixSignalRegistration[] _registrations;
-        private int _child;
-        private int _received;
-
-        public ForwardedSignals()
-        {
-            // By their raw numbers, so that the number forwarded is the one received.
-            _registrations = [.. Forwarded.Select(number => StopSignals.Handle((PosixSignal)number, Handle))];
-        }
-
-        /// <summary>The first signal received before a child ran, or 0.</summary>
-        public int Received => Volatile.Read(ref _received);
-
-        /// <summary>Forwards signals to <paramref name="pid"/> from now on (0: no more), and any received meanwhile.</summary>
-        public void ForwardTo(int pid)
-        {
-            Volatile.Write(ref _child, pid);
-            int pending = Interlocked.Exchange(ref _received, 0);
-            if (pending != 0 && pid > 0) LibBus.Interop.Libc.Kill(pid, pending);
-        }
-
-        private void Handle(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            int number = (int)context.Signal;
-            int child = Volatile.Read(ref _child);
-            if (child > 0)
-                LibBus.Interop.Libc.Kill(child, number);
-            else
-                Interlocked.CompareExchange(ref _received, number, 0);
-        }
-
-        public void Dispose()
-        {
-            foreach (PosixSignalRegistration registration in _registrations) registration.Dispose();
-        }
-    }
 }
