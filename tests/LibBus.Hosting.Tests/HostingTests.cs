@@ -60,6 +60,29 @@ public sealed class HostingTests : IDisposable
     }
 
     [Fact]
+    public async Task Created_if_missing_replaces_a_stale_key_file_as_Bus_Create_does()
+    {
+        // A stale key file: its objects removed (as by a reboot or systemd-logind's RemoveIPC).
+        string path = Bus.Create(_fixture.PathFor("bus"));
+        byte[] keyFile = File.ReadAllBytes(path);
+        Assert.True(Bus.Remove(path).Succeeded);
+        File.WriteAllBytes(path, keyFile);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        Assert.Equal(BusState.Stale, Bus.GetStatus(path).State);
+
+        IHost host = _fixture.Build(path, o =>
+        {
+            o.CreateIfMissing = true;
+            o.Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
+        });
+        await host.StartAsync().WaitAsync(Wait);
+        BusStatus status = Bus.GetStatus(path);
+        Assert.Equal(BusState.Alive, status.State);
+        Assert.Equal(Convert.ToInt32("660", 8), status.SemaphoreArray!.Ownership.Mode); // the object modes, as for a missing bus
+        Assert.True(_fixture.Logged($"Created the bus {path} (mode 0640)"));
+    }
+
+    [Fact]
     public async Task The_hosted_listener_hands_each_message_to_every_handler_and_the_publisher_delivers()
     {
         string path = Bus.Create(_fixture.PathFor("bus"));
