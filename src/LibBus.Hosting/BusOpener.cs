@@ -43,7 +43,7 @@ internal static class BusOpener
 
     private static void Created(BusOptions o, ILogger logger)
     {
-        if (o.Mode is { } mode) Bus.ChangeMode(o.Path, (int)mode);
+        if (o.Mode is { } mode) Bus.ChangeMode(o.Path, mode);
         Log.Created(logger, o.Path, Convert.ToString((int)(o.Mode ?? (UnixFileMode)0x180), 8).PadLeft(4, '0'));
     }
 

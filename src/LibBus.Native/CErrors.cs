@@ -21,7 +21,6 @@ internal static class CErrors
         BusKeyFileCorruptException => EINVAL,
         BusMessageInvalidException => EMSGSIZE, // the only invalid message strlen lets through: too long
         BusDeadlockException => EDEADLK,
-        BusBusyException => EBUSY,
         OutOfMemoryException => ENOMEM,
         ObjectDisposedException => EBADF,
         ArgumentException or InvalidOperationException or FormatException => EINVAL,

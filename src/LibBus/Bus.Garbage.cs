@@ -250,6 +250,6 @@ public sealed partial class Bus
     /// delivery (N = 0), the lock free (X = 1), and no process blocked on any of them.
     /// </summary>
     internal static bool AtRestWithoutListeners(BusSemaphoreArrayStatus status)
-        => status["S"].Value == 0 && status["W"].Value == 0 && status["N"].Value == 0 && status["X"].Value == 1
+        => status.S.Value == 0 && status.W.Value == 0 && status.N.Value == 0 && status.X.Value == 1
            && status.Semaphores.All(s => s.WaitingForIncrease == 0 && s.WaitingForZero == 0);
 }

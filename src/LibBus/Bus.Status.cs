@@ -126,7 +126,7 @@ public sealed partial class Bus
         _ => new BusException($"{directory}: cannot read the directory: {Interop.Errors.Text(errno)}", directory, errno),
     };
 
-    private static BusOwnership Ownership(in Statx file) => new(file.Uid, file.Gid, file.Mode & PermissionBits);
+    private static BusOwnership Ownership(in Statx file) => new(file.Uid, file.Gid, (UnixFileMode)(file.Mode & PermissionBits));
 
     /// <summary>
     /// The status of the objects <paramref name="keys"/> name, for a key file (<paramref name="file"/>)
@@ -198,7 +198,7 @@ public sealed partial class Bus
     private static BusSegmentStatus SegmentStatus(int id, in ShmidDs stat)
         => new(id, Ownership(stat.Perm), (int)stat.NAttch, stat.CPid, stat.LPid, Time(stat.ATime), Time(stat.DTime), DateTimeOffset.FromUnixTimeSeconds(stat.CTime));
 
-    private static BusOwnership Ownership(in IpcPerm perm) => new(perm.Uid, perm.Gid, perm.Mode & PermissionBits);
+    private static BusOwnership Ownership(in IpcPerm perm) => new(perm.Uid, perm.Gid, (UnixFileMode)(perm.Mode & PermissionBits));
 
     /// <summary>A kernel time in seconds since the epoch; 0 (never) is null.</summary>
     private static DateTimeOffset? Time(long seconds) => seconds == 0 ? null : DateTimeOffset.FromUnixTimeSeconds(seconds);

@@ -266,8 +266,8 @@ public sealed partial class Bus : IDisposable
         }
     }
 
-    /// <summary>Reads the five semaphore values S W X Q N, for diagnostics.</summary>
-    public IReadOnlyList<ushort> GetSemaphoreValues() => _semaphores.GetValues();
+    /// <summary>Reads the five semaphores S W X Q N at one instant, for diagnostics.</summary>
+    public BusSemaphoreValues GetSemaphoreValues() => BusSemaphoreValues.From(_semaphores.GetValues());
 
     /// <summary>
     /// Detaches the segment (once no copy is in progress and every listener started from

@@ -12,7 +12,7 @@ namespace LibBus;
 /// replaced, never followed). <see cref="Dispose"/> removes that file, but only while the path
 /// still names it (by inode, never through a symlink).
 /// </summary>
-public sealed class BusReadyFile : IDisposable
+internal sealed class BusReadyFile : IDisposable
 {
     private readonly int _directory;
     private readonly string? _name;

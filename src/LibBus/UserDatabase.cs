@@ -19,6 +19,37 @@ internal static unsafe class UserDatabase
     /// <summary>The group called <paramref name="name"/>, or false if there is none.</summary>
     public static bool TryGetGroup(string name, out uint gid) => LookUp(Query.GroupByName, name, 0, out gid, out _);
 
+    /// <summary>Looks up a user by name, or takes a numeric id as it is.</summary>
+    /// <exception cref="BusException">No such user.</exception>
+    internal static uint ResolveUser(string user)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(user);
+        if (uint.TryParse(user, System.Globalization.NumberStyles.None, null, out uint id))
+            return id != uint.MaxValue ? id : throw new BusException($"{user}: not a valid user id");
+        return TryGetUser(user, out uint uid, out _) ? uid : throw new BusException($"{user}: no such user");
+    }
+
+    /// <summary>Looks up a group by name, or takes a numeric id as it is.</summary>
+    /// <exception cref="BusException">No such group.</exception>
+    internal static uint ResolveGroup(string group)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(group);
+        if (uint.TryParse(group, System.Globalization.NumberStyles.None, null, out uint id))
+            return id != uint.MaxValue ? id : throw new BusException($"{group}: not a valid group id");
+        return TryGetGroup(group, out uint gid) ? gid : throw new BusException($"{group}: no such group");
+    }
+
+    /// <summary>The login group of a user given by name or numeric id (for <c>chown OWNER:</c>).</summary>
+    /// <exception cref="BusException">No such user.</exception>
+    internal static uint ResolveLoginGroup(string user)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(user);
+        bool found = uint.TryParse(user, System.Globalization.NumberStyles.None, null, out uint uid)
+            ? TryGetUser(uid, out uint gid)
+            : TryGetUser(user, out _, out gid);
+        return found ? gid : throw new BusException($"{user}: no such user (needed for the login group in '{user}:')");
+    }
+
     private enum Query { UserByName, UserById, GroupByName }
 
     /// <summary>

@@ -22,7 +22,7 @@ public sealed class ExactBusTests : IDisposable
         ["Remove"] = p => Bus.Remove(p),
         ["Remove allowing an owner mismatch"] = p => Bus.Remove(p, allowOwnerMismatch: true),
         ["GetInfo"] = p => Bus.GetInfo(p),
-        ["ChangeMode"] = p => Bus.ChangeMode(p, Convert.ToInt32("666", 8)),
+        ["ChangeMode"] = p => Bus.ChangeMode(p, (UnixFileMode)Convert.ToInt32("666", 8)),
         ["ChangeOwner"] = p => Bus.ChangeOwner(p, "0", "0"),
     };
 

@@ -41,7 +41,7 @@ public sealed class KeyFileTests : IDisposable
             ["GetStatus"] = () => Bus.GetStatus(tooLong),
             ["GetInfo"] = () => Bus.GetInfo(tooLong),
             ["Remove"] = () => Bus.Remove(tooLong),
-            ["ChangeMode"] = () => Bus.ChangeMode(tooLong, Convert.ToInt32("600", 8)),
+            ["ChangeMode"] = () => Bus.ChangeMode(tooLong, (UnixFileMode)Convert.ToInt32("600", 8)),
             ["ReadyFile"] = () => BusReadyFile.Announce(tooLong, "1\n").Dispose(),
         };
         foreach (var (name, operation) in operations)
@@ -137,7 +137,7 @@ public sealed class KeyFileTests : IDisposable
         ["Open for Listen"] = p => Bus.Open(p, BusAccess.Listen).Dispose(),
         ["Remove"] = p => Bus.Remove(p),
         ["GetInfo"] = p => Bus.GetInfo(p),
-        ["ChangeMode"] = p => Bus.ChangeMode(p, Convert.ToInt32("644", 8)),
+        ["ChangeMode"] = p => Bus.ChangeMode(p, (UnixFileMode)Convert.ToInt32("644", 8)),
         ["ChangeOwner"] = p => Bus.ChangeOwner(p, "0", "0"),
     };
 
@@ -666,8 +666,8 @@ public sealed class KeyFileTests : IDisposable
 
     private static void BusAssertIdle(Bus bus)
     {
-        IReadOnlyList<ushort> v = bus.GetSemaphoreValues();
-        Assert.Equal(new ushort[] { 0, 0, 1, 0, 0 }, v.ToArray());
+        BusSemaphoreValues v = bus.GetSemaphoreValues();
+        Assert.Equal(new BusSemaphoreValues(0, 0, 1, 0, 0), v);
     }
 
     private static void AssertOneLineNaming(string path, BusException e)

@@ -82,8 +82,8 @@ internal static class RunCommand
         int errno = runner.StartProgram(searchPath, out int pid);
         if (errno != 0)
         {
-            bool missing = errno == LibBus.Interop.Errors.ENOENT;
-            CliErrors.Write(stderr, commandLine[0], missing ? "command not found" : $"cannot run: {CannotRunReason(commandLine[0], errno)}");
+            bool missing = CliErrors.IsNotFound(errno);
+            CliErrors.Write(stderr, commandLine[0], missing ? "command not found" : $"cannot run: {CliErrors.CannotRun(commandLine[0], errno)}");
             return missing ? NotFound : CannotRun;
         }
         signals.ForwardTo(pid);
@@ -92,11 +92,6 @@ internal static class RunCommand
         return status;
     }
 
-    /// <summary>Why <paramref name="name"/> could not be run: strerror, and for a directory (execve's EACCES) that it is one.</summary>
-    private static string CannotRunReason(string name, int errno)
-        => errno == LibBus.Interop.Errors.EACCES && name.Contains('/') && !RawArguments.HasRawBytes(name) && Directory.Exists(name)
-            ? "it is a directory"
-            : Marshal.GetPInvokeErrorMessage(errno);
 
     /// <summary>
     /// Catches SIGINT, SIGTERM and SIGHUP from the start, so that none kills <c>bus run</c>
