@@ -19,6 +19,7 @@ internal static class CErrors
         BusRemovedException => EIDRM,
         BusAccessDeniedException => EACCES,
         BusKeyFileCorruptException => EINVAL,
+        BusObjectMismatchException => EINVAL,
         BusMessageInvalidException => EMSGSIZE, // the only invalid message strlen lets through: too long
         BusDeadlockException => EDEADLK,
         OutOfMemoryException => ENOMEM,

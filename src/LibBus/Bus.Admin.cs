@@ -17,7 +17,8 @@ public sealed partial class Bus
     /// </summary>
     /// <returns>What was removed.</returns>
     /// <exception cref="BusNotFoundException">No key file.</exception>
-    /// <exception cref="BusKeyFileCorruptException">A symlink, not a bus key file, or naming objects that are not a bus; nothing is removed.</exception>
+    /// <exception cref="BusKeyFileCorruptException">A symlink, or not a bus key file; nothing is removed.</exception>
+    /// <exception cref="BusObjectMismatchException">The key file names IPC objects of another shape; nothing is removed.</exception>
     /// <exception cref="BusAccessDeniedException">The objects cannot be read, or their owner is not the key file's, or their creator is neither the key file's owner nor root; nothing is removed.</exception>
     /// <exception cref="BusNamespaceException">The key file was made in another IPC namespace; nothing is removed.</exception>
     /// <exception cref="BusRemovalException">Some part could not be removed; the rest was.</exception>
@@ -30,7 +31,7 @@ public sealed partial class Bus
     /// </summary>
     public static BusRemoval Remove(string path, bool allowOwnerMismatch)
     {
-        BusFile.CheckPath(path);
+        SafeFile.CheckPath(path);
         using KeyFile file = KeyFile.Open(path);
         IpcNamespace.Require(path, file.IpcNamespace, "not removed");
         BusObjects objects = BusObjects.Find(path, file.Keys);
@@ -58,7 +59,7 @@ public sealed partial class Bus
         if (id < 0) return new BusPartRemoval(false, true, null);
         if (remove(id) == 0) return new BusPartRemoval(true, false, null);
         int e = Interop.Errors.LastErrno;
-        return e is Interop.Errors.EIDRM or Interop.Errors.EINVAL
+        return BusErrors.IsRemoved(e)
             ? new BusPartRemoval(false, true, null)
             : FailedPart(e, Interop.Errors.Text(e));
     }
@@ -73,8 +74,8 @@ public sealed partial class Bus
     /// </summary>
     internal static BusInfo GetInfo(string path)
     {
-        BusFile.CheckPath(path);
-        BusKeys keys = BusFile.Read(path, out Interop.Libc.Statx status, out ulong? ipcNamespace);
+        SafeFile.CheckPath(path);
+        BusKeys keys = KeyFileFormat.Read(path, out Interop.Libc.Statx status, out ulong? ipcNamespace);
         IpcNamespace.Require(path, ipcNamespace, "not read", toOpen: true);
         BusObjects objects = RequireBoth(path, keys, BusObjects.Find(path, keys));
         objects.RequireTrusted(path, status.Uid, status.Mode & PermissionBits);
@@ -112,7 +113,7 @@ public sealed partial class Bus
     /// <returns>The mode set.</returns>
     public static UnixFileMode ChangeMode(string path, Func<UnixFileMode, UnixFileMode> change, bool allowOwnerMismatch = false)
     {
-        BusFile.CheckPath(path);
+        SafeFile.CheckPath(path);
         ArgumentNullException.ThrowIfNull(change);
         // The owner may restore access it took from itself: changing a mode needs ownership, not
         // read permission, so the key file and the objects are read without it if need be (the
@@ -162,7 +163,7 @@ public sealed partial class Bus
     /// </summary>
     public static void ChangeOwner(string path, string? user, string? group, bool allowOwnerMismatch)
     {
-        BusFile.CheckPath(path);
+        SafeFile.CheckPath(path);
         uint? uid = user is null ? null : UserDatabase.ResolveUser(user);
         uint? gid = group is null ? null : UserDatabase.ResolveGroup(group);
         if (uid is null && gid is null) return;

@@ -94,8 +94,8 @@ internal static unsafe class UserDatabase
     /// </summary>
     private static bool Again(string what, int error, int length)
     {
-        if (error == Interop.Errors.ERANGE && length < MaxBuffer) return true;
-        if (error is 0 or Interop.Errors.ENOENT or Interop.Errors.ESRCH or Interop.Errors.EBADF or Interop.Errors.EPERM) return false;
-        throw new BusException($"{what}: cannot look it up in the user or group database: {Interop.Errors.Text(error)}", null, error);
+        if (BusErrors.IsBufferTooSmall(error) && length < MaxBuffer) return true;
+        if (BusErrors.IsNotInUserDatabase(error)) return false;
+        throw BusErrors.FromUserDatabase(error, what);
     }
 }

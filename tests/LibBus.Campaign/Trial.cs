@@ -451,7 +451,7 @@ public sealed partial class Trial
                 {
                     Bus.Remove(_path);
                 }
-                catch (BusKeyFileCorruptException)
+                catch (BusException e) when (e is BusKeyFileCorruptException or BusObjectMismatchException)
                 {
                     File.Delete(_path); // the garbage of keyfile-replaced
                 }

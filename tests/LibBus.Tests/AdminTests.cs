@@ -62,7 +62,7 @@ public sealed class AdminTests : IDisposable
     {
         // 'bus remove' prints BusRemoval's line, whose reason for each part is Error: it must be
         // the text of the call's own errno (it once read errno again, and said "Success").
-        BusPartRemoval part = BusFile.UnlinkIfSame(-1, "no-such-file", default);
+        BusPartRemoval part = SafeFile.UnlinkIfSame(-1, "no-such-file", default);
 
         Assert.Equal(new BusPartRemoval(false, false, Interop.Errors.Text(Interop.Errors.EBADF), Interop.Errors.EBADF), part);
         Assert.Contains("could not remove the key file: Bad file descriptor",

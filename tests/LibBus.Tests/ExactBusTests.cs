@@ -45,7 +45,7 @@ public sealed class ExactBusTests : IDisposable
 
         Exception? e = Record.Exception(() => Operations[operation](path));
 
-        Assert.IsType<BusKeyFileCorruptException>(e);
+        Assert.IsType<BusObjectMismatchException>(e);
         Assert.DoesNotContain('\n', e.Message);
         Assert.StartsWith(path + ": not a", e.Message);
         Assert.Equal(before, foreign.Describe());
