@@ -21,7 +21,7 @@ internal static class CliErrors
         int status = error switch
         {
             BusTimeoutException => ExitCodes.Timeout,
-            BusBusyException => ExitCodes.Busy,
+            CliException c => c.ExitCode,
             _ => ExitCodes.Failure,
         };
         // Native AOT also reports a thread it could not create (ulimit -u) as out of memory.
@@ -102,6 +102,7 @@ internal static class CliErrors
             => $"too many open files (see ulimit -n): {e.Message}",
         System.Runtime.InteropServices.ExternalException e => DescribeSystemError(e),
         BusException e => e.Message,
+        CliException e => e.Message,
         ThreadStartException e => $"cannot start a thread (see ulimit -u): {e.InnerException?.Message ?? e.Message}",
         FileLoadException or FileNotFoundException or BadImageFormatException
             => $"cannot load part of the program (out of descriptors or memory? see ulimit -n, ulimit -v): {error.Message}",
@@ -122,6 +123,25 @@ internal static class CliErrors
         Win32Exception { NativeErrorCode: Interop.Errors.ENOMEM } => OutOfMemory,
         _ => $"internal error: {error.Message}",
     };
+
+    /// <summary>
+    /// Whether a call of the command's own that failed with <paramref name="errno"/> applied
+    /// nothing and should be made again as it was (EINTR: a signal arrived first).
+    /// </summary>
+    public static bool IsInterrupted(int errno) => errno == Interop.Errors.EINTR;
+
+    /// <summary>The command's own failure <paramref name="what"/> (a call it made itself) for <paramref name="errno"/>: "WHAT: strerror".</summary>
+    public static CliException FromErrno(int errno, string what, Exception? innerException = null)
+        => new($"{what}: {Interop.Errors.Text(errno)}", ExitCodes.Failure, errno, innerException);
+
+    /// <summary>Whether execve's <paramref name="errno"/> means there is no such program (exit 127, "command not found").</summary>
+    public static bool IsNotFound(int errno) => errno == Interop.Errors.ENOENT;
+
+    /// <summary>Why <paramref name="name"/> could not be run: strerror, and for a directory (execve's EACCES) that it is one.</summary>
+    public static string CannotRun(string name, int errno)
+        => errno == Interop.Errors.EACCES && name.Contains('/') && !RawArguments.HasRawBytes(name) && Directory.Exists(name)
+            ? "it is a directory"
+            : Interop.Errors.Text(errno);
 
     private static unsafe void WriteFixed(ReadOnlySpan<byte> line)
     {

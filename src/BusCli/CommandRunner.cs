@@ -126,7 +126,7 @@ internal sealed unsafe class CommandRunner : IDisposable
 
     private static void Check(int errno)
     {
-        if (errno != 0) throw new BusException($"cannot prepare to run the command: {Marshal.GetPInvokeErrorMessage(errno)}", null, errno);
+        if (errno != 0) throw CliErrors.FromErrno(errno, "cannot prepare to run the command");
     }
 
     /// <summary>Starts the command for <paramref name="message"/>; its process id, or throws (the message says why).</summary>
@@ -139,7 +139,7 @@ internal sealed unsafe class CommandRunner : IDisposable
         {
             int errno = PosixSpawn(&pid, shell, null, _attributes, _argv, _envp);
             if (errno != 0)
-                throw new BusException($"cannot run the command: {Marshal.GetPInvokeErrorMessage(errno)}", null, errno);
+                throw CliErrors.FromErrno(errno, "cannot run the command");
         }
         return pid;
     }
@@ -151,8 +151,8 @@ internal sealed unsafe class CommandRunner : IDisposable
         while (WaitPid(pid, &status, 0) < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            if (errno != Interop.Errors.EINTR)
-                throw new BusException($"cannot wait for the command: {Marshal.GetPInvokeErrorMessage(errno)}", null, errno);
+            if (!CliErrors.IsInterrupted(errno))
+                throw CliErrors.FromErrno(errno, "cannot wait for the command");
         }
         return ExitStatus(status);
     }
@@ -225,7 +225,7 @@ internal sealed unsafe class ChildReaper
         {
             _started.Wait();
             int status;
-            while (WaitPid(-1, &status, 0) < 0 && Marshal.GetLastPInvokeError() == Interop.Errors.EINTR)
+            while (WaitPid(-1, &status, 0) < 0 && CliErrors.IsInterrupted(Marshal.GetLastPInvokeError()))
             {
             }
             lock (_lock)

@@ -150,7 +150,7 @@ internal static class Listening
             runner.Start(message);
             reaper.Started();
         }
-        catch (BusException e)
+        catch (CliException e)
         {
             // Keep listening; say why this message's command did not run.
             CliErrors.Write(stderr, path, e.Message);
@@ -167,7 +167,7 @@ internal static class Listening
         {
             pid = runner.Start(message);
         }
-        catch (BusException e)
+        catch (CliException e)
         {
             CliErrors.Write(stderr, path, e.Message);
             return ExitCodes.Failure;

@@ -10,7 +10,7 @@ internal static class Threads
     /// The runtime reports a thread it could not create (pthread_create: EAGAIN at ulimit -u,
     /// or no memory for its stack) as <see cref="OutOfMemoryException"/>; this says what it was.
     /// </summary>
-    /// <exception cref="BusException">The thread could not be started.</exception>
+    /// <exception cref="CliException">The thread could not be started.</exception>
     public static void StartBackground(string name, ThreadStart body)
     {
         var thread = new Thread(body) { IsBackground = true, Name = name };
@@ -20,7 +20,7 @@ internal static class Threads
         }
         catch (OutOfMemoryException e)
         {
-            throw new BusException($"cannot start the {name} thread (see ulimit -u and ulimit -v)", null, Interop.Errors.EAGAIN, e);
+            throw new CliException($"cannot start the {name} thread (see ulimit -u and ulimit -v)", ExitCodes.Failure, Interop.Errors.EAGAIN, e);
         }
     }
 }

@@ -16,13 +16,19 @@ internal static class BusOpener
                 try
                 {
                     Bus.Create(o.Path, exclusive: true);
-                    if (o.Mode is { } mode) Bus.ChangeMode(o.Path, (int)mode);
-                    Log.Created(logger, o.Path, Convert.ToString((int)(o.Mode ?? (UnixFileMode)0x180), 8).PadLeft(4, '0'));
+                    Created(o, logger);
                 }
                 catch (BusAlreadyExistsException)
                 {
                     // Created by someone else meanwhile: use theirs.
                 }
+            }
+            else if (o.CreateIfMissing && IsStale(o.Path))
+            {
+                // A key file whose objects are gone (a reboot, systemd-logind's RemoveIPC): replaced,
+                // as Bus.Create replaces it; a usable bus put there meanwhile is kept as it is.
+                Bus.Create(o.Path);
+                Created(o, logger);
             }
             Bus bus = Bus.Open(o.Path);
             Log.Opened(logger, o.Path);
@@ -32,6 +38,25 @@ internal static class BusOpener
         {
             Log.OpenFailed(logger, e.Message);
             throw;
+        }
+    }
+
+    private static void Created(BusOptions o, ILogger logger)
+    {
+        if (o.Mode is { } mode) Bus.ChangeMode(o.Path, mode);
+        Log.Created(logger, o.Path, Convert.ToString((int)(o.Mode ?? (UnixFileMode)0x180), 8).PadLeft(4, '0'));
+    }
+
+    /// <summary>Whether the key file at <paramref name="path"/> is stale (its objects gone), as <see cref="Bus.GetStatus"/> reports it.</summary>
+    private static bool IsStale(string path)
+    {
+        try
+        {
+            return Bus.GetStatus(path).State == BusState.Stale;
+        }
+        catch (BusNotFoundException)
+        {
+            return false; // removed meanwhile: Open says so
         }
     }
 }

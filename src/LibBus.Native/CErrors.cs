@@ -19,9 +19,9 @@ internal static class CErrors
         BusRemovedException => EIDRM,
         BusAccessDeniedException => EACCES,
         BusKeyFileCorruptException => EINVAL,
+        BusObjectMismatchException => EINVAL,
         BusMessageInvalidException => EMSGSIZE, // the only invalid message strlen lets through: too long
         BusDeadlockException => EDEADLK,
-        BusBusyException => EBUSY,
         OutOfMemoryException => ENOMEM,
         ObjectDisposedException => EBADF,
         ArgumentException or InvalidOperationException or FormatException => EINVAL,

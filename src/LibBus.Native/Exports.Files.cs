@@ -90,7 +90,7 @@ internal static unsafe partial class Exports
     {
         try
         {
-            Bus.ChangeMode(CArguments.Path(file), (int)(mode & 0x1FF));
+            Bus.ChangeMode(CArguments.Path(file), (UnixFileMode)(mode & 0x1FF));
             return 0;
         }
         catch (Exception e)

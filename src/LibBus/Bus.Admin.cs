@@ -17,7 +17,8 @@ public sealed partial class Bus
     /// </summary>
     /// <returns>What was removed.</returns>
     /// <exception cref="BusNotFoundException">No key file.</exception>
-    /// <exception cref="BusKeyFileCorruptException">A symlink, not a bus key file, or naming objects that are not a bus; nothing is removed.</exception>
+    /// <exception cref="BusKeyFileCorruptException">A symlink, or not a bus key file; nothing is removed.</exception>
+    /// <exception cref="BusObjectMismatchException">The key file names IPC objects of another shape; nothing is removed.</exception>
     /// <exception cref="BusAccessDeniedException">The objects cannot be read, or their owner is not the key file's, or their creator is neither the key file's owner nor root; nothing is removed.</exception>
     /// <exception cref="BusNamespaceException">The key file was made in another IPC namespace; nothing is removed.</exception>
     /// <exception cref="BusRemovalException">Some part could not be removed; the rest was.</exception>
@@ -30,7 +31,7 @@ public sealed partial class Bus
     /// </summary>
     public static BusRemoval Remove(string path, bool allowOwnerMismatch)
     {
-        BusFile.CheckPath(path);
+        SafeFile.CheckPath(path);
         using KeyFile file = KeyFile.Open(path);
         IpcNamespace.Require(path, file.IpcNamespace, "not removed");
         BusObjects objects = BusObjects.Find(path, file.Keys);
@@ -58,7 +59,7 @@ public sealed partial class Bus
         if (id < 0) return new BusPartRemoval(false, true, null);
         if (remove(id) == 0) return new BusPartRemoval(true, false, null);
         int e = Interop.Errors.LastErrno;
-        return e is Interop.Errors.EIDRM or Interop.Errors.EINVAL
+        return BusErrors.IsRemoved(e)
             ? new BusPartRemoval(false, true, null)
             : FailedPart(e, Interop.Errors.Text(e));
     }
@@ -67,12 +68,14 @@ public sealed partial class Bus
 
     /// <summary>
     /// Reads the ownership and permissions of the bus at <paramref name="path"/>, refusing it as
-    /// <see cref="Open(string, BusAccess)"/> does.
+    /// <see cref="Open(string, BusAccess)"/> does: the check "still a usable bus?" of <c>bus chmod</c>
+    /// and <c>bus_chown</c> when there is nothing to change. Library users read the same, and
+    /// more, with <see cref="GetStatus(string)"/>, which reports a stale or partial bus instead.
     /// </summary>
-    public static BusInfo GetInfo(string path)
+    internal static BusInfo GetInfo(string path)
     {
-        BusFile.CheckPath(path);
-        BusKeys keys = BusFile.Read(path, out Interop.Libc.Statx status, out ulong? ipcNamespace);
+        SafeFile.CheckPath(path);
+        BusKeys keys = KeyFileFormat.Read(path, out Interop.Libc.Statx status, out ulong? ipcNamespace);
         IpcNamespace.Require(path, ipcNamespace, "not read", toOpen: true);
         BusObjects objects = RequireBoth(path, keys, BusObjects.Find(path, keys));
         objects.RequireTrusted(path, status.Uid, status.Mode & PermissionBits);
@@ -87,14 +90,15 @@ public sealed partial class Bus
     /// and write for the owner only.
     /// </summary>
     /// <param name="path">The key file.</param>
-    /// <param name="mode">Permission bits, 0 to 0777.</param>
+    /// <param name="mode">Permission bits only (<see cref="UnixFileMode.UserRead"/> to <see cref="UnixFileMode.OtherExecute"/>).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="mode"/> has bits other than permissions.</exception>
     /// <exception cref="BusAccessDeniedException">Only the owner (or root) may change the mode.</exception>
-    public static void ChangeMode(string path, int mode) => ChangeMode(path, mode, allowOwnerMismatch: false);
+    public static void ChangeMode(string path, UnixFileMode mode) => ChangeMode(path, mode, allowOwnerMismatch: false);
 
-    /// <summary>As <see cref="ChangeMode(string, int)"/>, optionally allowing a key file whose owner does not own the bus.</summary>
-    public static void ChangeMode(string path, int mode, bool allowOwnerMismatch)
+    /// <summary>As <see cref="ChangeMode(string, UnixFileMode)"/>, optionally allowing a key file whose owner does not own the bus.</summary>
+    public static void ChangeMode(string path, UnixFileMode mode, bool allowOwnerMismatch)
     {
-        CheckMode(mode);
+        CheckMode((int)mode);
         ChangeMode(path, _ => mode, allowOwnerMismatch);
     }
 
@@ -107,9 +111,9 @@ public sealed partial class Bus
     /// while it is read, and the objects' status is then read with SEM_STAT_ANY / SHM_STAT_ANY.
     /// </summary>
     /// <returns>The mode set.</returns>
-    public static int ChangeMode(string path, Func<int, int> change, bool allowOwnerMismatch = false)
+    public static UnixFileMode ChangeMode(string path, Func<UnixFileMode, UnixFileMode> change, bool allowOwnerMismatch = false)
     {
-        BusFile.CheckPath(path);
+        SafeFile.CheckPath(path);
         ArgumentNullException.ThrowIfNull(change);
         // The owner may restore access it took from itself: changing a mode needs ownership, not
         // read permission, so the key file and the objects are read without it if need be (the
@@ -118,7 +122,7 @@ public sealed partial class Bus
         IpcNamespace.Require(path, file.IpcNamespace, "not changed");
         BusObjects objects = RequireBoth(path, file.Keys, BusObjects.Find(path, file.Keys, withoutRead: file.Uid == GetEUid()));
         objects.RequireOwner(file, allowOwnerMismatch);
-        int mode = change(objects.Semaphores.Perm.Mode & PermissionBits);
+        int mode = (int)change((UnixFileMode)(objects.Semaphores.Perm.Mode & PermissionBits));
         CheckMode(mode);
         int classes = BusObjects.Classes(mode);
         int ipcMode = classes & 0x1B6;  // rw for each class given the bus
@@ -132,7 +136,7 @@ public sealed partial class Bus
                 perm.Mode = (ushort)((perm.Mode & ~PermissionBits) | ipcMode);
                 return perm;
             });
-        return mode;
+        return (UnixFileMode)mode;
     }
 
     private static void CheckMode(int mode)
@@ -159,9 +163,9 @@ public sealed partial class Bus
     /// </summary>
     public static void ChangeOwner(string path, string? user, string? group, bool allowOwnerMismatch)
     {
-        BusFile.CheckPath(path);
-        uint? uid = user is null ? null : ResolveUser(user);
-        uint? gid = group is null ? null : ResolveGroup(group);
+        SafeFile.CheckPath(path);
+        uint? uid = user is null ? null : UserDatabase.ResolveUser(user);
+        uint? gid = group is null ? null : UserDatabase.ResolveGroup(group);
         if (uid is null && gid is null) return;
         using KeyFile file = KeyFile.Open(path);
         IpcNamespace.Require(path, file.IpcNamespace, "not changed");
@@ -183,37 +187,6 @@ public sealed partial class Bus
                 if (gid is { } g) perm.Gid = g;
                 return perm;
             });
-    }
-
-    /// <summary>Looks up a user by name, or takes a numeric id as it is.</summary>
-    /// <exception cref="BusException">No such user.</exception>
-    public static uint ResolveUser(string user)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(user);
-        if (uint.TryParse(user, System.Globalization.NumberStyles.None, null, out uint id))
-            return id != uint.MaxValue ? id : throw new BusException($"{user}: not a valid user id");
-        return UserDatabase.TryGetUser(user, out uint uid, out _) ? uid : throw new BusException($"{user}: no such user");
-    }
-
-    /// <summary>Looks up a group by name, or takes a numeric id as it is.</summary>
-    /// <exception cref="BusException">No such group.</exception>
-    public static uint ResolveGroup(string group)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(group);
-        if (uint.TryParse(group, System.Globalization.NumberStyles.None, null, out uint id))
-            return id != uint.MaxValue ? id : throw new BusException($"{group}: not a valid group id");
-        return UserDatabase.TryGetGroup(group, out uint gid) ? gid : throw new BusException($"{group}: no such group");
-    }
-
-    /// <summary>The login group of a user given by name or numeric id (for <c>chown OWNER:</c>).</summary>
-    /// <exception cref="BusException">No such user.</exception>
-    public static uint ResolveLoginGroup(string user)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(user);
-        bool found = uint.TryParse(user, System.Globalization.NumberStyles.None, null, out uint uid)
-            ? UserDatabase.TryGetUser(uid, out uint gid)
-            : UserDatabase.TryGetUser(user, out _, out gid);
-        return found ? gid : throw new BusException($"{user}: no such user (needed for the login group in '{user}:')");
     }
 
     /// <summary>

@@ -55,7 +55,7 @@ public sealed partial class Bus
                 {
                     CollectKeyFile(path, options.DryRun, named, found);
                 }
-                catch (BusException e) when (e is BusKeyFileCorruptException or BusNotFoundException or BusAccessDeniedException)
+                catch (BusException e) when (e is BusKeyFileCorruptException or BusObjectMismatchException or BusNotFoundException or BusAccessDeniedException)
                 {
                     // Not a bus key file, gone meanwhile, or not ours.
                 }
@@ -157,7 +157,7 @@ public sealed partial class Bus
                 BusKeys keys = record.Keys;
                 int semid = SemGet(keys.SemaphoreKey, 0, 0), semErrno = semid < 0 ? Interop.Errors.LastErrno : 0;
                 int shmid = ShmGet(keys.SegmentKey, 0, 0), shmErrno = shmid < 0 ? Interop.Errors.LastErrno : 0;
-                if ((semid < 0 && semErrno != Interop.Errors.ENOENT) || (shmid < 0 && shmErrno != Interop.Errors.ENOENT)) continue;
+                if ((semid < 0 && !BusErrors.IsNoSuchKey(semErrno)) || (shmid < 0 && !BusErrors.IsNoSuchKey(shmErrno))) continue;
                 if (semid < 0 && shmid < 0)
                 {
                     if (!options.DryRun) record.Delete();
@@ -187,10 +187,10 @@ public sealed partial class Bus
     {
         try
         {
-            BusKeys there = BusFile.Read(path);
+            BusKeys there = KeyFileFormat.Read(path);
             return there.SemaphoreKey == keys.SemaphoreKey || there.SegmentKey == keys.SegmentKey;
         }
-        catch (BusException e) when (e is BusNotFoundException or BusKeyFileCorruptException)
+        catch (BusException e) when (e is BusNotFoundException or BusKeyFileCorruptException or BusObjectMismatchException)
         {
             return false;
         }
@@ -240,7 +240,7 @@ public sealed partial class Bus
         if (dryRun) return new BusGarbage(kind, path, key, id, false, null);
         if (remove() == 0) return new BusGarbage(kind, path, key, id, true, null);
         int errno = Interop.Errors.LastErrno;
-        return errno is Interop.Errors.EIDRM or Interop.Errors.EINVAL
+        return BusErrors.IsRemoved(errno)
             ? new BusGarbage(kind, path, key, id, true, null) // removed meanwhile
             : new BusGarbage(kind, path, key, id, false, Interop.Errors.Text(errno));
     }
@@ -250,6 +250,28 @@ public sealed partial class Bus
     /// delivery (N = 0), the lock free (X = 1), and no process blocked on any of them.
     /// </summary>
     internal static bool AtRestWithoutListeners(BusSemaphoreArrayStatus status)
-        => status["S"].Value == 0 && status["W"].Value == 0 && status["N"].Value == 0 && status["X"].Value == 1
+        => status.S.Value == 0 && status.W.Value == 0 && status.N.Value == 0 && status.X.Value == 1
            && status.Semaphores.All(s => s.WaitingForIncrease == 0 && s.WaitingForZero == 0);
+
+    /// <summary>
+    /// The one place where a key file is judged stale: both objects it names are gone, and it was
+    /// made in this IPC namespace or records none (<see cref="IpcNamespace"/>). In another namespace
+    /// the keys name nothing here while the bus may be alive there, so a key file of another
+    /// namespace is never stale from here (nor replaced or unlinked as such).
+    /// </summary>
+    internal static bool IsStale(KeyFile file, BusObjects objects)
+        => objects.NoneExists && IpcNamespace.IsHere(file.IpcNamespace);
+
+    /// <summary>
+    /// Unlinks the key file at <paramref name="path"/> if it is the caller's and stale
+    /// (<see cref="IsStale"/>), through one descriptor (<see cref="KeyFile"/>): the name is unlinked only
+    /// while it still is the file found stale, so a bus created there meanwhile stays.
+    /// </summary>
+    /// <returns>What happened to the key file (nothing, with <paramref name="dryRun"/>), or null if it is not a stale key file of the caller's.</returns>
+    internal static BusPartRemoval? RemoveIfStale(string path, bool dryRun)
+    {
+        using KeyFile file = KeyFile.Open(path);
+        if (file.Uid != CurrentUser || !IsStale(file, BusObjects.Find(path, file.Keys))) return null;
+        return dryRun ? new BusPartRemoval(false, false, null) : file.Unlink();
+    }
 }

@@ -20,7 +20,8 @@ public sealed partial class Bus
     /// A stale or partial bus is reported, not thrown.
     /// </summary>
     /// <exception cref="BusNotFoundException">No key file.</exception>
-    /// <exception cref="BusKeyFileCorruptException">Not a bus key file, or it names objects that are not a bus.</exception>
+    /// <exception cref="BusKeyFileCorruptException">Not a bus key file.</exception>
+    /// <exception cref="BusObjectMismatchException">The key file names IPC objects of another shape (not made by bus).</exception>
     /// <exception cref="BusAccessDeniedException">
     /// The key file or the objects cannot be read, or the objects are not the key file's (as
     /// <see cref="Open(string, BusAccess)"/> refuses them).
@@ -28,8 +29,8 @@ public sealed partial class Bus
     /// <exception cref="BusNamespaceException">The key file was made in another IPC namespace.</exception>
     public static BusStatus GetStatus(string path)
     {
-        BusFile.CheckPath(path);
-        BusKeys keys = BusFile.Read(path, out Statx file, out ulong? ipcNamespace);
+        SafeFile.CheckPath(path);
+        BusKeys keys = KeyFileFormat.Read(path, out Statx file, out ulong? ipcNamespace);
         IpcNamespace.Require(path, ipcNamespace, "not read");
         return ReadStatus(path, keys, file);
     }
@@ -57,7 +58,7 @@ public sealed partial class Bus
                     ? ReadStatus(path, file.Keys, file.Status, listing: true)
                     : new BusStatus { Path = path, State = BusState.OtherNamespace, Keys = file.Keys, KeyFile = Ownership(file.Status) });
             }
-            catch (BusException e) when (e is BusKeyFileCorruptException or BusNotFoundException or BusAccessDeniedException)
+            catch (BusException e) when (e is BusKeyFileCorruptException or BusObjectMismatchException or BusNotFoundException or BusAccessDeniedException)
             {
                 // Not a bus key file, gone meanwhile, or not ours to read.
             }
@@ -75,7 +76,7 @@ public sealed partial class Bus
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         int fd = Interop.Libc.Open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0) throw DirectoryError(directory, Interop.Errors.LastErrno);
+        if (fd < 0) throw BusErrors.FromDirectory(Interop.Errors.LastErrno, directory);
         var names = new List<byte[]>();
         try
         {
@@ -89,8 +90,8 @@ public sealed partial class Bus
                     if (n < 0)
                     {
                         int errno = Interop.Errors.LastErrno;
-                        if (errno == Interop.Errors.EINTR) continue;
-                        throw DirectoryError(directory, errno);
+                        if (BusErrors.IsInterrupted(errno)) continue;
+                        throw BusErrors.FromDirectory(errno, directory);
                     }
                     if (n == 0) break;
                     for (nint at = 0; at < n;)
@@ -119,14 +120,7 @@ public sealed partial class Bus
         return names.Select(name => prefix + Interop.FileNames.Decode(name)).ToList();
     }
 
-    private static BusException DirectoryError(string directory, int errno) => errno switch
-    {
-        Interop.Errors.ENOENT => new BusNotFoundException($"{directory}: no such directory", directory, errno),
-        Interop.Errors.EACCES or Interop.Errors.EPERM => new BusAccessDeniedException($"{directory}: permission denied reading the directory", directory, errno),
-        _ => new BusException($"{directory}: cannot read the directory: {Interop.Errors.Text(errno)}", directory, errno),
-    };
-
-    private static BusOwnership Ownership(in Statx file) => new(file.Uid, file.Gid, file.Mode & PermissionBits);
+    private static BusOwnership Ownership(in Statx file) => new(file.Uid, file.Gid, (UnixFileMode)(file.Mode & PermissionBits));
 
     /// <summary>
     /// The status of the objects <paramref name="keys"/> name, for a key file (<paramref name="file"/>)
@@ -198,7 +192,7 @@ public sealed partial class Bus
     private static BusSegmentStatus SegmentStatus(int id, in ShmidDs stat)
         => new(id, Ownership(stat.Perm), (int)stat.NAttch, stat.CPid, stat.LPid, Time(stat.ATime), Time(stat.DTime), DateTimeOffset.FromUnixTimeSeconds(stat.CTime));
 
-    private static BusOwnership Ownership(in IpcPerm perm) => new(perm.Uid, perm.Gid, perm.Mode & PermissionBits);
+    private static BusOwnership Ownership(in IpcPerm perm) => new(perm.Uid, perm.Gid, (UnixFileMode)(perm.Mode & PermissionBits));
 
     /// <summary>A kernel time in seconds since the epoch; 0 (never) is null.</summary>
     private static DateTimeOffset? Time(long seconds) => seconds == 0 ? null : DateTimeOffset.FromUnixTimeSeconds(seconds);

@@ -38,7 +38,57 @@ internal static class BusErrors
     /// <summary>Whether <paramref name="errno"/> from a lookup by key means no object has that key (any more).</summary>
     internal static bool IsMissing(int errno) => errno is Interop.Errors.ENOENT or Interop.Errors.EIDRM;
 
+    /// <summary>Whether <paramref name="errno"/> means permission denied (EACCES, EPERM).</summary>
     internal static bool IsDenied(int errno) => errno is Interop.Errors.EACCES or Interop.Errors.EPERM;
+
+    /// <summary>Whether <paramref name="errno"/> from a lookup by key (<c>semget</c>, <c>shmget</c> without IPC_CREAT) means no object has the key.</summary>
+    internal static bool IsNoSuchKey(int errno) => errno == Interop.Errors.ENOENT;
+
+    /// <summary>Whether <paramref name="errno"/> from an exclusive create (<c>O_EXCL</c>, <c>IPC_EXCL</c>, <c>link</c>) means the name or key is taken.</summary>
+    internal static bool IsTaken(int errno) => errno == Interop.Errors.EEXIST;
+
+    /// <summary>Whether <paramref name="errno"/> from a call on a name means nothing has that name (any more).</summary>
+    internal static bool IsNoSuchFile(int errno) => errno == Interop.Errors.ENOENT;
+
+    /// <summary>Whether <paramref name="errno"/> from opening a path means a directory in it is missing (ENOENT, ENOTDIR).</summary>
+    internal static bool IsNoSuchDirectory(int errno) => errno is Interop.Errors.ENOENT or Interop.Errors.ENOTDIR;
+
+    /// <summary>Whether <paramref name="errno"/> from an <c>O_NOFOLLOW</c> open means the name is a symbolic link (ELOOP).</summary>
+    internal static bool IsSymbolicLink(int errno) => errno == Interop.Errors.ELOOP;
+
+    /// <summary>
+    /// Whether <paramref name="errno"/> from <c>renameat2</c> with RENAME_NOREPLACE or
+    /// RENAME_EXCHANGE means the kernel or file system cannot do that kind of rename (EINVAL, ENOSYS).
+    /// </summary>
+    internal static bool IsRenameUnsupported(int errno) => errno is Interop.Errors.EINVAL or Interop.Errors.ENOSYS;
+
+    /// <summary>Whether <paramref name="errno"/> from <c>open(O_TMPFILE)</c> means the file system or kernel has no unnamed files (EOPNOTSUPP, EISDIR, EINVAL).</summary>
+    internal static bool IsTmpFileUnsupported(int errno) => errno is Interop.Errors.EOPNOTSUPP or Interop.Errors.EISDIR or Interop.Errors.EINVAL;
+
+    /// <summary>Whether <paramref name="errno"/> from <c>kill(pid, 0)</c> means no such process (ESRCH); any other answer means it exists.</summary>
+    internal static bool IsNoSuchProcess(int errno) => errno == Interop.Errors.ESRCH;
+
+    /// <summary>Whether <paramref name="errno"/> from a <c>get*_r</c> look-up means its buffer is too small (ERANGE).</summary>
+    internal static bool IsBufferTooSmall(int errno) => errno == Interop.Errors.ERANGE;
+
+    /// <summary>
+    /// Whether <paramref name="error"/> from a <c>get*_r</c> look-up means "not found": 0 with a null
+    /// result, or an errno some NSS modules give for it (ENOENT, ESRCH, EBADF, EPERM; getpwnam_r(3)).
+    /// </summary>
+    internal static bool IsNotInUserDatabase(int error)
+        => error is 0 or Interop.Errors.ENOENT or Interop.Errors.ESRCH or Interop.Errors.EBADF or Interop.Errors.EPERM;
+
+    /// <summary>Maps <paramref name="error"/> from looking <paramref name="what"/> up in the user or group database.</summary>
+    internal static BusException FromUserDatabase(int error, string what)
+        => new($"{what}: cannot look it up in the user or group database: {Interop.Errors.Text(error)}", null, error);
+
+    /// <summary>Maps <paramref name="errno"/> from opening or reading the directory <paramref name="directory"/> (listing buses).</summary>
+    internal static BusException FromDirectory(int errno, string directory) => errno switch
+    {
+        Interop.Errors.ENOENT => new BusNotFoundException($"{directory}: no such directory", directory, errno),
+        _ when IsDenied(errno) => new BusAccessDeniedException($"{directory}: permission denied reading the directory", directory, errno),
+        _ => new BusException($"{directory}: cannot read the directory: {Interop.Errors.Text(errno)}", directory, errno),
+    };
 
     /// <summary>
     /// Maps <paramref name="errno"/> from <paramref name="operation"/> on the IPC objects of an
@@ -64,7 +114,7 @@ internal static class BusErrors
     {
         if (IsMissing(errno)) return Gone(path, what, key);
         if (errno == Interop.Errors.EINVAL)
-            return new BusKeyFileCorruptException($"{path}: not a usable bus: key {key} names a {what} of another shape (not made by bus)", path, errno);
+            return new BusObjectMismatchException($"{path}: not a usable bus: key {key} names a {what} of another shape (not made by bus)", path, errno);
         if (IsDenied(errno))
             return new BusAccessDeniedException($"{path}: permission denied on the bus's {what} (key {key}); see 'bus chmod' and 'bus chown'", path, errno);
         return new BusException($"{path}: cannot open the {what} (key {key}): {Interop.Errors.Text(errno)}", path, errno);

@@ -8,4 +8,4 @@ namespace LibBus;
 /// <param name="KeyFileMode">Permission bits of the key file.</param>
 /// <param name="Uid">Owner of the semaphore array.</param>
 /// <param name="Gid">Group of the semaphore array.</param>
-public sealed record BusInfo(string Path, BusKeys Keys, int Mode, int SegmentMode, int KeyFileMode, uint Uid, uint Gid);
+internal sealed record BusInfo(string Path, BusKeys Keys, int Mode, int SegmentMode, int KeyFileMode, uint Uid, uint Gid);

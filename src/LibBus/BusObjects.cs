@@ -33,7 +33,7 @@ internal readonly struct BusObjects
     public bool NoneExists => SemaphoreId < 0 && SegmentId < 0;
 
     /// <summary>Looks up and checks the objects <paramref name="keys"/> name; a missing one gets the id -1.</summary>
-    /// <exception cref="BusKeyFileCorruptException">An object of another shape: not a bus.</exception>
+    /// <exception cref="BusObjectMismatchException">An object of another shape: not a bus.</exception>
     /// <exception cref="BusAccessDeniedException">An object the caller may not read.</exception>
     /// <param name="path">The key file, for messages.</param>
     /// <param name="keys">The keys it holds.</param>
@@ -224,6 +224,6 @@ internal readonly struct BusObjects
             throw NotABus(path, keys.SegmentKey, $"a shared memory segment of {shm.SegSz} bytes, not {SharedSegmentHandle.Size}");
     }
 
-    private static BusKeyFileCorruptException NotABus(string path, int key, string what) => new(
+    private static BusObjectMismatchException NotABus(string path, int key, string what) => new(
         $"{path}: not a bus: key {key} names {what} (not made by bus); nothing was done to it", path, Interop.Errors.EINVAL);
 }

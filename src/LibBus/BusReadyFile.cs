@@ -12,7 +12,7 @@ namespace LibBus;
 /// replaced, never followed). <see cref="Dispose"/> removes that file, but only while the path
 /// still names it (by inode, never through a symlink).
 /// </summary>
-public sealed class BusReadyFile : IDisposable
+internal sealed class BusReadyFile : IDisposable
 {
     private readonly int _directory;
     private readonly string? _name;
@@ -43,32 +43,29 @@ public sealed class BusReadyFile : IDisposable
     /// <exception cref="BusException">The file cannot be created; the message names the path, and the directory if it is missing.</exception>
     public static unsafe BusReadyFile Announce(string path, string text)
     {
-        BusFile.CheckPath(path);
+        SafeFile.CheckPath(path);
         ArgumentNullException.ThrowIfNull(text);
         byte[] content = Encoding.UTF8.GetBytes(text);
-        if (BusFile.TypeOf(path) == Interop.Libc.S_IFIFO)
+        if (SafeFile.TypeOf(path) == Interop.Libc.S_IFIFO)
         {
             var thread = new Thread(() => WriteToFifo(path, content)) { IsBackground = true, Name = "ready fifo" };
             thread.Start();
             return new BusReadyFile(path, -1, null, -1, default);
         }
-        int slash = path.LastIndexOf('/');
-        string directory = slash < 0 ? "." : slash == 0 ? "/" : path[..slash];
-        string name = path[(slash + 1)..];
-        if (name.Length == 0 || name is "." or "..")
+        if (!SafeFile.TrySplitPath(path, out string directory, out string name))
             throw new BusException($"{path}: cannot create the readiness file: it names a directory", path, Interop.Errors.EISDIR);
-        int dirFd = Interop.Libc.Open(directory, Interop.Libc.O_PATH | Interop.Libc.O_DIRECTORY | Interop.Libc.O_CLOEXEC);
+        int dirFd = SafeFile.OpenDirectory(directory);
         if (dirFd < 0)
         {
             int errno = Interop.Errors.LastErrno;
-            throw errno is Interop.Errors.ENOENT or Interop.Errors.ENOTDIR
+            throw BusErrors.IsNoSuchDirectory(errno)
                 ? new BusException($"{path}: cannot create the readiness file: no directory {directory}", path, errno)
                 : Failure(path, errno);
         }
         int fd = -1;
         try
         {
-            string temporary = BusFile.WriteTemporary(path, dirFd, content, ".bus-ready.", 0x1A4 /* 0644 */, out fd,
+            string temporary = SafeFile.WriteTemporary(path, dirFd, content, ".bus-ready.", 0x1A4 /* 0644 */, out fd,
                 errno => Failure(path, errno), errno => Failure(path, errno));
             Interop.Libc.Statx created;
             if (Interop.Libc.StatxCall(fd, "", Interop.Libc.AT_EMPTY_PATH, Interop.Libc.STATX_INO, &created) != 0
@@ -95,7 +92,7 @@ public sealed class BusReadyFile : IDisposable
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0 || _name is null) return;
-        BusFile.UnlinkIfSame(_directory, _name, _created);
+        SafeFile.UnlinkIfSame(_directory, _name, _created);
         Interop.Libc.Close(_file);
         Interop.Libc.Close(_directory);
     }
@@ -107,10 +104,8 @@ public sealed class BusReadyFile : IDisposable
         try
         {
             // Whatever the path names now, write only to a FIFO.
-            Interop.Libc.Statx status;
-            if (Interop.Libc.StatxCall(fd, "", Interop.Libc.AT_EMPTY_PATH, Interop.Libc.STATX_TYPE, &status) == 0
-                && (status.Mode & Interop.Libc.S_IFMT) == Interop.Libc.S_IFIFO)
-                BusFile.WriteAll(fd, content);
+            if (SafeFile.TypeOfDescriptor(fd) == Interop.Libc.S_IFIFO)
+                SafeFile.WriteAll(fd, content);
         }
         finally
         {

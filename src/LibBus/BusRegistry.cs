@@ -99,7 +99,7 @@ internal sealed class BusRegistry
             0x180);
         if (fd < 0)
         {
-            taken = Interop.Errors.LastErrno == Interop.Errors.EEXIST;
+            taken = BusErrors.IsTaken(Interop.Errors.LastErrno);
             Interop.Libc.Close(dirFd);
             return null;
         }
@@ -130,7 +130,7 @@ internal sealed class BusRegistry
         /// <summary>Appends the id of an object just made (<c>semid</c> or <c>shmid</c>).</summary>
         public void Made(string what, int id) => Append(string.Create(CultureInfo.InvariantCulture, $"{what} {id}\n"));
 
-        internal bool Append(string text) => _fd >= 0 && BusFile.WriteAll(_fd, Encoding.ASCII.GetBytes(text)) == 0;
+        internal bool Append(string text) => _fd >= 0 && SafeFile.WriteAll(_fd, Encoding.ASCII.GetBytes(text)) == 0;
 
         /// <summary>The objects were not made after all (or are removed again): the record goes.</summary>
         public void Abandon()
@@ -228,7 +228,7 @@ internal sealed class BusRegistry
                 || Interop.Libc.Flock(fd, Interop.Libc.LOCK_EX | Interop.Libc.LOCK_NB) != 0)
                 return null;
             byte* buffer = stackalloc byte[8192];
-            BusFile.ReadAll(fd, buffer, 8192, out int length); // a read error leaves what was read: only whole lines count
+            SafeFile.ReadAll(fd, buffer, 8192, out int length); // a read error leaves what was read: only whole lines count
             record = Parse(dirFd, fd, name, keys, Encoding.ASCII.GetString(buffer, length));
             return record;
         }

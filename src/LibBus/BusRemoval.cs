@@ -19,25 +19,3 @@ public sealed record BusRemoval(string Path, BusPartRemoval SemaphoreArray, BusP
         return $"{Path}: " + string.Join("; ", failed.Concat(done));
     }
 }
-
-/// <summary>The outcome for one part of a bus being removed.</summary>
-/// <param name="Removed">This call removed it.</param>
-/// <param name="AlreadyGone">It did not exist any more.</param>
-/// <param name="Error">Why it could not be removed, or null.</param>
-/// <param name="Errno">The errno behind <paramref name="Error"/>, or 0.</param>
-public sealed record BusPartRemoval(bool Removed, bool AlreadyGone, string? Error, int Errno = 0)
-{
-    /// <summary>The part does not exist any more.</summary>
-    public bool IsGone => Removed || AlreadyGone;
-}
-
-/// <summary>Removal of a bus left some part of it behind; <see cref="Removal"/> says which and why.</summary>
-public sealed class BusRemovalException(BusRemoval removal)
-    : BusException(removal.ToString(), removal.Path, FirstErrno(removal))
-{
-    /// <summary>What happened to each part.</summary>
-    public BusRemoval Removal { get; } = removal;
-
-    private static int FirstErrno(BusRemoval r)
-        => r.SemaphoreArray.Errno != 0 ? r.SemaphoreArray.Errno : r.Segment.Errno != 0 ? r.Segment.Errno : r.KeyFile.Errno;
-}

@@ -1,83 +1,5 @@
 namespace LibBus;
 
-/// <summary>Whether a key file's IPC objects exist.</summary>
-public enum BusState
-{
-    /// <summary>Both the semaphore array and the segment exist: the bus can be used.</summary>
-    Alive,
-
-    /// <summary>
-    /// Neither object exists (removed by <c>ipcrm</c>, a reboot, or systemd-logind's RemoveIPC
-    /// at logout): only the key file is left. <c>bus create</c> replaces it, <c>bus gc</c> removes it.
-    /// </summary>
-    Stale,
-
-    /// <summary>One object exists and the other does not: the bus cannot be opened.</summary>
-    Partial,
-
-    /// <summary>
-    /// The key file names objects that exist but that the caller may not read
-    /// (only <see cref="Bus.ListBuses(string)"/> reports this; <see cref="Bus.GetStatus(string)"/> throws).
-    /// </summary>
-    Unreadable,
-
-    /// <summary>
-    /// The key file was made in another IPC namespace (a container, a service with <c>PrivateIPC=</c>)
-    /// that shares its directory: its objects cannot be seen from here, and it is never stale from
-    /// here (only <see cref="Bus.ListBuses(string)"/> reports this; <see cref="Bus.GetStatus(string)"/>
-    /// throws <see cref="BusNamespaceException"/>).
-    /// </summary>
-    OtherNamespace,
-
-    /// <summary>
-    /// The objects the key file names were not created by its owner or root, or have modes wider
-    /// than the key file allows: <see cref="Bus.Open(string, BusAccess)"/> refuses them (only
-    /// <see cref="Bus.ListBuses(string)"/> reports this; <see cref="Bus.GetStatus(string)"/> throws).
-    /// </summary>
-    Untrusted,
-}
-
-/// <summary>Owner, group and permission bits of one part of a bus.</summary>
-/// <param name="Uid">Owner.</param>
-/// <param name="Gid">Group.</param>
-/// <param name="Mode">Permission bits (0 to 0777).</param>
-public sealed record BusOwnership(uint Uid, uint Gid, int Mode);
-
-/// <summary>
-/// One semaphore of the array as the kernel reports it: its value, and how many processes
-/// are blocked in a <c>semop</c> whose blocking operation is on this semaphore.
-/// </summary>
-/// <param name="Name">S, W, X, Q or N (PROTOCOL.md).</param>
-/// <param name="Value"><c>semctl(GETALL)</c>.</param>
-/// <param name="WaitingForIncrease"><c>semctl(GETNCNT)</c>: processes waiting in a P on it.</param>
-/// <param name="WaitingForZero"><c>semctl(GETZCNT)</c>: processes waiting in a Z on it.</param>
-public sealed record BusSemaphore(string Name, int Value, int WaitingForIncrease, int WaitingForZero);
-
-/// <summary>The semaphore array of a bus: ownership, identifiers, times and the five semaphores.</summary>
-/// <param name="Id">Identifier (as <c>ipcs -s</c> shows it).</param>
-/// <param name="Ownership">Owner, group, mode.</param>
-/// <param name="LastOperation"><c>sem_otime</c>: the last <c>semop</c>, or null if none yet.</param>
-/// <param name="LastChange"><c>sem_ctime</c>: creation, the last <c>SETVAL</c> (every publish sets Q to 0) or the last chmod/chown.</param>
-/// <param name="Semaphores">S, W, X, Q, N in that order.</param>
-public sealed record BusSemaphoreArrayStatus(int Id, BusOwnership Ownership, DateTimeOffset? LastOperation, DateTimeOffset LastChange,
-    IReadOnlyList<BusSemaphore> Semaphores)
-{
-    /// <summary>The semaphore named <paramref name="name"/> (S, W, X, Q or N).</summary>
-    public BusSemaphore this[string name] => Semaphores.First(s => s.Name == name);
-}
-
-/// <summary>The shared memory segment of a bus.</summary>
-/// <param name="Id">Identifier (as <c>ipcs -m</c> shows it).</param>
-/// <param name="Ownership">Owner, group, mode.</param>
-/// <param name="Attached"><c>shm_nattch</c>: processes that have the bus open (every open handle attaches the segment).</param>
-/// <param name="CreatorPid"><c>shm_cpid</c>: the process that created the bus.</param>
-/// <param name="LastPid"><c>shm_lpid</c>: the process that last attached or detached.</param>
-/// <param name="LastAttach"><c>shm_atime</c>, or null if never attached.</param>
-/// <param name="LastDetach"><c>shm_dtime</c>, or null if never detached.</param>
-/// <param name="LastChange"><c>shm_ctime</c>: creation or the last chmod/chown.</param>
-public sealed record BusSegmentStatus(int Id, BusOwnership Ownership, int Attached, int CreatorPid, int LastPid,
-    DateTimeOffset? LastAttach, DateTimeOffset? LastDetach, DateTimeOffset LastChange);
-
 /// <summary>
 /// What a bus is doing, read without changing it (<see cref="Bus.GetStatus(string)"/>): only
 /// <c>IPC_STAT</c>, <c>GETALL</c>, <c>GETNCNT</c> and <c>GETZCNT</c> are used, and the segment is
@@ -159,17 +81,17 @@ public sealed record BusStatus
             Path = path, State = state, Keys = keys, KeyFile = keyFile, SemaphoreArray = semaphores, Segment = segment,
         };
         if (semaphores is null) return status;
-        int s = semaphores["S"].Value, w = semaphores["W"].Value, n = semaphores["N"].Value;
+        int s = semaphores.S.Value, w = semaphores.W.Value, n = semaphores.N.Value;
         bool delivering = n > 0;
         return status with
         {
             DeliveryInProgress = delivering,
             ListenersHoldingDelivery = delivering ? s : 0,
             ListenersJoined = delivering ? Math.Max(s, w) : s + w,
-            ListenersWaitingForMessage = semaphores["Q"].WaitingForZero,
-            BroadcastersWaiting = semaphores["X"].WaitingForIncrease + semaphores["W"].WaitingForZero,
-            Locked = semaphores["X"].Value == 0,
-            Corruption = semaphores["X"].Value > 1 ? $"X = {semaphores["X"].Value}, but the broadcaster lock is 0 or 1"
+            ListenersWaitingForMessage = semaphores.Q.WaitingForZero,
+            BroadcastersWaiting = semaphores.X.WaitingForIncrease + semaphores.W.WaitingForZero,
+            Locked = semaphores.X.Value == 0,
+            Corruption = semaphores.X.Value > 1 ? $"X = {semaphores.X.Value}, but the broadcaster lock is 0 or 1"
                 : n > 1 ? $"N = {n}, but it is 0 or 1"
                 : null,
         };

@@ -23,7 +23,7 @@ internal static class KernelRandom
                     continue;
                 }
                 int errno = Interop.Errors.LastErrno;
-                if (n < 0 && errno == Interop.Errors.EINTR) continue;
+                if (n < 0 && BusErrors.IsInterrupted(errno)) continue;
                 throw new BusException($"cannot get random bytes from the kernel: {Interop.Errors.Text(errno)}", null, errno);
             }
         }

@@ -19,19 +19,19 @@ internal sealed partial class KeyFile
     /// <exception cref="BusException">The replacement could not be made; the old file is in place.</exception>
     public bool ReplaceWith(BusKeys keys)
     {
-        string temporary = BusFile.WriteTemporary(Path, _directory, BusFile.Text(keys));
+        string temporary = KeyFileFormat.WriteTemporary(Path, _directory, KeyFileFormat.Text(keys));
         bool unlinkTemporary = true;
         try
         {
             if (Interop.Libc.RenameAt2(_directory, temporary, _directory, _name, Interop.Libc.RENAME_EXCHANGE) != 0)
             {
                 int errno = Interop.Errors.LastErrno;
-                if (errno == Interop.Errors.ENOENT) return false; // the name is gone meanwhile
-                throw errno is Interop.Errors.EINVAL or Interop.Errors.ENOSYS
+                if (BusErrors.IsNoSuchFile(errno)) return false; // the name is gone meanwhile
+                throw BusErrors.IsRenameUnsupported(errno)
                     ? ReplaceError(errno, "this file system cannot swap two names atomically (renameat2 RENAME_EXCHANGE); remove it with 'bus remove' first")
                     : ReplaceError(errno, "cannot put the new key file in place");
             }
-            if (BusFile.IsSameFile(_directory, temporary, _status))
+            if (SafeFile.IsSameFile(_directory, temporary, _status))
                 return true; // the old file is now under the temporary name, unlinked below
             // Someone else's file was at the path: give it its name back.
             if (Interop.Libc.RenameAt2(_directory, temporary, _directory, _name, Interop.Libc.RENAME_EXCHANGE) != 0)

@@ -60,8 +60,8 @@ internal sealed partial class KeyFile : IDisposable
     /// </param>
     public static KeyFile Open(string path, bool ownerWithoutRead = false)
     {
-        (string directory, string name) = BusFile.SplitPath(path);
-        int dirFd = BusFile.OpenDirectory(path, directory);
+        (string directory, string name) = KeyFileFormat.SplitPath(path);
+        int dirFd = KeyFileFormat.OpenDirectory(path, directory);
         int fd = -1;
         try
         {
@@ -70,7 +70,7 @@ internal sealed partial class KeyFile : IDisposable
             if (fd < 0)
             {
                 int errno = Interop.Errors.LastErrno;
-                if (errno == Interop.Errors.ELOOP)
+                if (BusErrors.IsSymbolicLink(errno))
                     throw new BusKeyFileCorruptException(
                         $"{path}: not a bus key file: a symbolic link; chmod, chown, chgrp and remove act only on the key file itself, never through a link",
                         path, errno);
@@ -78,7 +78,7 @@ internal sealed partial class KeyFile : IDisposable
                     return owned;
                 throw BusErrors.FromKeyFile(errno, path, KeyFileAction.Open);
             }
-            BusKeys keys = BusFile.ReadFrom(path, fd, out Interop.Libc.Statx status, out ulong? ipcNamespace);
+            BusKeys keys = KeyFileFormat.ReadFrom(path, fd, out Interop.Libc.Statx status, out ulong? ipcNamespace);
             return new KeyFile(path, dirFd, name, fd, keys, ipcNamespace, status);
         }
         catch
@@ -121,7 +121,7 @@ internal sealed partial class KeyFile : IDisposable
             }
             try
             {
-                BusKeys keys = BusFile.ReadFrom(path, fd, out _, out ulong? ipcNamespace);
+                BusKeys keys = KeyFileFormat.ReadFrom(path, fd, out _, out ulong? ipcNamespace);
                 return new KeyFile(path, dirFd, name, fd, keys, ipcNamespace, owned, restoreMode: mode);
             }
             catch
@@ -151,9 +151,9 @@ internal sealed partial class KeyFile : IDisposable
     /// <summary>
     /// Unlinks the key file's name, but only while the name still is this file: a
     /// remove-and-create by someone else may have put a new bus's key file there, which
-    /// must stay (<see cref="BusFile.UnlinkIfSame"/>).
+    /// must stay (<see cref="SafeFile.UnlinkIfSame"/>).
     /// </summary>
-    public BusPartRemoval Unlink() => BusFile.UnlinkIfSame(_directory, _name, _status);
+    public BusPartRemoval Unlink() => SafeFile.UnlinkIfSame(_directory, _name, _status);
 
     public void Dispose()
     {

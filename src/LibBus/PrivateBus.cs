@@ -139,7 +139,7 @@ public sealed class PrivateBus : IDisposable
         int dot = name.IndexOf('.', Prefix.Length);
         if (dot < 0 || !int.TryParse(name.AsSpan(Prefix.Length, dot - Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
             return false;
-        if (objects.Segment.CPid != pid || objects.Segment.NAttch != 0 || Bus.ProcessExists(pid)) return false;
+        if (objects.Segment.CPid != pid || objects.Segment.NAttch != 0 || ProcessExists(pid)) return false;
         uint user = Bus.CurrentUser;
         if (objects.Semaphores.Perm.Uid != user || objects.Segment.Perm.Uid != user) return false;
         try
@@ -151,4 +151,8 @@ public sealed class PrivateBus : IDisposable
             return false;
         }
     }
+
+    /// <summary>True if a process <paramref name="pid"/> exists (of any user).</summary>
+    private static bool ProcessExists(int pid)
+        => pid > 0 && (Interop.Libc.Kill(pid, 0) == 0 || !BusErrors.IsNoSuchProcess(Interop.Errors.LastErrno));
 }

@@ -19,6 +19,37 @@ internal static unsafe class UserDatabase
     /// <summary>The group called <paramref name="name"/>, or false if there is none.</summary>
     public static bool TryGetGroup(string name, out uint gid) => LookUp(Query.GroupByName, name, 0, out gid, out _);
 
+    /// <summary>Looks up a user by name, or takes a numeric id as it is.</summary>
+    /// <exception cref="BusException">No such user.</exception>
+    internal static uint ResolveUser(string user)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(user);
+        if (uint.TryParse(user, System.Globalization.NumberStyles.None, null, out uint id))
+            return id != uint.MaxValue ? id : throw new BusException($"{user}: not a valid user id");
+        return TryGetUser(user, out uint uid, out _) ? uid : throw new BusException($"{user}: no such user");
+    }
+
+    /// <summary>Looks up a group by name, or takes a numeric id as it is.</summary>
+    /// <exception cref="BusException">No such group.</exception>
+    internal static uint ResolveGroup(string group)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(group);
+        if (uint.TryParse(group, System.Globalization.NumberStyles.None, null, out uint id))
+            return id != uint.MaxValue ? id : throw new BusException($"{group}: not a valid group id");
+        return TryGetGroup(group, out uint gid) ? gid : throw new BusException($"{group}: no such group");
+    }
+
+    /// <summary>The login group of a user given by name or numeric id (for <c>chown OWNER:</c>).</summary>
+    /// <exception cref="BusException">No such user.</exception>
+    internal static uint ResolveLoginGroup(string user)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(user);
+        bool found = uint.TryParse(user, System.Globalization.NumberStyles.None, null, out uint uid)
+            ? TryGetUser(uid, out uint gid)
+            : TryGetUser(user, out _, out gid);
+        return found ? gid : throw new BusException($"{user}: no such user (needed for the login group in '{user}:')");
+    }
+
     private enum Query { UserByName, UserById, GroupByName }
 
     /// <summary>
@@ -63,8 +94,8 @@ internal static unsafe class UserDatabase
     /// </summary>
     private static bool Again(string what, int error, int length)
     {
-        if (error == Interop.Errors.ERANGE && length < MaxBuffer) return true;
-        if (error is 0 or Interop.Errors.ENOENT or Interop.Errors.ESRCH or Interop.Errors.EBADF or Interop.Errors.EPERM) return false;
-        throw new BusException($"{what}: cannot look it up in the user or group database: {Interop.Errors.Text(error)}", null, error);
+        if (BusErrors.IsBufferTooSmall(error) && length < MaxBuffer) return true;
+        if (BusErrors.IsNotInUserDatabase(error)) return false;
+        throw BusErrors.FromUserDatabase(error, what);
     }
 }

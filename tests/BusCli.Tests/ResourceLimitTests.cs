@@ -107,7 +107,7 @@ public sealed class ResourceLimitTests : IDisposable
         Assert.Equal(1, listen.ExitCode);
         Assert.Equal("", listen.Stdout);
         Assert.Equal("bus: cannot handle signals: the runtime cannot start its signal thread (see ulimit -u)\n", listen.Stderr);
-        Assert.Equal((0, 0), (CliSandbox.SemaphoreValues(bus)[0], CliSandbox.SemaphoreValues(bus)[1]));
+        Assert.Equal((0, 0), (CliSandbox.SemaphoreValues(bus).S, CliSandbox.SemaphoreValues(bus).W));
     }
 
     [NativeAotFact]
@@ -123,7 +123,7 @@ public sealed class ResourceLimitTests : IDisposable
         Assert.Equal(1, listen.ExitCode);
         Assert.Equal("", listen.Stdout);
         Assert.Equal($"bus: {bus}: cannot start the stdout watcher thread (see ulimit -u and ulimit -v)\n", listen.Stderr);
-        Assert.Equal((0, 0), (CliSandbox.SemaphoreValues(bus)[0], CliSandbox.SemaphoreValues(bus)[1]));
+        Assert.Equal((0, 0), (CliSandbox.SemaphoreValues(bus).S, CliSandbox.SemaphoreValues(bus).W));
     }
 
     [NativeAotTheory]

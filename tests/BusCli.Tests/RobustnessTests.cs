@@ -27,7 +27,7 @@ public sealed class RobustnessTests : IDisposable
     private static void AssertIdle(string bus)
     {
         var values = CliSandbox.SemaphoreValues(bus);
-        Assert.Equal((0, 0, 1, 0), (values[0], values[1], values[2], values[4]));
+        Assert.Equal((0, 0, 1, 0), (values.S, values.W, values.X, values.N));
     }
 
     private static string Wchan(int pid)

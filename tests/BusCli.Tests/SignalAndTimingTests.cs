@@ -26,7 +26,7 @@ public sealed class SignalAndTimingTests : IDisposable
     {
         string bus = _sandbox.CreateBus();
         using CliProcess listener = Listen(verb, bus);
-        Assert.Equal(1, CliSandbox.SemaphoreValues(bus)[0]); // counted in S
+        Assert.Equal(1, CliSandbox.SemaphoreValues(bus).S); // counted in S
         listener.Signal(signal);
         RunResult result = listener.WaitForExit();
         Assert.Equal(status, result.ExitCode);
@@ -115,7 +115,7 @@ public sealed class SignalAndTimingTests : IDisposable
         using CliProcess holder = _sandbox.Start("broadcast", "--timeout", "20s", bus, "held");
         // Wait until the holder has published (N = 1: a delivery is in progress).
         var deadline = DateTime.UtcNow + CliProcess.DefaultTimeout;
-        while (CliSandbox.SemaphoreValues(bus)[4] != 1)
+        while (CliSandbox.SemaphoreValues(bus).N != 1)
         {
             Assert.True(DateTime.UtcNow < deadline, "the broadcaster never published");
             Thread.Sleep(10);
@@ -146,7 +146,7 @@ public sealed class SignalAndTimingTests : IDisposable
     private static void AssertIdle(string bus)
     {
         var values = CliSandbox.SemaphoreValues(bus);
-        Assert.Equal((0, 0, 1, 0), (values[0], values[1], values[2], values[4]));
+        Assert.Equal((0, 0, 1, 0), (values.S, values.W, values.X, values.N));
     }
 
     /// <summary>A joined <c>bus listen</c>, then stopped with SIGSTOP (state T).</summary>

@@ -427,8 +427,8 @@ public sealed partial class Trial
         string semaphores;
         try
         {
-            IReadOnlyList<ushort> v = _handle!.GetSemaphoreValues();
-            semaphores = $"S={v[0]} W={v[1]} X={v[2]} Q={v[3]} N={v[4]}";
+            BusSemaphoreValues v = _handle!.GetSemaphoreValues();
+            semaphores = $"S={v.S} W={v.W} X={v.X} Q={v.Q} N={v.N}";
         }
         catch (Exception e)
         {
@@ -451,7 +451,7 @@ public sealed partial class Trial
                 {
                     Bus.Remove(_path);
                 }
-                catch (BusKeyFileCorruptException)
+                catch (BusException e) when (e is BusKeyFileCorruptException or BusObjectMismatchException)
                 {
                     File.Delete(_path); // the garbage of keyfile-replaced
                 }

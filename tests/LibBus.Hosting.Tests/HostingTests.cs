@@ -54,8 +54,31 @@ public sealed class HostingTests : IDisposable
             o.Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
         });
         await creating.StartAsync().WaitAsync(Wait);
-        BusInfo info = Bus.GetInfo(path);
-        Assert.Equal(Convert.ToInt32("660", 8), info.Mode);
+        BusStatus status = Bus.GetStatus(path);
+        Assert.Equal((UnixFileMode)Convert.ToInt32("660", 8), status.SemaphoreArray!.Ownership.Mode);
+        Assert.True(_fixture.Logged($"Created the bus {path} (mode 0640)"));
+    }
+
+    [Fact]
+    public async Task Created_if_missing_replaces_a_stale_key_file_as_Bus_Create_does()
+    {
+        // A stale key file: its objects removed (as by a reboot or systemd-logind's RemoveIPC).
+        string path = Bus.Create(_fixture.PathFor("bus"));
+        byte[] keyFile = File.ReadAllBytes(path);
+        Assert.True(Bus.Remove(path).Succeeded);
+        File.WriteAllBytes(path, keyFile);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        Assert.Equal(BusState.Stale, Bus.GetStatus(path).State);
+
+        IHost host = _fixture.Build(path, o =>
+        {
+            o.CreateIfMissing = true;
+            o.Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
+        });
+        await host.StartAsync().WaitAsync(Wait);
+        BusStatus status = Bus.GetStatus(path);
+        Assert.Equal(BusState.Alive, status.State);
+        Assert.Equal((UnixFileMode)Convert.ToInt32("660", 8), status.SemaphoreArray!.Ownership.Mode); // the object modes, as for a missing bus
         Assert.True(_fixture.Logged($"Created the bus {path} (mode 0640)"));
     }
 
@@ -119,13 +142,13 @@ public sealed class HostingTests : IDisposable
         string path = Bus.Create(_fixture.PathFor("bus"));
         IHost host = await StartListening(path);
         using Bus observer = Bus.Open(path);
-        Assert.Equal(1, observer.GetSemaphoreValues()[0]); // S: one listener counted
+        Assert.Equal(1, observer.GetSemaphoreValues().S); // S: one listener counted
 
         await host.StopAsync().WaitAsync(Wait);
 
         Assert.True(_fixture.Logged($"Left the bus {path}"));
-        IReadOnlyList<ushort> v = observer.GetSemaphoreValues();
-        Assert.True(v[0] == 0 && v[1] == 0 && v[2] == 1 && v[4] == 0, $"not idle: S={v[0]} W={v[1]} X={v[2]} N={v[4]}");
+        BusSemaphoreValues v = observer.GetSemaphoreValues();
+        Assert.True(v.S == 0 && v.W == 0 && v.X == 1 && v.N == 0, $"not idle: S={v.S} W={v.W} X={v.X} N={v.N}");
         observer.Broadcast("0 nobody listens now", Wait); // nothing waits for the departed listener
     }
 

@@ -35,7 +35,7 @@ public sealed class WorkerProcessTests : IDisposable
     public async Task The_worker_answers_survives_a_failing_handler_and_leaves_the_bus_on_SIGTERM()
     {
         using Peer worker = StartWorker();
-        Assert.Equal(Convert.ToInt32("660", 8), Bus.GetInfo(_path).Mode); // created with the sample's mode
+        Assert.Equal((UnixFileMode)Convert.ToInt32("660", 8), Bus.GetStatus(_path).SemaphoreArray!.Ownership.Mode); // created with the sample's mode
 
         using (Bus bus = Bus.Open(_path))
         {
@@ -60,8 +60,8 @@ public sealed class WorkerProcessTests : IDisposable
             worker.Signal(SIGTERM);
             Assert.Equal(0, worker.WaitForExit(Wait));
             Assert.Contains(worker.StdoutLines, l => l.Contains($"Left the bus {_path}", StringComparison.Ordinal));
-            IReadOnlyList<ushort> v = bus.GetSemaphoreValues();
-            Assert.True(v[0] == 0 && v[1] == 0 && v[2] == 1 && v[4] == 0, $"not idle after the worker left: S={v[0]} W={v[1]} X={v[2]} N={v[4]}");
+            BusSemaphoreValues v = bus.GetSemaphoreValues();
+            Assert.True(v.S == 0 && v.W == 0 && v.X == 1 && v.N == 0, $"not idle after the worker left: S={v.S} W={v.W} X={v.X} N={v.N}");
             bus.Broadcast("1 nobody", Wait);
         }
     }

@@ -164,7 +164,7 @@ static class ListenAsyncReady
     {
         await using IAsyncEnumerator<BusMessage> e = messages.GetAsyncEnumerator();
         ValueTask<bool> first = e.MoveNextAsync();
-        while (bus.GetSemaphoreValues()[0] == 0) await Task.Delay(10);
+        while (bus.GetSemaphoreValues().S == 0) await Task.Delay(10);
         Console.Error.WriteLine("ready");
         if (!await first) yield break;
         yield return e.Current;

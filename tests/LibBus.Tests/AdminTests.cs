@@ -58,6 +58,18 @@ public sealed class AdminTests : IDisposable
     }
 
     [Fact]
+    public void A_key_file_that_cannot_be_unlinked_is_reported_with_the_errno_of_the_failed_call()
+    {
+        // 'bus remove' prints BusRemoval's line, whose reason for each part is Error: it must be
+        // the text of the call's own errno (it once read errno again, and said "Success").
+        BusPartRemoval part = SafeFile.UnlinkIfSame(-1, "no-such-file", default);
+
+        Assert.Equal(new BusPartRemoval(false, false, Interop.Errors.Text(Interop.Errors.EBADF), Interop.Errors.EBADF), part);
+        Assert.Contains("could not remove the key file: Bad file descriptor",
+            new BusRemoval("/x", new BusPartRemoval(true, false, null), new BusPartRemoval(true, false, null), part).ToString());
+    }
+
+    [Fact]
     public void Remove_of_a_bus_whose_segment_was_ipcrmed_removes_the_rest_and_says_it_was_already_gone()
     {
         string path = _sandbox.CreateBus();
@@ -235,7 +247,7 @@ public sealed class AdminTests : IDisposable
         string mode, string ipcMode, string keyFileMode)
     {
         string path = _sandbox.CreateBus();
-        Bus.ChangeMode(path, Convert.ToInt32(mode, 8));
+        Bus.ChangeMode(path, (UnixFileMode)Convert.ToInt32(mode, 8));
 
         BusInfo info = Bus.GetInfo(path);
         Assert.Equal(ipcMode, Convert.ToString(info.Mode, 8).PadLeft(3, '0'));
@@ -255,13 +267,13 @@ public sealed class AdminTests : IDisposable
         string text = File.ReadAllText(path);
         BusInfo before = Bus.GetInfo(path);
 
-        Bus.ChangeMode(path, Convert.ToInt32("644", 8));
+        Bus.ChangeMode(path, (UnixFileMode)Convert.ToInt32("644", 8));
 
         Assert.Equal(text, File.ReadAllText(path));
         BusInfo after = Bus.GetInfo(path);
         Assert.Equal((before.Keys, before.Uid, before.Gid), (after.Keys, after.Uid, after.Gid));
         using Bus bus = Bus.Open(path);
-        Assert.Equal(new ushort[] { 0, 0, 1, 0, 0 }, bus.GetSemaphoreValues().ToArray());
+        Assert.Equal(new BusSemaphoreValues(0, 0, 1, 0, 0), bus.GetSemaphoreValues());
     }
 
     [Theory]
@@ -272,7 +284,7 @@ public sealed class AdminTests : IDisposable
         string path = _sandbox.CreateBus();
         BusInfo before = Bus.GetInfo(path);
 
-        Assert.Throws<ArgumentOutOfRangeException>(() => Bus.ChangeMode(path, mode));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Bus.ChangeMode(path, (UnixFileMode)mode));
 
         Assert.Equal(before, Bus.GetInfo(path));
     }
@@ -390,7 +402,7 @@ public sealed class AdminTests : IDisposable
             Assert.DoesNotContain("\n", peer.StderrText);
         }
         using Bus bus = Bus.Open(path);
-        Assert.Equal(new ushort[] { 0, 0, 1, 0, 0 }, bus.GetSemaphoreValues().ToArray());
+        Assert.Equal(new BusSemaphoreValues(0, 0, 1, 0, 0), bus.GetSemaphoreValues());
     }
 
     [RootFact]
@@ -398,7 +410,7 @@ public sealed class AdminTests : IDisposable
     {
         string path = _sandbox.CreateBus();
         AsNobody.MakeSearchable(_sandbox.Directory);
-        Bus.ChangeMode(path, Convert.ToInt32("604", 8));
+        Bus.ChangeMode(path, (UnixFileMode)Convert.ToInt32("604", 8));
 
         Peer listener = _sandbox.Track(OtherUser.Nobody("listen", path, "2"));
         listener.WaitReady(Wait);
@@ -432,7 +444,7 @@ public sealed class AdminTests : IDisposable
         AssertNobodyExists();
         string path = _sandbox.CreateBus();
         AsNobody.MakeSearchable(_sandbox.Directory);
-        Bus.ChangeMode(path, Convert.ToInt32("640", 8));
+        Bus.ChangeMode(path, (UnixFileMode)Convert.ToInt32("640", 8));
         Bus.ChangeOwner(path, null, "nogroup");
 
         // nobody is in nogroup (its primary group): group rights apply.
@@ -448,7 +460,7 @@ public sealed class AdminTests : IDisposable
     public void Another_user_with_read_and_write_cannot_ipcrm_the_objects_of_a_0666_bus()
     {
         string path = _sandbox.CreateBus();
-        Bus.ChangeMode(path, Convert.ToInt32("666", 8));
+        Bus.ChangeMode(path, (UnixFileMode)Convert.ToInt32("666", 8));
         (int semid, int shmid) = Ids(path);
 
         Tools.Run("setpriv", [.. AsNobody.SetprivOptions, "ipcrm", "-s", semid.ToString(), "-m", shmid.ToString()], expectedExit: 1);

@@ -26,10 +26,10 @@ public sealed class BoundedQueueTests(ITestOutputHelper output) : IDisposable
         for (int i = 0; i < 100_000; i++)
             bus.StartPolling(Wait).Dispose();
 
-        IReadOnlyList<ushort> values = bus.GetSemaphoreValues();
+        BusSemaphoreValues values = bus.GetSemaphoreValues();
         output.WriteLine($"S W X Q N after 100,000 joins and leaves: {string.Join(' ', values)}");
-        Assert.True(values[Semaphores.Q] <= 2, $"Q = {values[Semaphores.Q]} after 100,000 joins");
-        Assert.Equal(0, values[Semaphores.S]);
+        Assert.True(values.Q <= 2, $"Q = {values.Q} after 100,000 joins");
+        Assert.Equal(0, values.S);
         AssertWorks(bus);
     }
 
@@ -42,7 +42,7 @@ public sealed class BoundedQueueTests(ITestOutputHelper output) : IDisposable
 
         // A join raises Q: it used to fail with ERANGE.
         using (BusPoller poller = bus.StartPolling(Wait))
-            Assert.True(bus.GetSemaphoreValues()[Semaphores.Q] < SemaphoreMaximum);
+            Assert.True(bus.GetSemaphoreValues().Q < SemaphoreMaximum);
 
         AssertWorks(bus);
     }
@@ -57,7 +57,7 @@ public sealed class BoundedQueueTests(ITestOutputHelper output) : IDisposable
         // Taking the bus raises Q too.
         bus.Broadcast("0 nobody listens", Wait);
 
-        Assert.Equal(new ushort[] { 0, 0, 1, 0, 0 }, bus.GetSemaphoreValues());
+        Assert.Equal(new BusSemaphoreValues(0, 0, 1, 0, 0), bus.GetSemaphoreValues());
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public sealed class BoundedQueueTests(ITestOutputHelper output) : IDisposable
         Assert.Equal("0 after the cycles", poller.Poll(Wait)?.ToString());
         Assert.True(broadcast.Wait(Wait));
         poller.Dispose();
-        IReadOnlyList<ushort> values = bus.GetSemaphoreValues();
-        Assert.Equal(new ushort[] { 0, 0, 1, 0 }, new[] { values[Semaphores.S], values[Semaphores.W], values[Semaphores.X], values[Semaphores.N] });
+        BusSemaphoreValues values = bus.GetSemaphoreValues();
+        Assert.Equal(new ushort[] { 0, 0, 1, 0 }, new[] { values.S, values.W, values.X, values.N });
     }
 }

@@ -83,7 +83,7 @@ public sealed class BroadcastAsyncTests : IDisposable
         // Another handle holds the bus, in a delivery the stopped listener cannot end.
         using Bus other = _sandbox.Open(_path);
         Task holder = Task.Factory.StartNew(() => other.Broadcast("0 held", Wait), TaskCreationOptions.LongRunning);
-        Eventually.True(() => _bus.GetSemaphoreValues()[Semaphores.X] == 0, "the other handle to take the bus");
+        Eventually.True(() => _bus.GetSemaphoreValues().X == 0, "the other handle to take the bus");
 
         Task<Task> call = Task.Factory.StartNew(() => _bus.BroadcastAsync("0 first", Wait), TaskCreationOptions.LongRunning);
         Task first = await call.WaitAsync(Wait); // a TimeoutException if the call blocked its caller
@@ -132,7 +132,7 @@ public sealed class BroadcastAsyncTests : IDisposable
         listener.WaitReady();
         Bus bus = Bus.Open(_path);
         Task sent = bus.BroadcastAsync("0 sent", Wait);
-        Eventually.True(() => bus.PendingBroadcasts == 0 && _bus.GetSemaphoreValues()[Semaphores.X] == 0, "the first call to take the bus");
+        Eventually.True(() => bus.PendingBroadcasts == 0 && _bus.GetSemaphoreValues().X == 0, "the first call to take the bus");
         Task queued = bus.BroadcastAsync("0 queued", Wait);
         bus.Dispose();
 

@@ -129,7 +129,7 @@ public sealed class CInteropTests : IDisposable
 
         /// <summary>A wedge names the round, where, the semaphores and how far each listener got.</summary>
         public Xunit.Sdk.XunitException Wedged(string where, string detail = "") => new(
-            $"round {_round}: wedged {where}: S W X Q N = {string.Join(' ', Broadcaster.GetSemaphoreValues())}; " +
+            $"round {_round}: wedged {where}: {BusAssert.Describe(Broadcaster.GetSemaphoreValues())}; " +
             $"C listener got {CListener.StdoutCount}, LibBus listener {LibBusListener.StdoutCount} of {_total}" +
             (detail.Length > 0 ? $" ({detail})" : ""));
 

@@ -25,7 +25,7 @@ public sealed class DeadlineTests : IDisposable
 
     public void Dispose() => _sandbox.Dispose();
 
-    private ushort Value(ushort index) => _bus.GetSemaphoreValues()[index];
+    private ushort Value(ushort index) => BusAssert.At(_bus.GetSemaphoreValues(), index);
 
     /// <summary>Runs <paramref name="call"/> on another thread; fails (after <paramref name="unstick"/>) if it has not returned within <see cref="Stuck"/>.</summary>
     private static T Returns<T>(Func<T> call, Action unstick, string what)

@@ -22,7 +22,7 @@ public sealed class ExactBusTests : IDisposable
         ["Remove"] = p => Bus.Remove(p),
         ["Remove allowing an owner mismatch"] = p => Bus.Remove(p, allowOwnerMismatch: true),
         ["GetInfo"] = p => Bus.GetInfo(p),
-        ["ChangeMode"] = p => Bus.ChangeMode(p, Convert.ToInt32("666", 8)),
+        ["ChangeMode"] = p => Bus.ChangeMode(p, (UnixFileMode)Convert.ToInt32("666", 8)),
         ["ChangeOwner"] = p => Bus.ChangeOwner(p, "0", "0"),
     };
 
@@ -45,7 +45,7 @@ public sealed class ExactBusTests : IDisposable
 
         Exception? e = Record.Exception(() => Operations[operation](path));
 
-        Assert.IsType<BusKeyFileCorruptException>(e);
+        Assert.IsType<BusObjectMismatchException>(e);
         Assert.DoesNotContain('\n', e.Message);
         Assert.StartsWith(path + ": not a", e.Message);
         Assert.Equal(before, foreign.Describe());

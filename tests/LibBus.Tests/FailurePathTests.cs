@@ -27,11 +27,11 @@ public sealed class FailurePathTests : IDisposable
     {
         string path = _sandbox.CreateBus();
         AsNobody.MakeSearchable(_sandbox.Directory);
-        Bus.ChangeMode(path, Convert.ToInt32("606", 8));
+        Bus.ChangeMode(path, (UnixFileMode)Convert.ToInt32("606", 8));
         Peer listener = _sandbox.Track(OtherUser.Nobody("until-error", path, api));
         listener.WaitReady(Wait);
 
-        Bus.ChangeMode(path, Convert.ToInt32("600", 8));
+        Bus.ChangeMode(path, (UnixFileMode)Convert.ToInt32("600", 8));
         Bus bus = _sandbox.Open(path);
         // A message wakes a listener blocked in its wait; its acknowledgement is then refused.
         Task broadcast = Task.Run(() => bus.Broadcast("0 after chmod", Wait));
@@ -43,8 +43,8 @@ public sealed class FailurePathTests : IDisposable
         Assert.Equal("attached 0", listener.StdoutLines[^1]);
         // The kernel undid the listener's counts at its exit: the broadcast completes.
         Assert.True(broadcast.Wait(Wait));
-        IReadOnlyList<ushort> values = bus.GetSemaphoreValues();
-        Assert.Equal((0, 0, 1, 0), (values[Semaphores.S], values[Semaphores.W], values[Semaphores.X], values[Semaphores.N]));
+        BusSemaphoreValues values = bus.GetSemaphoreValues();
+        Assert.Equal((0, 0, 1, 0), (values.S, values.W, values.X, values.N));
     }
 
     [Fact]
@@ -91,7 +91,7 @@ public sealed class FailurePathTests : IDisposable
         subscription.Dispose();
 
         Assert.True(subscription.Completion.IsCompletedSuccessfully);
-        Assert.Equal(0, bus.GetSemaphoreValues()[Semaphores.S]);
+        Assert.Equal(0, bus.GetSemaphoreValues().S);
     }
 
     [Fact]
@@ -104,7 +104,7 @@ public sealed class FailurePathTests : IDisposable
         poller.Dispose();
         poller.Stop();
 
-        Assert.Equal(0, bus.GetSemaphoreValues()[Semaphores.S]);
+        Assert.Equal(0, bus.GetSemaphoreValues().S);
         Assert.Throws<ObjectDisposedException>(() => poller.Poll(TimeSpan.Zero));
     }
 

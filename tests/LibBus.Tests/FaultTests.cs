@@ -56,8 +56,8 @@ public sealed class FaultTests : IDisposable
         Eventually.True(() => listener.StdoutLines.LastOrDefault() == "0 after", "the next broadcast to arrive", Wait);
         List<string> before = listener.StdoutLines.SkipLast(1).ToList();
         Assert.Equal(Enumerable.Range(0, before.Count).Select(i => $"0 m {i}"), before);
-        IReadOnlyList<ushort> v = _bus.GetSemaphoreValues();
-        Assert.True(v[Semaphores.X] == 1 && v[Semaphores.N] == 0 && v[Semaphores.W] == 0, BusAssert.Describe(v));
+        BusSemaphoreValues v = _bus.GetSemaphoreValues();
+        Assert.True(v.X == 1 && v.N == 0 && v.W == 0, BusAssert.Describe(v));
     }
 
     [Theory]
@@ -122,7 +122,7 @@ public sealed class FaultTests : IDisposable
         Peer silent = _sandbox.Dotnet("poll", _path, "1", "600000");
         silent.WaitReady();
         Peer broadcaster = _sandbox.Dotnet("broadcast", _path, "0 m", "1");
-        Eventually.True(() => _bus.GetSemaphoreValues()[Semaphores.X] == 0, "the broadcaster to take the bus");
+        Eventually.True(() => _bus.GetSemaphoreValues().X == 0, "the broadcaster to take the bus");
 
         BusRemoval removal = Bus.Remove(_path);
 

@@ -25,7 +25,7 @@ public sealed class GiveUpTests : IDisposable
 
     public void Dispose() => _sandbox.Dispose();
 
-    private int Value(int semaphore) => _bus.GetSemaphoreValues()[semaphore];
+    private int Value(int semaphore) => BusAssert.At(_bus.GetSemaphoreValues(), semaphore);
 
     [Fact]
     public void A_broadcaster_that_times_out_leaves_Q_raised_and_the_late_listener_gets_the_next_C_broadcast()
@@ -36,9 +36,9 @@ public sealed class GiveUpTests : IDisposable
 
         var e = Assert.Throws<BusTimeoutException>(() => _bus.Broadcast("0 given up", TimeSpan.FromMilliseconds(300)));
         Assert.Equal(1, e.UnacknowledgedListeners);
-        IReadOnlyList<ushort> v = _bus.GetSemaphoreValues();
-        Assert.True(v[Semaphores.Q] >= 1, $"the give-up left Q at 0: {BusAssert.Describe(v)}");
-        Assert.True(v[Semaphores.X] == 1 && v[Semaphores.N] == 0 && v[Semaphores.S] == 1, BusAssert.Describe(v));
+        BusSemaphoreValues v = _bus.GetSemaphoreValues();
+        Assert.True(v.Q >= 1, $"the give-up left Q at 0: {BusAssert.Describe(v)}");
+        Assert.True(v.X == 1 && v.N == 0 && v.S == 1, BusAssert.Describe(v));
 
         // A C broadcaster writes without raising Q: the late listener must wait for its publish.
         Peer c = _sandbox.C("broadcast", _path, "0 next");
@@ -56,9 +56,9 @@ public sealed class GiveUpTests : IDisposable
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
 
         Assert.ThrowsAny<OperationCanceledException>(() => _bus.Broadcast("0 cancelled", cancellationToken: cts.Token));
-        IReadOnlyList<ushort> v = _bus.GetSemaphoreValues();
-        Assert.True(v[Semaphores.Q] >= 1, $"the give-up left Q at 0: {BusAssert.Describe(v)}");
-        Assert.True(v[Semaphores.X] == 1 && v[Semaphores.N] == 0, BusAssert.Describe(v));
+        BusSemaphoreValues v = _bus.GetSemaphoreValues();
+        Assert.True(v.Q >= 1, $"the give-up left Q at 0: {BusAssert.Describe(v)}");
+        Assert.True(v.X == 1 && v.N == 0, BusAssert.Describe(v));
         silent.Kill();
     }
 
@@ -74,9 +74,9 @@ public sealed class GiveUpTests : IDisposable
         Assert.Equal(0, Interop.Libc.SemCtl(_bus.SemaphoreId, Semaphores.Q, Interop.Libc.SETVAL, short.MaxValue));
 
         Assert.IsType<BusTimeoutException>(Eventually.Result(broadcast, Wait, "the broadcast to time out"));
-        IReadOnlyList<ushort> v = _bus.GetSemaphoreValues();
-        Assert.True(v[Semaphores.X] == 1 && v[Semaphores.N] == 0, BusAssert.Describe(v));
-        Assert.True(v[Semaphores.Q] is >= 1 and < (ushort)short.MaxValue, $"Q not bounded: {BusAssert.Describe(v)}");
+        BusSemaphoreValues v = _bus.GetSemaphoreValues();
+        Assert.True(v.X == 1 && v.N == 0, BusAssert.Describe(v));
+        Assert.True(v.Q is >= 1 and < (ushort)short.MaxValue, $"Q not bounded: {BusAssert.Describe(v)}");
         silent.Kill();
     }
 
@@ -105,8 +105,8 @@ public sealed class GiveUpTests : IDisposable
 
         // The poller that got it acknowledges and waits in its barrier, holding W.
         Eventually.True(() => Value(Semaphores.W) == 1 && Value(Semaphores.S) == 1, "the waiting poller to reach its barrier", Wait);
-        IReadOnlyList<ushort> v = _bus.GetSemaphoreValues();
-        Assert.True(v[Semaphores.Q] >= 1 && v[Semaphores.N] == 0 && v[Semaphores.X] == 1, $"the give-up left Q at 0: {BusAssert.Describe(v)}");
+        BusSemaphoreValues v = _bus.GetSemaphoreValues();
+        Assert.True(v.Q >= 1 && v.N == 0 && v.X == 1, $"the give-up left Q at 0: {BusAssert.Describe(v)}");
         var held = Assert.Throws<BusTimeoutException>(() => _bus.Broadcast("0 held", TimeSpan.FromMilliseconds(300)));
         Assert.Contains("still busy", held.Message);
 

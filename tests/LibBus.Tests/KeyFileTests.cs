@@ -41,7 +41,7 @@ public sealed class KeyFileTests : IDisposable
             ["GetStatus"] = () => Bus.GetStatus(tooLong),
             ["GetInfo"] = () => Bus.GetInfo(tooLong),
             ["Remove"] = () => Bus.Remove(tooLong),
-            ["ChangeMode"] = () => Bus.ChangeMode(tooLong, Convert.ToInt32("600", 8)),
+            ["ChangeMode"] = () => Bus.ChangeMode(tooLong, (UnixFileMode)Convert.ToInt32("600", 8)),
             ["ReadyFile"] = () => BusReadyFile.Announce(tooLong, "1\n").Dispose(),
         };
         foreach (var (name, operation) in operations)
@@ -137,7 +137,7 @@ public sealed class KeyFileTests : IDisposable
         ["Open for Listen"] = p => Bus.Open(p, BusAccess.Listen).Dispose(),
         ["Remove"] = p => Bus.Remove(p),
         ["GetInfo"] = p => Bus.GetInfo(p),
-        ["ChangeMode"] = p => Bus.ChangeMode(p, Convert.ToInt32("644", 8)),
+        ["ChangeMode"] = p => Bus.ChangeMode(p, (UnixFileMode)Convert.ToInt32("644", 8)),
         ["ChangeOwner"] = p => Bus.ChangeOwner(p, "0", "0"),
     };
 
@@ -176,10 +176,10 @@ public sealed class KeyFileTests : IDisposable
     [Fact]
     public void Parse_accepts_any_text_after_the_two_key_lines()
     {
-        Assert.Equal(new BusKeys(1027577188, 984348630), BusFile.Parse("p", "1027577188\n984348630\n"u8));
-        Assert.Equal(new BusKeys(1027577188, 984348630), BusFile.Parse("p", "1027577188\n984348630\nextra text\nmore"u8));
-        Assert.Equal(new BusKeys(1027577188, 984348630), BusFile.Parse("p", "1027577188\n984348630\n\0\xff"u8.ToArray()));
-        Assert.Equal(new BusKeys(1, int.MaxValue), BusFile.Parse("p", "1\n2147483647\n"u8));
+        Assert.Equal(new BusKeys(1027577188, 984348630), KeyFileFormat.Parse("p", "1027577188\n984348630\n"u8));
+        Assert.Equal(new BusKeys(1027577188, 984348630), KeyFileFormat.Parse("p", "1027577188\n984348630\nextra text\nmore"u8));
+        Assert.Equal(new BusKeys(1027577188, 984348630), KeyFileFormat.Parse("p", "1027577188\n984348630\n\0\xff"u8.ToArray()));
+        Assert.Equal(new BusKeys(1, int.MaxValue), KeyFileFormat.Parse("p", "1\n2147483647\n"u8));
     }
 
     [Theory]
@@ -196,19 +196,19 @@ public sealed class KeyFileTests : IDisposable
     [InlineData("1\n2\n\nipc:[7]\n", null)]
     public void The_third_line_may_record_the_IPC_namespace_that_made_the_key_file(string text, ulong? expected)
     {
-        Assert.Equal(new BusKeys(1, 2), BusFile.Parse("p", Encoding.ASCII.GetBytes(text), out ulong? ipcNamespace));
+        Assert.Equal(new BusKeys(1, 2), KeyFileFormat.Parse("p", Encoding.ASCII.GetBytes(text), out ulong? ipcNamespace));
         Assert.Equal(expected, ipcNamespace);
     }
 
     [Fact]
     public void Parse_error_messages_say_which_line_is_wrong()
     {
-        var e = Assert.Throws<BusKeyFileCorruptException>(() => BusFile.Parse("/x/key", "12\nabc\n"u8));
+        var e = Assert.Throws<BusKeyFileCorruptException>(() => KeyFileFormat.Parse("/x/key", "12\nabc\n"u8));
         Assert.Contains("line 2", e.Message);
         Assert.Contains("abc", e.Message);
-        e = Assert.Throws<BusKeyFileCorruptException>(() => BusFile.Parse("/x/key", "-1\n12\n"u8));
+        e = Assert.Throws<BusKeyFileCorruptException>(() => KeyFileFormat.Parse("/x/key", "-1\n12\n"u8));
         Assert.Contains("line 1", e.Message);
-        e = Assert.Throws<BusKeyFileCorruptException>(() => BusFile.Parse("/x/key", "12\n\x01\x02\n"u8));
+        e = Assert.Throws<BusKeyFileCorruptException>(() => KeyFileFormat.Parse("/x/key", "12\n\x01\x02\n"u8));
         Assert.False(e.Message.Any(char.IsControl), $"control characters in '{e.Message}'");
         Assert.Contains("\\x01\\x02", e.Message, StringComparison.Ordinal); // escaped
     }
@@ -232,7 +232,7 @@ public sealed class KeyFileTests : IDisposable
     [InlineData("1\n2\n\n\n0\n-1\nxyz", 1, 2)] // even lines that would be bad keys
     public void Parse_accepts_what_the_C_reader_reads_the_same_way(string text, int semaphoreKey, int segmentKey)
     {
-        Assert.Equal(new BusKeys(semaphoreKey, segmentKey), BusFile.Parse("p", Encoding.Latin1.GetBytes(text)));
+        Assert.Equal(new BusKeys(semaphoreKey, segmentKey), KeyFileFormat.Parse("p", Encoding.Latin1.GetBytes(text)));
     }
 
     [Theory]
@@ -268,7 +268,7 @@ public sealed class KeyFileTests : IDisposable
     [InlineData("1027577188\n4294967295\n", "line 2 (shared memory key) is '4294967295'")]
     public void Parse_refuses_what_is_ambiguous_or_dangerous_naming_the_line(string text, string error)
     {
-        var e = Assert.Throws<BusKeyFileCorruptException>(() => BusFile.Parse("/x/key", Encoding.Latin1.GetBytes(text)));
+        var e = Assert.Throws<BusKeyFileCorruptException>(() => KeyFileFormat.Parse("/x/key", Encoding.Latin1.GetBytes(text)));
         Assert.StartsWith("/x/key: not a bus key file: ", e.Message);
         Assert.Contains(error, e.Message, StringComparison.Ordinal);
         Assert.False(e.Message.Any(char.IsControl), $"control characters in '{e.Message}'");
@@ -281,7 +281,7 @@ public sealed class KeyFileTests : IDisposable
     public void A_key_file_in_any_accepted_form_opens_the_bus_it_names_and_writers_keep_the_canonical_form(string form)
     {
         string path = _sandbox.CreateBus();
-        BusKeys keys = BusFile.Read(path);
+        BusKeys keys = KeyFileFormat.Read(path);
         Assert.Equal(BusAssert.KeyFileText(keys), File.ReadAllText(path));
         File.WriteAllText(path, string.Format(form, keys.SemaphoreKey, keys.SegmentKey));
 
@@ -305,7 +305,7 @@ public sealed class KeyFileTests : IDisposable
     public void A_key_file_with_trailing_text_opens_the_bus_it_names()
     {
         string path = _sandbox.CreateBus();
-        BusKeys keys = BusFile.Read(path);
+        BusKeys keys = KeyFileFormat.Read(path);
         File.AppendAllText(path, "written by someone else\n" + new string('x', 10_000));
 
         using Bus bus = Bus.Open(path);
@@ -319,7 +319,7 @@ public sealed class KeyFileTests : IDisposable
     public void Opening_a_bus_whose_objects_were_ipcrmed_is_BusRemovedException_saying_how_to_recreate()
     {
         string path = _sandbox.CreateBus();
-        BusKeys keys = BusFile.Read(path);
+        BusKeys keys = KeyFileFormat.Read(path);
         Tools.Run("ipcrm", ["-S", keys.SemaphoreKey.ToString(), "-M", keys.SegmentKey.ToString()]);
         string before = Listing(_sandbox.Directory);
 
@@ -345,7 +345,7 @@ public sealed class KeyFileTests : IDisposable
     public void Opening_a_bus_whose_segment_alone_was_ipcrmed_is_BusRemovedException()
     {
         string path = _sandbox.CreateBus();
-        BusKeys keys = BusFile.Read(path);
+        BusKeys keys = KeyFileFormat.Read(path);
         Tools.Run("ipcrm", ["-M", keys.SegmentKey.ToString()]);
 
         var e = Assert.Throws<BusRemovedException>(() => Bus.Open(path));
@@ -356,15 +356,15 @@ public sealed class KeyFileTests : IDisposable
     }
 
     [Fact]
-    public void A_key_naming_a_semaphore_array_of_another_size_is_a_corrupt_key_file()
+    public void A_key_naming_a_semaphore_array_of_another_size_is_an_object_mismatch()
     {
         string path = _sandbox.PathFor("foreign");
         using var foreign = new ForeignSemaphoreArray(path);
         string before = Listing(_sandbox.Directory);
 
-        var e = Assert.Throws<BusKeyFileCorruptException>(() => Bus.Open(path));
+        var e = Assert.Throws<BusObjectMismatchException>(() => Bus.Open(path));
         AssertOneLineNaming(path, e);
-        var e2 = Assert.Throws<BusKeyFileCorruptException>(() => Bus.Create(path));
+        var e2 = Assert.Throws<BusObjectMismatchException>(() => Bus.Create(path));
         AssertOneLineNaming(path, e2);
         Assert.Equal(before, Listing(_sandbox.Directory));
         Assert.Equal(foreign.Id, SemGet(foreign.Key, 0, 0)); // not removed by anyone
@@ -380,7 +380,7 @@ public sealed class KeyFileTests : IDisposable
         Exception? e = Record.Exception(() => Bus.Remove(path));
 
         Assert.Equal(foreign.Id, SemGet(foreign.Key, 0, 0)); // Open calls it "not made by bus": Remove must not destroy it
-        Assert.IsType<BusKeyFileCorruptException>(e);
+        Assert.IsType<BusObjectMismatchException>(e);
         Assert.Equal(before, Listing(_sandbox.Directory));
     }
 
@@ -503,7 +503,7 @@ public sealed class KeyFileTests : IDisposable
     {
         // (With both objects gone the key file is stale and Create replaces it: StatusTests.)
         string path = _sandbox.CreateBus();
-        BusKeys keys = BusFile.Read(path);
+        BusKeys keys = KeyFileFormat.Read(path);
         Tools.Run("ipcrm", ["-S", keys.SemaphoreKey.ToString()]);
         string before = Listing(_sandbox.Directory);
 
@@ -666,8 +666,8 @@ public sealed class KeyFileTests : IDisposable
 
     private static void BusAssertIdle(Bus bus)
     {
-        IReadOnlyList<ushort> v = bus.GetSemaphoreValues();
-        Assert.Equal(new ushort[] { 0, 0, 1, 0, 0 }, v.ToArray());
+        BusSemaphoreValues v = bus.GetSemaphoreValues();
+        Assert.Equal(new BusSemaphoreValues(0, 0, 1, 0, 0), v);
     }
 
     private static void AssertOneLineNaming(string path, BusException e)

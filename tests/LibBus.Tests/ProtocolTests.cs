@@ -19,7 +19,7 @@ public sealed class ProtocolTests : IDisposable
 
     public void Dispose() => _sandbox.Dispose();
 
-    private ushort Value(ushort index) => _bus.GetSemaphoreValues()[index];
+    private ushort Value(ushort index) => BusAssert.At(_bus.GetSemaphoreValues(), index);
 
     [Fact]
     public void Broadcast_with_no_listener_returns_and_leaves_the_semaphores_idle()
@@ -289,7 +289,7 @@ public sealed class ProtocolTests : IDisposable
     {
         Peer listener = _sandbox.Dotnet("listen", _path, "1");
         listener.WaitReady();
-        ushort[] before = _bus.GetSemaphoreValues().ToArray();
+        BusSemaphoreValues before = _bus.GetSemaphoreValues();
 
         Assert.Throws<BusMessageInvalidException>(() => _bus.Broadcast(new string('x', 2048)));
         Assert.Throws<BusMessageInvalidException>(() => _bus.Broadcast(new string('é', 1024))); // 2048 bytes

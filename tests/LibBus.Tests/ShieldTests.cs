@@ -181,7 +181,7 @@ public sealed class ShieldTests : IDisposable
         Thread wait = Holding(bus, releasedAtOnce: 1);
 
         Assert.True(wait.Join(Wait), "still holding W after the others queued again");
-        Assert.Equal(new ushort[] { 1, 1, 1, 1, 0 }, bus.GetSemaphoreValues()); // it changes no semaphore
+        Assert.Equal(new BusSemaphoreValues(1, 1, 1, 1, 0), bus.GetSemaphoreValues()); // it changes no semaphore
         SetAll(bus, s: 0, w: 0, x: 1, q: 0, n: 0);
     }
 

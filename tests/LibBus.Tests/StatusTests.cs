@@ -38,8 +38,8 @@ public sealed class StatusTests : IDisposable
         Assert.Equal(handle.Keys, status.Keys);
         Assert.Equal(handle.SemaphoreId, status.SemaphoreArray!.Id);
         Assert.Equal(handle.SegmentId, status.Segment!.Id);
-        Assert.Equal(new BusOwnership(Bus.CurrentUser, status.KeyFile.Gid, 0x180), status.KeyFile);
-        Assert.Equal(0x180, status.SemaphoreArray.Ownership.Mode);
+        Assert.Equal(new BusOwnership(Bus.CurrentUser, status.KeyFile.Gid, (UnixFileMode)0x180), status.KeyFile);
+        Assert.Equal((UnixFileMode)0x180, status.SemaphoreArray.Ownership.Mode);
         Assert.Equal(1, status.Segment.Attached);
         Assert.Equal(Environment.ProcessId, status.Segment.CreatorPid);
         Assert.Null(status.SemaphoreArray.LastOperation);
@@ -65,7 +65,7 @@ public sealed class StatusTests : IDisposable
 
         // Each poller holds W (deferred re-queue) or is counted in S again: S + W is 2 either way.
         BusStatus status = Bus.GetStatus(path);
-        Assert.Equal(2, status.SemaphoreArray!["S"].Value + status.SemaphoreArray["W"].Value);
+        Assert.Equal(2, status.SemaphoreArray!.S.Value + status.SemaphoreArray.W.Value);
         Assert.Equal(2, status.ListenersJoined);
         Assert.False(status.DeliveryInProgress);
     }

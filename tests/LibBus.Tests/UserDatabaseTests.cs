@@ -13,9 +13,9 @@ public sealed class UserDatabaseTests
     {
         Passwd? oracle = Syscall.getpwnam(name);
         Assert.NotNull(oracle);
-        Assert.Equal(oracle.pw_uid, Bus.ResolveUser(name));
-        Assert.Equal(oracle.pw_gid, Bus.ResolveLoginGroup(name));
-        Assert.Equal(oracle.pw_gid, Bus.ResolveLoginGroup(oracle.pw_uid.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal(oracle.pw_uid, UserDatabase.ResolveUser(name));
+        Assert.Equal(oracle.pw_gid, UserDatabase.ResolveLoginGroup(name));
+        Assert.Equal(oracle.pw_gid, UserDatabase.ResolveLoginGroup(oracle.pw_uid.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
 
     [Theory]
@@ -26,7 +26,7 @@ public sealed class UserDatabaseTests
     {
         Group? oracle = Syscall.getgrnam(name);
         Assert.NotNull(oracle);
-        Assert.Equal(oracle.gr_gid, Bus.ResolveGroup(name));
+        Assert.Equal(oracle.gr_gid, UserDatabase.ResolveGroup(name));
     }
 
     [Fact]
@@ -34,9 +34,9 @@ public sealed class UserDatabaseTests
     {
         string missing = "no-such-user-" + Environment.ProcessId;
         Assert.Null(Syscall.getpwnam(missing));
-        Assert.Contains(missing, Assert.Throws<BusException>(() => Bus.ResolveUser(missing)).Message);
-        Assert.Contains(missing, Assert.Throws<BusException>(() => Bus.ResolveGroup(missing)).Message);
-        Assert.Contains(missing, Assert.Throws<BusException>(() => Bus.ResolveLoginGroup(missing)).Message);
-        Assert.Equal(12345u, Bus.ResolveUser("12345")); // a number is taken as it is
+        Assert.Contains(missing, Assert.Throws<BusException>(() => UserDatabase.ResolveUser(missing)).Message);
+        Assert.Contains(missing, Assert.Throws<BusException>(() => UserDatabase.ResolveGroup(missing)).Message);
+        Assert.Contains(missing, Assert.Throws<BusException>(() => UserDatabase.ResolveLoginGroup(missing)).Message);
+        Assert.Equal(12345u, UserDatabase.ResolveUser("12345")); // a number is taken as it is
     }
 }

@@ -224,7 +224,7 @@ internal static class BridgeCommand
             CliErrors.Write(stderr, path, e.Message);
             return ExitCodes.Failure;
         }
-        catch (Exception e) when (e is BusException)
+        catch (Exception e) when (e is BusException or CliException)
         {
             return CliErrors.Report(stderr, path, e);
         }

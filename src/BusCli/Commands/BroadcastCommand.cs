@@ -85,9 +85,9 @@ internal static class BroadcastCommand
         return true;
     }
 
-    private static BusBusyException Busy(string path) => new(
+    private static CliException Busy(string path) => new(
         $"{path}: busy: another broadcaster holds the bus; nothing was sent",
-        path);
+        ExitCodes.Busy, Interop.Errors.EAGAIN);
 
     /// <summary>
     /// Broadcasts each line of <paramref name="input"/> (without its newline) as soon as the

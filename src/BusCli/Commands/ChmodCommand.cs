@@ -40,7 +40,7 @@ internal static class ChmodCommand
         try
         {
             // One call: the bus is read and changed through one open key file.
-            Bus.ChangeMode(path, mode.Apply, allowOwnerMismatch);
+            Bus.ChangeMode(path, current => (UnixFileMode)mode.Apply((int)current), allowOwnerMismatch);
             WarnIfLockedOut(stderr, path);
             return ExitCodes.Success;
         }

@@ -69,5 +69,5 @@ internal static class ChownCommand
     }
 
     private static string LoginGroupOf(string user)
-        => Bus.ResolveLoginGroup(user).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        => UserDatabase.ResolveLoginGroup(user).ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -39,7 +39,7 @@ internal static class RemoveCommand
             BusRemoval removal = Bus.Remove(path, allowOwnerMismatch);
             // Finishing what an earlier removal (or an ipcrm) left: say what was found gone.
             if (!force && (removal.SemaphoreArray.AlreadyGone || removal.Segment.AlreadyGone))
-                CliErrors.Write(stderr, path, Describe(removal));
+                CliErrors.Write(stderr, path, removal.ToString());
             return ExitCodes.Success;
         }
         catch (BusNotFoundException) when (force)
@@ -48,33 +48,12 @@ internal static class RemoveCommand
         }
         catch (BusRemovalException e)
         {
-            CliErrors.Write(stderr, path, Describe(e.Removal));
+            CliErrors.Write(stderr, path, e.Removal.ToString());
             return ExitCodes.Failure;
         }
         catch (Exception e)
         {
             return CliErrors.Report(stderr, path, e);
         }
-    }
-
-    /// <summary>What could not be removed and why, then what was.</summary>
-    internal static string Describe(BusRemoval removal)
-    {
-        var parts = new (string Name, BusPartRemoval Part)[]
-        {
-            ("semaphore array", removal.SemaphoreArray),
-            ("shared memory segment", removal.Segment),
-            ("key file", removal.KeyFile),
-        };
-        var lines = new List<string>();
-        foreach (var (name, part) in parts.Where(p => !p.Part.IsGone))
-        {
-            // From the errno: LibBus's text for the key file can read "Success" (errno read twice).
-            string? why = part.Errno != 0 ? System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(part.Errno) : part.Error;
-            lines.Add($"could not remove the {name}: {why}");
-        }
-        foreach (var (name, part) in parts.Where(p => p.Part.IsGone))
-            lines.Add(part.AlreadyGone ? $"the {name} was already gone" : $"removed the {name}");
-        return string.Join("; ", lines);
     }
 }

@@ -84,8 +84,8 @@ internal static class RunCommand
         int errno = runner.StartProgram(searchPath, out int pid);
         if (errno != 0)
         {
-            bool missing = errno == LibBus.Interop.Errors.ENOENT;
-            CliErrors.Write(stderr, commandLine[0], missing ? "command not found" : $"cannot run: {CannotRunReason(commandLine[0], errno)}");
+            bool missing = CliErrors.IsNotFound(errno);
+            CliErrors.Write(stderr, commandLine[0], missing ? "command not found" : $"cannot run: {CliErrors.CannotRun(commandLine[0], errno)}");
             return missing ? NotFound : CannotRun;
         }
         signals.ForwardTo(pid);
@@ -94,9 +94,4 @@ internal static class RunCommand
         return status;
     }
 
-    /// <summary>Why <paramref name="name"/> could not be run: strerror, and for a directory (execve's EACCES) that it is one.</summary>
-    private static string CannotRunReason(string name, int errno)
-        => errno == LibBus.Interop.Errors.EACCES && name.Contains('/') && !RawArguments.HasRawBytes(name) && Directory.Exists(name)
-            ? "it is a directory"
-            : Marshal.GetPInvokeErrorMessage(errno);
 }

@@ -158,7 +158,7 @@ internal static class StatusCommand
     {
         w.WriteNumber("uid", o.Uid);
         w.WriteNumber("gid", o.Gid);
-        w.WriteString("mode", Mode(o.Mode));
+        w.WriteString("mode", Mode((int)o.Mode));
     }
 
     private static void WriteText(TextWriter o, BusStatus s)
@@ -205,5 +205,5 @@ internal static class StatusCommand
         _ => "",
     };
 
-    private static string Owner(BusOwnership o) => $"uid {o.Uid}, gid {o.Gid}, mode {Mode(o.Mode)}";
+    private static string Owner(BusOwnership o) => $"uid {o.Uid}, gid {o.Gid}, mode {Mode((int)o.Mode)}";
 }

@@ -70,7 +70,7 @@ public sealed class CliSandbox : IDisposable
     }
 
     /// <summary>Reads S W X Q N of a bus (through LibBus).</summary>
-    public static IReadOnlyList<ushort> SemaphoreValues(string path)
+    public static LibBus.BusSemaphoreValues SemaphoreValues(string path)
     {
         using var bus = LibBus.Bus.Open(path, LibBus.BusAccess.Listen);
         return bus.GetSemaphoreValues();
@@ -83,8 +83,8 @@ public sealed class CliSandbox : IDisposable
         while (true)
         {
             var values = SemaphoreValues(path);
-            if (values[0] == 0 && values[1] == 0) return;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"listeners still counted: S={values[0]} W={values[1]}");
+            if (values.S == 0 && values.W == 0) return;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"listeners still counted: S={values.S} W={values.W}");
             Thread.Sleep(20);
         }
     }

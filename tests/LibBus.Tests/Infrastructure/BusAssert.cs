@@ -9,8 +9,8 @@ public static class BusAssert
     /// </summary>
     public static void Idle(Bus bus)
     {
-        IReadOnlyList<ushort> v = bus.GetSemaphoreValues();
-        Assert.True(v[Semaphores.S] == 0 && v[Semaphores.W] == 0 && v[Semaphores.X] == 1 && v[Semaphores.N] == 0,
+        BusSemaphoreValues v = bus.GetSemaphoreValues();
+        Assert.True(v.S == 0 && v.W == 0 && v.X == 1 && v.N == 0,
             $"expected an idle bus (S=0 W=0 X=1 N=0), got {Describe(v)}");
     }
 
@@ -23,5 +23,16 @@ public static class BusAssert
     /// <summary><c>ipc:[INODE]</c> of this process.</summary>
     public static string ThisNamespace => new FileInfo("/proc/self/ns/ipc").LinkTarget!;
 
-    public static string Describe(IReadOnlyList<ushort> v) => $"S={v[0]} W={v[1]} X={v[2]} Q={v[3]} N={v[4]}";
+    public static string Describe(BusSemaphoreValues v) => $"S={v.S} W={v.W} X={v.X} Q={v.Q} N={v.N}";
+
+    /// <summary>The semaphore at <paramref name="index"/> of the array (<see cref="Semaphores.S"/> .. <see cref="Semaphores.N"/>), for tests that name one by its index.</summary>
+    public static ushort At(BusSemaphoreValues v, int index) => index switch
+    {
+        Semaphores.S => v.S,
+        Semaphores.W => v.W,
+        Semaphores.X => v.X,
+        Semaphores.Q => v.Q,
+        Semaphores.N => v.N,
+        _ => throw new ArgumentOutOfRangeException(nameof(index)),
+    };
 }
