@@ -56,7 +56,7 @@ internal sealed class StopSignals : IDisposable
     private int _child = NoCommand;
     private int _pending;
 
-    /// <exception cref="BusException">The runtime cannot handle signals (<see cref="Handle"/>).</exception>
+    /// <exception cref="CliException">The runtime cannot handle signals (<see cref="Handle"/>).</exception>
     public StopSignals(SignalPolicy policy)
     {
         _policy = policy;
@@ -67,7 +67,7 @@ internal sealed class StopSignals : IDisposable
     /// <see cref="PosixSignalRegistration.Create"/>, whose first use makes the runtime start a
     /// thread and a pipe for signals; at a limit (ulimit -u, -n) the error says which.
     /// </summary>
-    /// <exception cref="BusException">The runtime cannot handle signals.</exception>
+    /// <exception cref="CliException">The runtime cannot handle signals.</exception>
     internal static PosixSignalRegistration Handle(PosixSignal signal, Action<PosixSignalContext> handler)
     {
         try
@@ -86,7 +86,7 @@ internal sealed class StopSignals : IDisposable
                 Interop.Errors.ENOMEM => "out of memory (see ulimit -v)",
                 _ => e.Message,
             };
-            throw new BusException($"cannot handle signals: {why}", null, e.HResult, e);
+            throw new CliException($"cannot handle signals: {why}", ExitCodes.Failure, e.HResult, e);
         }
     }
 
