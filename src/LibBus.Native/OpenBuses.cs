@@ -10,11 +10,19 @@ namespace LibBus.Native;
 internal static unsafe class OpenBuses
 {
     private static readonly Lock s_lock = new();
-    private static readonly Dictionary<nint, OpenBus> s_buses = [];
+
+    // Read without the lock (every bus_write and bus_read looks its bus up); replaced whole, under
+    // the lock, by bus_open and bus_close, which are rare: a lookup never sees a table being changed.
+    private static volatile Dictionary<nint, OpenBus> s_buses = [];
 
     internal static void Add(OpenBus bus)
     {
-        lock (s_lock) s_buses.Add(bus.Bus.SegmentAddress, bus);
+        lock (s_lock)
+        {
+            var buses = new Dictionary<nint, OpenBus>(s_buses);
+            buses.Add(bus.Bus.SegmentAddress, bus);
+            s_buses = buses;
+        }
     }
 
     /// <summary>The bus <paramref name="bus"/> was opened as.</summary>
@@ -22,10 +30,7 @@ internal static unsafe class OpenBuses
     internal static OpenBus Get(CBus* bus)
     {
         if (bus is null) throw new ArgumentNullException(nameof(bus));
-        lock (s_lock)
-        {
-            if (bus->Message is not null && s_buses.TryGetValue((nint)bus->Message, out OpenBus? open)) return open;
-        }
+        if (bus->Message is not null && s_buses.TryGetValue((nint)bus->Message, out OpenBus? open)) return open;
         throw new ArgumentException("not an open bus", nameof(bus));
     }
 
@@ -34,7 +39,11 @@ internal static unsafe class OpenBuses
     {
         lock (s_lock)
         {
-            return bus->Message is not null && s_buses.Remove((nint)bus->Message, out OpenBus? open) ? open : null;
+            if (bus->Message is null || !s_buses.ContainsKey((nint)bus->Message)) return null;
+            var buses = new Dictionary<nint, OpenBus>(s_buses);
+            buses.Remove((nint)bus->Message, out OpenBus? open);
+            s_buses = buses;
+            return open;
         }
     }
 }

@@ -16,17 +16,21 @@ public sealed partial class Bus
     /// (broadcast step 1, X and W) and not the delivery, which waits for every listener. False,
     /// having sent nothing, if the bus was not got (no-wait, or <paramref name="take"/> passed).
     /// </summary>
-    /// <param name="message">At most 2047 bytes, no NUL.</param>
+    /// <param name="message">A C string's bytes (strlen: no NUL, so only the length is checked), at most 2047.</param>
     /// <param name="noWait">BUS_NOWAIT.</param>
     /// <param name="take">The deadline of bus_write_timed; <see cref="Deadline.Infinite"/> for none.</param>
     internal bool BroadcastForC(ReadOnlySpan<byte> message, bool noWait, Deadline take)
     {
-        int length = BusMessage.Validated(message).Length;
+        int length = message.Length;
+        if (length > BusMessage.MaxLength) BusMessage.Validated(message); // throws: too long
         ThrowIfCannot(BusAccess.Broadcast);
 
-        // 1. {P(X)u, Z(W), V(N)u, V(Q)}; BUS_NOWAIT: IPC_NOWAIT on P(X) alone, as BroadcastIfFree
-        if (noWait ? TakeBusIfFree(Deadline.Infinite, CancellationToken.None) != Semaphores.Take.Taken
-                   : !TakeBus(take, CancellationToken.None))
+        // 1. {P(X)u, Z(W), V(N)u, V(Q)}; BUS_NOWAIT: IPC_NOWAIT on P(X) alone, as BroadcastIfFree.
+        // One wait, as in C (a blocking semop; semtimedop for bus_write_timed), not in slices that
+        // look for a self-deadlock: that is a full BusSubscription of this process, and a C
+        // process on libbus.so.3 has none (the C ABI makes no subscriptions).
+        if (noWait ? _semaphores.TakeBusIfFree(Deadline.Infinite, CancellationToken.None) != Semaphores.Take.Taken
+                   : !_semaphores.TakeBus(noWait: false, take, CancellationToken.None))
         {
             return false;
         }

@@ -130,7 +130,11 @@ internal sealed class BusRegistry
         /// <summary>Appends the id of an object just made (<c>semid</c> or <c>shmid</c>).</summary>
         public void Made(string what, int id) => Append(string.Create(CultureInfo.InvariantCulture, $"{what} {id}\n"));
 
-        internal bool Append(string text) => _fd >= 0 && SafeFile.WriteAll(_fd, Encoding.ASCII.GetBytes(text)) == 0;
+        /// <remarks>
+        /// Bookkeeping of LibBus's own, not the key file: an EINTR writes again even for the C ABI's
+        /// bus_create with BUS_INTR, which would otherwise make the bus without its record and succeed.
+        /// </remarks>
+        internal bool Append(string text) => _fd >= 0 && SafeFile.WriteAll(_fd, Encoding.ASCII.GetBytes(text), interruptible: false) == 0;
 
         /// <summary>The objects were not made after all (or are removed again): the record goes.</summary>
         public void Abandon()

@@ -95,8 +95,13 @@ internal static class SafeFile
         return temporary;
     }
 
-    /// <summary>Writes all of <paramref name="text"/> to <paramref name="fd"/>; 0 or the errno.</summary>
-    internal static unsafe int WriteAll(int fd, byte[] text)
+    /// <summary>
+    /// Writes all of <paramref name="text"/> to <paramref name="fd"/>; 0 or the errno. EINTR writes
+    /// again, unless the C ABI's bus_create with BUS_INTR asked for it to fail the call
+    /// (<see cref="CallerInterruption"/>) and the write is <paramref name="interruptible"/>: the
+    /// key file's, the one write BUS_INTR governs in bus 3.1.x.
+    /// </summary>
+    internal static unsafe int WriteAll(int fd, byte[] text, bool interruptible = true)
     {
         fixed (byte* p = text)
         {
@@ -107,7 +112,7 @@ internal static class SafeFile
                 if (n < 0)
                 {
                     int errno = Interop.Errors.LastErrno;
-                    if (BusErrors.IsInterrupted(errno) && !CallerInterruption.Fails) continue;
+                    if (BusErrors.IsInterrupted(errno) && !(interruptible && CallerInterruption.Fails)) continue;
                     return errno;
                 }
                 written += (int)n;

@@ -2,6 +2,8 @@
 # The C ABI's tests: C programs compiled with cc against src/LibBus.Native/include/bus.h and
 # libbus.so.3 (pkg-config, as a user would), run as separate processes:
 #   api         every function, flag and documented error, in one process (tests/c/api.c)
+#   intr        bus_create's BUS_INTR, with write(2) failing with EINTR (tests/c/intr.c defines
+#               write itself, and the library's calls to it resolve there)
 #   mixes       a bus_read listener, a bus_poll poller and a bus_write broadcaster (tests/c/peer.c)
 #               with the bus command (LibBus) as listener and broadcaster, each mix delivering
 #               every message in order; a bus_read callback that forks and execs a shell
@@ -57,7 +59,7 @@ if [ "$exports" = "$want" ]; then ok "the library exports the 14 functions of bu
 built=yes
 bin=$work/bin
 mkdir -p "$bin"
-for prog in api peer; do
+for prog in api peer intr; do
   # shellcheck disable=SC2046
   if ! cc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$bin/$prog" "$here/$prog.c" \
       $(pkg-config --cflags --libs libbus) -Wl,-rpath,"$prefix/lib" -lpthread 2>"$work/cc.log"; then
@@ -95,6 +97,17 @@ if [ $status -ne 0 ] && ! grep -q '^not ok ' "$work/api.out"; then
   notok "api ran to its end" "exit $status: $(head -3 "$work/api.err")"
 fi
 if [ -s "$work/api.err" ]; then notok "the library prints nothing" "$(head -3 "$work/api.err")"; else ok "the library prints nothing (api's stderr is empty)"; fi
+
+# --- intr: one process, its own "ok"/"not ok" lines ---
+mkdir -p "$work/intr"
+(cd "$bin" && timeout 120 ./intr "$work/intr") > "$work/intr.out" 2>"$work/intr.err"
+status=$?
+cat "$work/intr.out"
+passed=$((passed + $(grep -c '^ok ' "$work/intr.out")))
+failed=$((failed + $(grep -c '^not ok ' "$work/intr.out")))
+if [ $status -ne 0 ] && ! grep -q '^not ok ' "$work/intr.out"; then
+  notok "intr ran to its end" "exit $status: $(head -3 "$work/intr.err")"
+fi
 
 # --- mixes: separate processes on one bus ---
 count=20

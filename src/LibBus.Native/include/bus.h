@@ -45,7 +45,7 @@ extern "C" {
 /* bus_create: fail if the file exists (EEXIST). */
 #define BUS_EXCL 2
 
-/* bus_create: fail with EINTR if a signal interrupts it (else it goes on). */
+/* bus_create: fail with EINTR if a signal interrupts the key file's write (else it is made again). */
 #define BUS_INTR 4
 
 /* bus_write, bus_poll: fail with EAGAIN instead of waiting (see their man pages for when). */
