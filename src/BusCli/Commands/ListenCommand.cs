@@ -5,7 +5,7 @@ namespace BusCli.Commands;
 /// <summary><c>bus listen [-0] [--count N] [--jobs N] [--match REGEX] [--timeout DURATION] [--ready] [--ready-file FILE] PATH [COMMAND]</c>.</summary>
 internal static class ListenCommand
 {
-    public static Command Create(TextWriter stdout, TextWriter stderr)
+    public static Command Create()
     {
         var options = new ListenOptions(
             "Run 'sh -c COMMAND' for each message, with the message in $msg (at most --jobs at once). Without it, " +
@@ -47,7 +47,7 @@ internal static class ListenCommand
             "go byte for byte. " +
             "Exit status: 0 count reached or stdout closed, 1 failure (including a removed bus or output that could not be written), " +
             "2 bad command line, 4 idle for --timeout, 128+N ended by signal N.");
-        var timeout = ListenOptions.Timeout(
+        var timeout = CommonOptions.Timeout(
             "Exit with status 4 once no message (none that --match matches) has arrived for DURATION since it started " +
             "(joining included) or since the last one.");
         options.AddTo(command);
@@ -59,7 +59,7 @@ internal static class ListenCommand
             if (result.GetResult(jobs) is not null && result.GetValue(options.Command) is null)
                 result.AddError("--jobs applies only with COMMAND");
         });
-        command.SetAction(result => Run(stdout, stderr, new ListenSettings(
+        command.SetAction(result => Run(result.Stdout(), result.Stderr(), new ListenSettings(
             result.GetValue(options.Path)!,
             result.GetValue(options.Command),
             result.GetValue(options.Null),
