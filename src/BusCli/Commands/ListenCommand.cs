@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace BusCli.Commands;
 
-/// <summary><c>bus listen [-0] [--count N] [--jobs N] [--match REGEX] [--timeout DURATION] [--ready] [--ready-file FILE] PATH [COMMAND]</c>.</summary>
+/// <summary><c>bus listen [-0 | --json] [--count N] [--jobs N] [--match REGEX] [--timeout DURATION] [--ready] [--ready-file FILE] PATH [COMMAND]</c>.</summary>
 internal static class ListenCommand
 {
     public static Command Create()
@@ -37,6 +37,11 @@ internal static class ListenCommand
                 return null;
             },
         };
+        var json = CommonOptions.Json(
+            "Print each message as one JSON object on a line: {\"pid\":N,\"text\":\"...\",\"bytes\":N}, pid the sender's " +
+            "process id by the '<pid> <text>' convention (null without one), text the message after '<pid> ' (the whole " +
+            "message without one), bytes the whole message's length in bytes. Bytes that are not UTF-8 are written as " +
+            "\\udc80 to \\udcff (bus-listen(1)). Not with COMMAND or -0.");
         var command = new Command("listen",
             "Listen on a bus until stopped. Without COMMAND, print each message followed by a newline, flushed per " +
             "message; with COMMAND, run 'sh -c COMMAND' with $msg set to the message, without waiting for it " +
@@ -54,10 +59,15 @@ internal static class ListenCommand
         command.Add(count);
         command.Add(timeout);
         command.Add(jobs);
+        command.Add(json);
         command.Validators.Add(result =>
         {
             if (result.GetResult(jobs) is not null && result.GetValue(options.Command) is null)
                 result.AddError("--jobs applies only with COMMAND");
+            else if (result.GetValue(json) && result.GetValue(options.Command) is not null)
+                result.AddError("--json applies only without COMMAND (the command gets $msg)");
+            else if (result.GetValue(json) && result.GetValue(options.Null))
+                result.AddError("--json and --null do not go together: JSON lines never hold a newline");
         });
         command.SetAction(result => Run(result.Stdout(), result.Stderr(), new ListenSettings(
             result.GetValue(options.Path)!,
@@ -68,7 +78,8 @@ internal static class ListenCommand
             result.GetValue(options.ReadyFile),
             result.GetValue(options.Match),
             DurationParser.Limit(result.GetValue(timeout)),
-            result.GetValue(jobs) ?? DefaultJobs)));
+            result.GetValue(jobs) ?? DefaultJobs,
+            result.GetValue(json))));
         return command;
     }
 

@@ -94,7 +94,10 @@ internal sealed class ListenOptions(string commandDescription)
     }
 }
 
-/// <summary>What to do once listening and with each message (<see cref="Jobs"/>: at most that many commands at once; 0, no limit).</summary>
+/// <summary>
+/// What to do once listening and with each message (<see cref="Jobs"/>: at most that many commands at once; 0, no limit;
+/// <see cref="Json"/>: print each as a JSON line, <see cref="MessageJson"/>).
+/// </summary>
 internal sealed record ListenSettings(
     string Path,
     string? Command = null,
@@ -104,4 +107,5 @@ internal sealed record ListenSettings(
     string? ReadyFile = null,
     Regex? Match = null,
     TimeSpan? Timeout = null,
-    int Jobs = 0);
+    int Jobs = 0,
+    bool Json = false);
