@@ -72,6 +72,25 @@ public sealed class ListenJsonTests : IDisposable
     }
 
     [Theory]
+    [InlineData("123 hello", "{\"pid\":123,\"text\":\"hello\",\"bytes\":9}")]
+    [InlineData("007 x", "{\"pid\":7,\"text\":\"x\",\"bytes\":5}")]
+    [InlineData("123 ", "{\"pid\":123,\"text\":\"\",\"bytes\":4}")]
+    [InlineData("123", "{\"pid\":null,\"text\":\"123\",\"bytes\":3}")]
+    [InlineData(" 123 x", "{\"pid\":null,\"text\":\" 123 x\",\"bytes\":6}")]
+    [InlineData("-1 x", "{\"pid\":null,\"text\":\"-1 x\",\"bytes\":4}")]
+    [InlineData("12a x", "{\"pid\":null,\"text\":\"12a x\",\"bytes\":5}")]
+    [InlineData("2147483647 max", "{\"pid\":2147483647,\"text\":\"max\",\"bytes\":14}")]
+    [InlineData("2147483648 over", "{\"pid\":null,\"text\":\"2147483648 over\",\"bytes\":15}")]
+    [InlineData("", "{\"pid\":null,\"text\":\"\",\"bytes\":0}")]
+    [InlineData("1 \u0001\u007f\r", "{\"pid\":1,\"text\":\"\\u0001\\u007F\\r\",\"bytes\":5}")]
+    public void The_pid_prefix_is_read_as_BusMessage_reads_it(string message, string json)
+    {
+        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(message);
+        Assert.Equal(json + "\n", System.Text.Encoding.UTF8.GetString(new MessageJson().Format(bytes)));
+        Assert.Equal(new BusMessage(bytes).SenderPid, MessageJson.SenderPid(bytes, out _));
+    }
+
+    [Theory]
     [InlineData("listen|--json|p|echo $msg", "bus: --json applies only without COMMAND (the command gets $msg) (try 'bus listen --help')")]
     [InlineData("listen|--json|-0|p", "bus: --json and --null do not go together: JSON lines never hold a newline (try 'bus listen --help')")]
     public void Json_with_a_command_or_null_is_a_bad_command_line(string commandLine, string error)
