@@ -75,7 +75,7 @@ _bus() {
         create) opts="-x --exclusive" ;;
         remove) opts="-f --force --allow-owner-mismatch" ;;
         broadcast) opts="-n --nowait -t --timeout" ;;
-        listen) opts="-0 --null --ready --ready-file -m --match -c --count -t --timeout -j --jobs" ;;
+        listen) opts="-0 --null --json --ready --ready-file -m --match -c --count -t --timeout -j --jobs" ;;
         wait) opts="-0 --null --ready --ready-file -m --match -t --timeout" ;;
         chmod | chown | chgrp) opts="--allow-owner-mismatch" ;;
         status | list) opts="--json" ;;

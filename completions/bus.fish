@@ -49,6 +49,7 @@ complete -c bus -n "__fish_seen_subcommand_from listen wait" -l ready -d 'Say on
 complete -c bus -n "__fish_seen_subcommand_from listen wait bridge" -l ready-file -r -F -d 'Write the pid to FILE once ready'
 complete -c bus -n "__fish_seen_subcommand_from listen wait" -s m -l match -x -d 'Only messages a .NET regex matches'
 complete -c bus -n "__fish_seen_subcommand_from listen" -s c -l count -x -d 'Stop after N messages'
+complete -c bus -n "__fish_seen_subcommand_from listen" -l json -d 'Print each message as a JSON line'
 complete -c bus -n "__fish_seen_subcommand_from listen" -s j -l jobs -x -d 'At most N commands at once (0: no limit)'
 complete -c bus -n "__fish_seen_subcommand_from status list" -l json -d 'Print JSON'
 complete -c bus -n "__fish_seen_subcommand_from gc" -s n -l dry-run -d 'Change nothing'

@@ -31,7 +31,7 @@ internal static class Listening
             if (settings.Command is { } command) runner = new CommandRunner(RawArguments.ToBytes(command));
             ChildReaper? reaper = runner is not null && !awaitCommand ? new ChildReaper() : null;
             using Bus bus = Bus.Open(path, BusAccess.Listen);
-            var output = new MessageWriter(stdout, settings.NullSeparated ? (byte)0 : (byte)'\n');
+            var output = new MessageWriter(stdout, settings.NullSeparated ? (byte)0 : (byte)'\n', settings.Json ? new MessageJson() : null);
             if (runner is null) stdoutWatch.Start();
 
             int received = 0;
@@ -180,27 +180,36 @@ internal static class Listening
     }
 
     /// <summary>
-    /// Writes raw message bytes and a separator in one write, flushed per message. A reader that
+    /// Writes raw message bytes and a separator (or, for --json, the message's JSON line) in one write, flushed per message. A reader that
     /// went away (EPIPE) is taken as written, and the stdout watch ends the listener quietly; any
     /// other failure throws <see cref="OutputFailedException"/>: one line, status 1.
     /// </summary>
-    private sealed class MessageWriter(TextWriter stdout, byte separator)
+    private sealed class MessageWriter(TextWriter stdout, byte separator, MessageJson? json)
     {
         private readonly byte[] _buffer = new byte[BusMessage.MaxLength + 2];
 
         public void Write(ReadOnlySpan<byte> message)
         {
-            message.CopyTo(_buffer);
-            _buffer[message.Length] = separator;
+            ReadOnlySpan<byte> line;
+            if (json is not null)
+            {
+                line = json.Format(message);
+            }
+            else
+            {
+                message.CopyTo(_buffer);
+                _buffer[message.Length] = separator;
+                line = _buffer.AsSpan(0, message.Length + 1);
+            }
             if (stdout is StreamWriter { BaseStream: { } stream } writer)
             {
                 writer.Flush();
-                stream.Write(_buffer, 0, message.Length + 1);
+                stream.Write(line);
                 stream.Flush();
             }
             else
             {
-                stdout.Write(RawArguments.Decode(_buffer.AsSpan(0, message.Length + 1)));
+                stdout.Write(RawArguments.Decode(line));
                 stdout.Flush();
             }
         }

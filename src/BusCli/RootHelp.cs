@@ -10,9 +10,9 @@ namespace BusCli;
 /// every argument as required, and its help layout cannot be changed from outside). A verb's own
 /// help stays System.CommandLine's, whose usage line already shows that.
 /// </summary>
-internal sealed class RootHelp(RootCommand root, CommandLineAction verbHelp) : SynchronousCommandLineAction
+internal sealed class RootHelp(Command root, CommandLineAction verbHelp) : SynchronousCommandLineAction
 {
-    public static void Install(RootCommand root)
+    public static void Install(Command root)
     {
         HelpOption option = root.Options.OfType<HelpOption>().Single();
         option.Action = new RootHelp(root, option.Action!);

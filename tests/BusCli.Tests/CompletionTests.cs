@@ -42,7 +42,7 @@ public sealed class CompletionTests : IDisposable
 
     private string[] Verbs()
     {
-        string help = _sandbox.Run("--help").Stdout;
+        string help = InProcess.Run("--help").Stdout;
         return help[help.IndexOf("Verbs:", StringComparison.Ordinal)..].Split('\n').Skip(1)
             .Where(line => line.StartsWith("  ", StringComparison.Ordinal))
             .Select(line => line.Trim().Split(' ')[0]).Append("help").ToArray();

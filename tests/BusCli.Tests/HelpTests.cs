@@ -2,16 +2,15 @@ using BusCli.Tests.Infrastructure;
 
 namespace BusCli.Tests;
 
-/// <summary>Help that says what is true (issue 16): optional arguments, wait's single run, -n's exact bound.</summary>
-public sealed class HelpTests : IDisposable
+/// <summary>
+/// Help that says what is true (issue 16): optional arguments, wait's single run, -n's exact bound.
+/// In-process (<see cref="InProcess"/>): the real parser, no process needed.
+/// </summary>
+public sealed class HelpTests
 {
-    private readonly CliSandbox _sandbox = new();
-
-    public void Dispose() => _sandbox.Dispose();
-
-    private string Help(params string[] arguments)
+    private static string Help(params string[] arguments)
     {
-        RunResult result = _sandbox.Run([.. arguments, "--help"]);
+        RunResult result = InProcess.Run([.. arguments, "--help"]);
         Assert.True(result.ExitCode == 0 && result.Stderr.Length == 0, result.ToString());
         // Unwrapped: the help wraps at the terminal's width.
         return string.Join(' ', result.Stdout.Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries));
@@ -57,9 +56,9 @@ public sealed class HelpTests : IDisposable
     [Fact]
     public void Help_as_a_verb_is_help()
     {
-        Assert.Equal(_sandbox.Run("--help"), _sandbox.Run("help"));
-        Assert.Equal(_sandbox.Run("--help"), _sandbox.Run("help", "--help"));
-        Assert.Equal(_sandbox.Run("wait", "--help"), _sandbox.Run("help", "wait"));
-        Assert.Equal(new RunResult(2, "", "bus: no verb 'frobnicate' (try 'bus --help')\n"), _sandbox.Run("help", "frobnicate"));
+        Assert.Equal(InProcess.Run("--help"), InProcess.Run("help"));
+        Assert.Equal(InProcess.Run("--help"), InProcess.Run("help", "--help"));
+        Assert.Equal(InProcess.Run("wait", "--help"), InProcess.Run("help", "wait"));
+        Assert.Equal(new RunResult(2, "", "bus: no verb 'frobnicate' (try 'bus --help')\n"), InProcess.Run("help", "frobnicate"));
     }
 }

@@ -12,10 +12,10 @@ public sealed class HintTests : IDisposable
     [Fact]
     public void An_unquoted_message_is_shown_quoted()
     {
-        string bus = _sandbox.CreateBus();
+        string bus = _sandbox.PathFor("bus");
         Assert.Equal(new RunResult(2, "",
                 $"bus: broadcast takes one MESSAGE, and more words came after it: quote a message that has spaces, as in: bus broadcast {bus} '123 hello world' (try 'bus broadcast --help')\n"),
-            _sandbox.Run("broadcast", bus, "123", "hello", "world"));
+            InProcess.Run("broadcast", bus, "123", "hello", "world"));
     }
 
     [Theory]
@@ -23,10 +23,10 @@ public sealed class HintTests : IDisposable
     [InlineData("wait")]
     public void An_unquoted_command_is_shown_quoted(string verb)
     {
-        string bus = _sandbox.CreateBus();
+        string bus = _sandbox.PathFor("bus");
         Assert.Equal(new RunResult(2, "",
                 $"bus: {verb} takes one COMMAND, and more words came after it: quote a command that has spaces, as in: bus {verb} {bus} 'echo \"$msg\"' (try 'bus {verb} --help')\n"),
-            _sandbox.Run(verb, bus, "echo", "\"$msg\""));
+            InProcess.Run(verb, bus, "echo", "\"$msg\""));
     }
 
     [Fact]

@@ -139,8 +139,8 @@ public sealed class JobsTests : IDisposable
     [InlineData("two", "--jobs: 'two' is not a whole number (0 for no limit)")]
     public void A_bad_jobs_value_is_a_bad_command_line(string value, string error)
     {
-        string bus = _sandbox.CreateBus();
-        RunResult result = _sandbox.Run("listen", "-j", value, bus, "true");
+        string bus = _sandbox.PathFor("bus");
+        RunResult result = InProcess.Run("listen", "-j", value, bus, "true");
         Assert.Equal(2, result.ExitCode);
         Assert.StartsWith($"bus: {error}", result.Stderr);
     }
@@ -148,8 +148,8 @@ public sealed class JobsTests : IDisposable
     [Fact]
     public void Jobs_without_a_command_is_a_bad_command_line()
     {
-        string bus = _sandbox.CreateBus();
-        RunResult result = _sandbox.Run("listen", "-j", "2", bus);
+        string bus = _sandbox.PathFor("bus");
+        RunResult result = InProcess.Run("listen", "-j", "2", bus);
         Assert.Equal(new RunResult(2, "", "bus: --jobs applies only with COMMAND (try 'bus listen --help')\n"), result);
     }
 }

@@ -93,10 +93,10 @@ public sealed class LeadingOptionsTests : IDisposable
     [InlineData("-n", "create")]
     public void A_C_option_the_verb_does_not_take_is_a_usage_error_before_the_verb_as_after_it(string option, string verb)
     {
-        string bus = _sandbox.CreateBus();
+        string bus = _sandbox.PathFor("bus");
         string[] rest = verb == "broadcast" ? [bus, "m"] : [bus];
-        RunResult before = _sandbox.Run([option, verb, .. rest]);
-        RunResult after = _sandbox.Run([verb, option, .. rest]);
+        RunResult before = InProcess.Run([option, verb, .. rest]);
+        RunResult after = InProcess.Run([verb, option, .. rest]);
 
         Assert.Equal(2, before.ExitCode);
         Assert.Equal(2, after.ExitCode);

@@ -131,11 +131,11 @@ public sealed class MatchAndTimeoutTests : IDisposable
     [InlineData("listen")]
     public void A_bad_regex_or_duration_is_a_bad_command_line(string verb)
     {
-        string bus = _sandbox.CreateBus();
-        RunResult regex = _sandbox.Run(verb, "--match", "(", bus);
+        string bus = _sandbox.PathFor("bus");
+        RunResult regex = InProcess.Run(verb, "--match", "(", bus);
         Assert.Equal(2, regex.ExitCode);
         Assert.StartsWith("bus: --match: '(' is not a valid regular expression: ", regex.Stderr);
-        RunResult duration = _sandbox.Run(verb, "--timeout", "soon", bus);
+        RunResult duration = InProcess.Run(verb, "--timeout", "soon", bus);
         Assert.Equal(2, duration.ExitCode);
         Assert.StartsWith("bus: 'soon': not a duration", duration.Stderr);
     }

@@ -38,7 +38,7 @@ public sealed class UsageTests : IDisposable
     public void Bad_command_lines_exit_2_with_one_line_on_stderr(string commandLine)
     {
         string[] arguments = commandLine.Length == 0 ? [] : commandLine.Split('|');
-        RunResult result = _sandbox.Run(arguments);
+        RunResult result = InProcess.Run(arguments);
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.Equal("", result.Stdout);
         string[] lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -50,10 +50,10 @@ public sealed class UsageTests : IDisposable
     [Fact]
     public void Plain_bus_lists_the_verbs_on_stderr_and_exits_2()
     {
-        RunResult result = _sandbox.Run();
+        RunResult result = InProcess.Run();
         Assert.Equal(2, result.ExitCode);
         Assert.Equal("", result.Stdout);
-        Assert.Equal(_sandbox.Run("--help").Stdout, result.Stderr);
+        Assert.Equal(InProcess.Run("--help").Stdout, result.Stderr);
         Assert.Contains("broadcast", result.Stderr);
         Assert.DoesNotContain("required command", result.Stderr, StringComparison.OrdinalIgnoreCase);
     }
@@ -65,7 +65,7 @@ public sealed class UsageTests : IDisposable
     [InlineData("listen|--timout|1s|p", "bus: unrecognized option '--timout' (did you mean '--timeout'? try 'bus listen --help')")]
     public void A_bad_value_or_a_typo_says_what_is_wrong_with_it(string commandLine, string error)
     {
-        RunResult result = _sandbox.Run(commandLine.Split('|'));
+        RunResult result = InProcess.Run(commandLine.Split('|'));
         Assert.Equal(2, result.ExitCode);
         Assert.Equal(error + "\n", result.Stderr);
     }
@@ -89,7 +89,7 @@ public sealed class UsageTests : IDisposable
     [InlineData("chgrp")]
     public void Every_verb_has_help(string verb)
     {
-        RunResult result = _sandbox.Run(verb, "--help");
+        RunResult result = InProcess.Run(verb, "--help");
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains($"bus {verb}", result.Stdout);
         Assert.Contains("Exit status", result.Stdout);
@@ -99,7 +99,7 @@ public sealed class UsageTests : IDisposable
     [Fact]
     public void Root_help_lists_the_verbs_and_the_exit_statuses()
     {
-        RunResult result = _sandbox.Run("--help");
+        RunResult result = InProcess.Run("--help");
         Assert.Equal(0, result.ExitCode);
         foreach (string verb in new[] { "create", "remove", "broadcast", "listen", "wait", "chmod", "chown", "chgrp" })
             Assert.Contains(verb, result.Stdout);

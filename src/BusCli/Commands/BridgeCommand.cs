@@ -16,9 +16,9 @@ namespace BusCli.Commands;
 /// </summary>
 internal static class BridgeCommand
 {
-    public static Command Create(TextWriter stdout, TextWriter stderr)
+    public static Command Create()
     {
-        var path = new Argument<string>("PATH") { Description = "The bus's key file." };
+        var path = CommonOptions.Path();
         var server = new Option<string>("--server", "-s")
         {
             Description = "NATS servers, comma-separated: nats://HOST:PORT (also tls://, ws://, wss://).",
@@ -93,12 +93,9 @@ internal static class BridgeCommand
                 return null;
             },
         };
-        var readyFile = new Option<string?>("--ready-file")
-        {
-            Description = "Once bridging (listening on the bus and subscribed on NATS), write this process's id and a newline " +
-                          "to FILE, as 'bus listen --ready-file' does.",
-            HelpName = "FILE",
-        };
+        var readyFile = CommonOptions.ReadyFile(
+            "Once bridging (listening on the bus and subscribed on NATS), write this process's id and a newline " +
+            "to FILE, as 'bus listen --ready-file' does.");
 
         var command = new Command("bridge",
             "Bridge a bus to a NATS subject, so that its messages reach the buses of other machines bridged to the same " +
@@ -126,7 +123,7 @@ internal static class BridgeCommand
             else if (result.GetResult(durable) is null && (result.GetResult(stream) is not null || result.GetResult(replicas) is { Implicit: false }))
                 result.AddError("--stream and --replicas need --durable");
         });
-        command.SetAction(result => Run(stdout, stderr, new BridgeSettings(
+        command.SetAction(result => Run(result.Stdout(), result.Stderr(), new BridgeSettings(
             result.GetValue(path)!,
             result.GetValue(server)!,
             result.GetValue(subject)!,

@@ -6,7 +6,7 @@ namespace BusCli.Commands;
 /// <summary><c>bus broadcast [-n] [--timeout DURATION] PATH MESSAGE</c>.</summary>
 internal static class BroadcastCommand
 {
-    public static Command Create(TextWriter stderr, Func<Stream> stdin)
+    public static Command Create(Func<Stream> stdin)
     {
         var noWait = new Option<bool>("--nowait", "-n")
         {
@@ -16,16 +16,10 @@ internal static class BroadcastCommand
                           "one; a stopped listener (SIGSTOP, Ctrl-Z) makes it wait forever. To bound the whole wait, " +
                           "add --timeout.",
         };
-        var timeout = new Option<TimeSpan?>("--timeout", "-t")
-        {
-            Description = "Give up with exit status 4 if a message is not delivered to every listener within " +
-                          "DURATION: a number with an optional unit ms, s (default), m or h, as in 500ms, 2s, 1.5, 1m, " +
-                          "or several added up (1h30m); infinity for no limit. " +
-                          "With MESSAGE '-' the limit applies to each message.",
-            HelpName = "DURATION",
-            CustomParser = DurationParser.ParseTimeout,
-        };
-        var path = new Argument<string>("PATH") { Description = "The bus's key file." };
+        var timeout = CommonOptions.Timeout(
+            "Give up with exit status 4 if a message is not delivered to every listener within DURATION " +
+            "(500ms, 2s, 1.5, 1m); with MESSAGE '-' the limit applies to each message.");
+        var path = CommonOptions.Path();
         var message = new Argument<string>("MESSAGE")
         {
             Description = "The message: at most 2047 bytes of UTF-8, no NUL. By convention it starts with the " +
@@ -42,7 +36,7 @@ internal static class BroadcastCommand
             path,
             message,
         };
-        command.SetAction(result => Run(() => stderr, stdin, result.GetValue(path)!, result.GetValue(message)!,
+        command.SetAction(result => Run(() => result.Stderr(), stdin, result.GetValue(path)!, result.GetValue(message)!,
             result.GetValue(noWait), DurationParser.Limit(result.GetValue(timeout))));
         return command;
     }

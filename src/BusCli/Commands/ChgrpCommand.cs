@@ -6,11 +6,11 @@ namespace BusCli.Commands;
 /// <summary><c>bus chgrp GROUP PATH</c>.</summary>
 internal static class ChgrpCommand
 {
-    public static Command Create(TextWriter stdout, TextWriter stderr)
+    public static Command Create()
     {
         var group = new Argument<string>("GROUP") { Description = "The new group, by name or number." };
-        var path = new Argument<string>("PATH") { Description = "The bus's key file." };
-        var allowOwnerMismatch = AdminOptions.AllowOwnerMismatch();
+        var path = CommonOptions.Path();
+        var allowOwnerMismatch = CommonOptions.AllowOwnerMismatch();
         group.Validators.Add(arg =>
         {
             string value = arg.Tokens[0].Value;
@@ -24,7 +24,7 @@ internal static class ChgrpCommand
             group,
             path,
         };
-        command.SetAction(result => Run(stdout, stderr, result.GetValue(group)!, result.GetValue(path)!, result.GetValue(allowOwnerMismatch)));
+        command.SetAction(result => Run(result.Stdout(), result.Stderr(), result.GetValue(group)!, result.GetValue(path)!, result.GetValue(allowOwnerMismatch)));
         return command;
     }
 

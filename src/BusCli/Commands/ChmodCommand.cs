@@ -6,7 +6,7 @@ namespace BusCli.Commands;
 /// <summary><c>bus chmod MODE PATH</c>.</summary>
 internal static class ChmodCommand
 {
-    public static Command Create(TextWriter stdout, TextWriter stderr)
+    public static Command Create()
     {
         var mode = new Argument<ModeChange>("MODE")
         {
@@ -20,8 +20,8 @@ internal static class ChmodCommand
                 return null;
             },
         };
-        var path = new Argument<string>("PATH") { Description = "The bus's key file." };
-        var allowOwnerMismatch = AdminOptions.AllowOwnerMismatch();
+        var path = CommonOptions.Path();
+        var allowOwnerMismatch = CommonOptions.AllowOwnerMismatch();
         var command = new Command("chmod",
             "Change who may use a bus. A class with access may listen and broadcast; the key file gets read " +
             "permission for those classes and write permission for the owner only. " +
@@ -31,7 +31,7 @@ internal static class ChmodCommand
             mode,
             path,
         };
-        command.SetAction(result => Run(stdout, stderr, result.GetValue(mode)!, result.GetValue(path)!, result.GetValue(allowOwnerMismatch)));
+        command.SetAction(result => Run(result.Stdout(), result.Stderr(), result.GetValue(mode)!, result.GetValue(path)!, result.GetValue(allowOwnerMismatch)));
         return command;
     }
 

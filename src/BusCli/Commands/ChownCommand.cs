@@ -9,7 +9,7 @@ internal static class ChownCommand
     /// <summary>A parsed <c>OWNER[:GROUP]</c>; <see cref="LoginGroup"/> is the <c>OWNER:</c> form.</summary>
     internal sealed record Ownership(string? User, string? Group, bool LoginGroup);
 
-    public static Command Create(TextWriter stdout, TextWriter stderr)
+    public static Command Create()
     {
         var owner = new Argument<Ownership>("OWNER[:GROUP]")
         {
@@ -22,8 +22,8 @@ internal static class ChownCommand
                 return null;
             },
         };
-        var path = new Argument<string>("PATH") { Description = "The bus's key file." };
-        var allowOwnerMismatch = AdminOptions.AllowOwnerMismatch();
+        var path = CommonOptions.Path();
+        var allowOwnerMismatch = CommonOptions.AllowOwnerMismatch();
         var command = new Command("chown",
             "Change the owner (and group) of a bus's key file, semaphore array and shared memory segment. " +
             "Exit status: 0 changed, 1 failure (unknown user or group, not permitted), 2 bad command line.")
@@ -32,7 +32,7 @@ internal static class ChownCommand
             owner,
             path,
         };
-        command.SetAction(result => Run(stdout, stderr, result.GetValue(owner)!, result.GetValue(path)!, result.GetValue(allowOwnerMismatch)));
+        command.SetAction(result => Run(result.Stdout(), result.Stderr(), result.GetValue(owner)!, result.GetValue(path)!, result.GetValue(allowOwnerMismatch)));
         return command;
     }
 

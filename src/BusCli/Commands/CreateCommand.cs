@@ -6,7 +6,7 @@ namespace BusCli.Commands;
 /// <summary><c>bus create [-x] [PATH]</c>.</summary>
 internal static class CreateCommand
 {
-    public static Command Create(TextWriter stdout, TextWriter stderr)
+    public static Command Create()
     {
         var exclusive = new Option<bool>("--exclusive", "-x")
         {
@@ -23,7 +23,7 @@ internal static class CreateCommand
             exclusive,
             path,
         };
-        command.SetAction(result => Run(stdout, stderr, result.GetValue(path), result.GetValue(exclusive)));
+        command.SetAction(result => Run(result.Stdout(), result.Stderr(), result.GetValue(path), result.GetValue(exclusive)));
         return command;
     }
 

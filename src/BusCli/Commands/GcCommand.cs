@@ -6,7 +6,7 @@ namespace BusCli.Commands;
 /// <summary><c>bus gc [--dry-run] [--orphans [--min-idle DURATION]] [DIR...]</c>.</summary>
 internal static class GcCommand
 {
-    public static Command Create(TextWriter stdout, TextWriter stderr)
+    public static Command Create()
     {
         var dryRun = new Option<bool>("--dry-run", "-n")
         {
@@ -50,7 +50,7 @@ internal static class GcCommand
             minIdle,
             directories,
         };
-        command.SetAction(result => Run(stdout, stderr, result.GetValue(directories) ?? [], new BusGarbageOptions
+        command.SetAction(result => Run(result.Stdout(), result.Stderr(), result.GetValue(directories) ?? [], new BusGarbageOptions
         {
             DryRun = result.GetValue(dryRun),
             Orphans = result.GetValue(orphans),

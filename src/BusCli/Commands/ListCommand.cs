@@ -6,9 +6,9 @@ namespace BusCli.Commands;
 /// <summary><c>bus list [--json] [DIR...]</c>.</summary>
 internal static class ListCommand
 {
-    public static Command Create(TextWriter stdout, TextWriter stderr)
+    public static Command Create()
     {
-        var json = StatusCommand.JsonOption();
+        var json = CommonOptions.Json(StatusCommand.JsonDescription);
         var directories = DirectoriesArgument("The directories to list (not their subdirectories).");
         var command = new Command("list",
             "List the buses whose key files are in DIR (default $XDG_RUNTIME_DIR/bus, or /run/bus), one line each: " +
@@ -22,7 +22,7 @@ internal static class ListCommand
             json,
             directories,
         };
-        command.SetAction(result => Run(stdout, stderr, result.GetValue(directories) ?? [], result.GetValue(json)));
+        command.SetAction(result => Run(result.Stdout(), result.Stderr(), result.GetValue(directories) ?? [], result.GetValue(json)));
         return command;
     }
 

@@ -2,10 +2,10 @@ using System.CommandLine;
 
 namespace BusCli.Commands;
 
-/// <summary><c>bus listen [-0] [--count N] [--jobs N] [--match REGEX] [--timeout DURATION] [--ready] [--ready-file FILE] PATH [COMMAND]</c>.</summary>
+/// <summary><c>bus listen [-0 | --json] [--count N] [--jobs N] [--match REGEX] [--timeout DURATION] [--ready] [--ready-file FILE] PATH [COMMAND]</c>.</summary>
 internal static class ListenCommand
 {
-    public static Command Create(TextWriter stdout, TextWriter stderr)
+    public static Command Create()
     {
         var options = new ListenOptions(
             "Run 'sh -c COMMAND' for each message, with the message in $msg (at most --jobs at once). Without it, " +
@@ -37,6 +37,11 @@ internal static class ListenCommand
                 return null;
             },
         };
+        var json = CommonOptions.Json(
+            "Print each message as one JSON object on a line: {\"pid\":N,\"text\":\"...\",\"bytes\":N}, pid the sender's " +
+            "process id by the '<pid> <text>' convention (null without one), text the message after '<pid> ' (the whole " +
+            "message without one), bytes the whole message's length in bytes. Bytes that are not UTF-8 are written as " +
+            "\\udc80 to \\udcff (bus-listen(1)). Not with COMMAND or -0.");
         var command = new Command("listen",
             "Listen on a bus until stopped. Without COMMAND, print each message followed by a newline, flushed per " +
             "message; with COMMAND, run 'sh -c COMMAND' with $msg set to the message, without waiting for it " +
@@ -47,19 +52,24 @@ internal static class ListenCommand
             "go byte for byte. " +
             "Exit status: 0 count reached or stdout closed, 1 failure (including a removed bus or output that could not be written), " +
             "2 bad command line, 4 idle for --timeout, 128+N ended by signal N.");
-        var timeout = ListenOptions.Timeout(
+        var timeout = CommonOptions.Timeout(
             "Exit with status 4 once no message (none that --match matches) has arrived for DURATION since it started " +
             "(joining included) or since the last one.");
         options.AddTo(command);
         command.Add(count);
         command.Add(timeout);
         command.Add(jobs);
+        command.Add(json);
         command.Validators.Add(result =>
         {
             if (result.GetResult(jobs) is not null && result.GetValue(options.Command) is null)
                 result.AddError("--jobs applies only with COMMAND");
+            else if (result.GetValue(json) && result.GetValue(options.Command) is not null)
+                result.AddError("--json applies only without COMMAND (the command gets $msg)");
+            else if (result.GetValue(json) && result.GetValue(options.Null))
+                result.AddError("--json and --null do not go together: JSON lines never hold a newline");
         });
-        command.SetAction(result => Run(stdout, stderr, new ListenSettings(
+        command.SetAction(result => Run(result.Stdout(), result.Stderr(), new ListenSettings(
             result.GetValue(options.Path)!,
             result.GetValue(options.Command),
             result.GetValue(options.Null),
@@ -68,7 +78,8 @@ internal static class ListenCommand
             result.GetValue(options.ReadyFile),
             result.GetValue(options.Match),
             DurationParser.Limit(result.GetValue(timeout)),
-            result.GetValue(jobs) ?? DefaultJobs)));
+            result.GetValue(jobs) ?? DefaultJobs,
+            result.GetValue(json))));
         return command;
     }
 

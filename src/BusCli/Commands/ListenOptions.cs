@@ -7,7 +7,7 @@ namespace BusCli.Commands;
 /// <param name="commandDescription">What COMMAND does: listen runs it for each message, wait once.</param>
 internal sealed class ListenOptions(string commandDescription)
 {
-    public Argument<string> Path { get; } = new("PATH") { Description = "The bus's key file." };
+    public Argument<string> Path { get; } = CommonOptions.Path();
 
     public Argument<string?> Command { get; } = new("COMMAND")
     {
@@ -25,13 +25,10 @@ internal sealed class ListenOptions(string commandDescription)
         Description = "Once listening (a broadcast from then on reaches this listener), print 'bus: PATH: listening' on stderr.",
     };
 
-    public Option<string?> ReadyFile { get; } = new("--ready-file")
-    {
-        Description = "Once listening, write this process's id and a newline to FILE: if FILE is a FIFO, " +
-                      "by opening it for writing (so 'read _ < FILE' in a script returns exactly then), " +
-                      "otherwise by creating FILE atomically (replacing it).",
-        HelpName = "FILE",
-    };
+    public Option<string?> ReadyFile { get; } = CommonOptions.ReadyFile(
+        "Once listening, write this process's id and a newline to FILE: if FILE is a FIFO, " +
+        "by opening it for writing (so 'read _ < FILE' in a script returns exactly then), " +
+        "otherwise by creating FILE atomically (replacing it).");
 
     public Option<Regex?> Match { get; } = new("--match", "-m")
     {
@@ -86,15 +83,6 @@ internal sealed class ListenOptions(string commandDescription)
         }
     }
 
-    /// <summary><c>--timeout</c>, whose description differs between listen and wait.</summary>
-    public static Option<TimeSpan?> Timeout(string description) => new("--timeout", "-t")
-    {
-        Description = description + " DURATION is a number with an optional unit ms, s (default), m or h, or several " +
-                      "added up (1h30m); infinity for no limit.",
-        HelpName = "DURATION",
-        CustomParser = DurationParser.ParseTimeout,
-    };
-
     public void AddTo(Command command)
     {
         command.Add(Null);
@@ -106,7 +94,10 @@ internal sealed class ListenOptions(string commandDescription)
     }
 }
 
-/// <summary>What to do once listening and with each message (<see cref="Jobs"/>: at most that many commands at once; 0, no limit).</summary>
+/// <summary>
+/// What to do once listening and with each message (<see cref="Jobs"/>: at most that many commands at once; 0, no limit;
+/// <see cref="Json"/>: print each as a JSON line, <see cref="MessageJson"/>).
+/// </summary>
 internal sealed record ListenSettings(
     string Path,
     string? Command = null,
@@ -116,4 +107,5 @@ internal sealed record ListenSettings(
     string? ReadyFile = null,
     Regex? Match = null,
     TimeSpan? Timeout = null,
-    int Jobs = 0);
+    int Jobs = 0,
+    bool Json = false);

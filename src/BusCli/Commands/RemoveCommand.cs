@@ -6,10 +6,10 @@ namespace BusCli.Commands;
 /// <summary><c>bus remove [-f] PATH</c>.</summary>
 internal static class RemoveCommand
 {
-    public static Command Create(TextWriter stdout, TextWriter stderr)
+    public static Command Create()
     {
-        var path = new Argument<string>("PATH") { Description = "The bus's key file." };
-        var allowOwnerMismatch = AdminOptions.AllowOwnerMismatch();
+        var path = CommonOptions.Path();
+        var allowOwnerMismatch = CommonOptions.AllowOwnerMismatch();
         var force = new Option<bool>("--force", "-f")
         {
             Description = "A missing key file (or directory) is not an error. A stale bus (key file left, objects gone) " +
@@ -28,7 +28,7 @@ internal static class RemoveCommand
             allowOwnerMismatch,
             path,
         };
-        command.SetAction(result => Run(stdout, stderr, result.GetValue(path)!, result.GetValue(allowOwnerMismatch), result.GetValue(force)));
+        command.SetAction(result => Run(result.Stdout(), result.Stderr(), result.GetValue(path)!, result.GetValue(allowOwnerMismatch), result.GetValue(force)));
         return command;
     }
 

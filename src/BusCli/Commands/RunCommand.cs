@@ -14,7 +14,7 @@ internal static class RunCommand
     /// <summary>The status when CMD exists but cannot be run.</summary>
     public const int CannotRun = 126;
 
-    public static Command Create(TextWriter stdout, TextWriter stderr)
+    public static Command Create()
     {
         var directory = new Option<string?>("--dir")
         {
@@ -37,7 +37,7 @@ internal static class RunCommand
             directory,
             commandLine,
         };
-        command.SetAction(result => Run(stderr, result.GetValue(directory), result.GetValue(commandLine)!));
+        command.SetAction(result => Run(result.Stderr(), result.GetValue(directory), result.GetValue(commandLine)!));
         return command;
     }
 

@@ -8,10 +8,10 @@ namespace BusCli.Commands;
 /// <summary><c>bus status [--json] PATH</c>.</summary>
 internal static class StatusCommand
 {
-    public static Command Create(TextWriter stdout, TextWriter stderr)
+    public static Command Create()
     {
-        var json = JsonOption();
-        var path = new Argument<string>("PATH") { Description = "The bus's key file." };
+        var json = CommonOptions.Json(JsonDescription);
+        var path = CommonOptions.Path();
         var command = new Command("status",
             "Show what a bus is doing: alive or stale, listeners joined, a delivery in progress and how many " +
             "listeners still hold it, broadcasters waiting, owner, group and mode of the key file and both objects, " +
@@ -22,15 +22,12 @@ internal static class StatusCommand
             json,
             path,
         };
-        command.SetAction(result => Run(stdout, stderr, result.GetValue(path)!, result.GetValue(json)));
+        command.SetAction(result => Run(result.Stdout(), result.Stderr(), result.GetValue(path)!, result.GetValue(json)));
         return command;
     }
 
-    /// <summary><c>--json</c>, shared with list.</summary>
-    internal static Option<bool> JsonOption() => new("--json")
-    {
-        Description = "Print JSON with the stable field names documented in bus(1) instead of text.",
-    };
+    /// <summary>What <c>--json</c> does here and in list.</summary>
+    internal const string JsonDescription = "Print JSON with the stable field names documented in bus(1) instead of text.";
 
     public static int Run(TextWriter stdout, TextWriter stderr, string path, bool json)
     {

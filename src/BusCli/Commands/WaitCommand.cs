@@ -5,7 +5,7 @@ namespace BusCli.Commands;
 /// <summary><c>bus wait [-0] [--match REGEX] [--timeout DURATION] [--ready] [--ready-file FILE] PATH [COMMAND]</c>.</summary>
 internal static class WaitCommand
 {
-    public static Command Create(TextWriter stdout, TextWriter stderr)
+    public static Command Create()
     {
         var options = new ListenOptions(
             "Run 'sh -c COMMAND' once, for the first message (the first that --match matches), with the message " +
@@ -18,11 +18,11 @@ internal static class WaitCommand
             "SIGINT, SIGTERM and SIGHUP are passed on to the running command, and wait exits 128+N at once. " +
             "Exit status: 0 received, 1 failure (including a removed bus or output that could not be written), 2 bad command line, 4 timeout (--timeout), " +
             "128+N ended by signal N; with COMMAND, the command's exit status.");
-        var timeout = ListenOptions.Timeout("Give up with exit status 4 if no message (none that --match matches) arrives within DURATION of starting " +
+        var timeout = CommonOptions.Timeout("Give up with exit status 4 if no message (none that --match matches) arrives within DURATION of starting " +
             "(joining included: a listener still busy with a message can keep it from joining).");
         options.AddTo(command);
         command.Add(timeout);
-        command.SetAction(result => Run(stdout, stderr, new ListenSettings(
+        command.SetAction(result => Run(result.Stdout(), result.Stderr(), new ListenSettings(
             result.GetValue(options.Path)!,
             result.GetValue(options.Command),
             result.GetValue(options.Null),
