@@ -251,7 +251,9 @@ bit excused[NMSG + 1];  /* its broadcaster was killed or gave up while deliverin
 byte owed[MAXP];        /* message listener p was counted for at its publication and has not copied */
 byte cur[MAXP];         /* message broadcaster p is delivering (published, delivery not ended) */
 bit killed[MAXP], gone[MAXP], fin[MAXP];
-byte qerr[MAXP];        /* with QMAX: process p's last set failed with ERANGE */
+#if QMAX
+byte qerr[MAXP];        /* process p's last set failed with ERANGE */
+#endif
 byte leaves, giveups, bdone;
 
 /* Names of the properties, so that pan's "assertion violated" line names the
@@ -366,8 +368,11 @@ proctype HB(byte me) {
 #endif
             fi;
 #endif
-            atomic { cur[me] = 0; k++ };
-next:       skip
+            atomic { cur[me] = 0; k++ }
+#if QMAX
+            ;
+next:       skip                                        /* (only with QMAX: a state of its own) */
+#endif
         :: else -> break
         od;
         atomic { fin[me] = 1; bdone++ }
