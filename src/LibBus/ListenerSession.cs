@@ -30,12 +30,22 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
     private Position _position;
     private ListenerShield _shield;
 
+    // PROTOCOL.md's hardened listen, as libbus.c's bus_read:
+    //   1. {Z(W), Z(N), V(S)u, V(Q)}     Join (then the bound on Q, a separate no-wait call)
+    //   2. {Z(Q), V(W)u}                 Receive (ListenerShield.BeforeWait, .Released around it)
+    //   3. copy                          Receive
+    //   4. {P(S)u}                       Receive
+    //   5. {Z(N), V(S)u, P(W)u, V(Q)}    Requeue (ListenerShield.BeforeRequeue first), at once or
+    //                                    deferred to the next Receive; then back to 2
+    //   leaving: Leave, the call that matches the position
+
     internal bool IsJoined => _position != Position.Out;
 
     /// <summary>Step 1, join. False on timeout (nothing taken).</summary>
     internal bool Join(Deadline deadline, CancellationToken cancellationToken)
     {
         if (_position != Position.Out) throw new InvalidOperationException("already listening");
+        // 1. {Z(W), Z(N), V(S)u, V(Q)}
         if (!_semaphores.Join(deadline, cancellationToken)) return false;
         _position = Position.Queued;
         // LibBus note: keep Q bounded (only its being 0 matters); a separate no-wait call.
@@ -65,6 +75,7 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
     internal int Receive(Span<byte> destination, bool noWait, Deadline deadline, CancellationToken cancellationToken)
     {
         if (destination.Length < SharedSegmentHandle.Size) throw new ArgumentException("too small for a message", nameof(destination));
+        // 5. of the previous message, if it was left pending
         if (_position == Position.Acknowledged && !Requeue(noWait, deadline, cancellationToken))
             return -1;
         if (_position != Position.Queued) throw new InvalidOperationException("not listening");
