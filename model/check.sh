@@ -89,7 +89,6 @@ h-1b2l2m-qmax2          ci,all   ok               NB=1 NL=2 M=2 BOUNDQ=1 QMAX=2
 h-1b2l2m-qmax2-nobound  all      ok               NB=1 NL=2 M=2 QMAX=2
 h-1b2l2m-qmax1          all      ok               NB=1 NL=2 M=2 BOUNDQ=1 QMAX=1
 h-1b2l2m-qmax2-giveup   all      ok               NB=1 NL=2 M=2 BOUNDQ=1 QMAX=2 GIVEUP=1
-h-1b2l2m-qmax1-giveup   all      ok               NB=1 NL=2 M=2 BOUNDQ=1 QMAX=1 GIVEUP=1
 mixb-2b1l1m-qmax2-giveup all     ok               NB=2 NL=1 M=1 C_MASK=1 BOUNDQ=1 QMAX=2 GIVEUP=1
 h-1b2l2m-faults         ci,all   ok               NB=1 NL=2 M=2 KILL_MASK=7 LEAVE_MASK=6 GIVEUP=1 LATE_MASK=4
 h-1b2l2m-cycles         ci,all   ok               NB=1 NL=2 M=2 CYCLES=1
