@@ -32,6 +32,9 @@
 #ifndef GIVEUP
 #define GIVEUP 0        /* 1: one hardened broadcaster may give up its final wait (step 4) */
 #endif
+#ifndef GIVEUP_GUESS
+#define GIVEUP_GUESS 0  /* 1: the give-up's step 5 raises Q or not, either way (the "middle way" of issue 23: */
+#endif                  /*    V(Q) only while no C listener was seen lately; a wrong guess of the watch included) */
 #ifndef CGIVEUP
 #define CGIVEUP 0       /* 1: one C broadcaster may give up its Z(S) (EINTR: bus_write's fail path, P(N)u; V(X)u) */
 #endif
@@ -52,6 +55,12 @@
 #endif                  /*    Z(Q), Z(S) or Z(N) and take bus_read's fail path */
 #ifndef BOUNDQ
 #define BOUNDQ 0        /* 1: a hardened listener bounds Q after its join, {Q -= 2, Q += 1} no-wait (LibBus note, bounded Q) */
+#endif
+#ifndef QMAX
+#define QMAX 0          /* n > 0: Q's maximum (the kernel's SEMVMX, 32767) is n: a set that would raise Q above it */
+#endif                  /*    fails with ERANGE, applying nothing, also when it completes after sleeping */
+#ifndef QBOUNDS
+#define QBOUNDS 1       /* with QMAX: how often one hardened call re-bounds Q after ERANGE before it fails (code: 8) */
 #endif
 #ifndef FUSED45
 #define FUSED45 0       /* 1: hardened broadcast steps 4 and 5 as one call {Z(S), P(N)u, V(X)u} */
@@ -97,7 +106,10 @@ int sop[MAXP];          /* the operation set process p sleeps in; 0: not asleep 
  *   finds 0); all of it or nothing.
  * k_zero(): complete every sleeping wait-for-zero set that can (wake_const_ops).
  * k_alters(p): process p sleeps in an altering set that can complete now.
- * k_apply(p): complete p's altering set: all its operations, with their semadj.
+ * k_apply(p): complete p's altering set: all its operations, with their semadj; or,
+ *   with QMAX, fail it with ERANGE if it raises Q at Q's maximum (every set of the
+ *   protocol names Q last, and Linux checks the operations in order: a set that would
+ *   block blocks, one that would not fails): nothing applied, qerr[p] set.
  * Completions are traced for the counter-examples of check.sh --trail. */
 c_code {
 static int k_can(int o)
@@ -125,6 +137,14 @@ static int k_alters(int p)
 }
 static void k_apply(int p)
 {   int i, o = now.sop[p], d, v;
+#if QMAX
+    if (((o >> (5 + 3)) & 1) && now.sem[3] >= QMAX) {
+        now.sop[p] = 0; now.qerr[p] = 1;
+        Printf("@ %d erange %d | %d %d %d %d %d\n", p, o,
+            now.sem[0], now.sem[1], now.sem[2], now.sem[3], now.sem[4]);
+        return;
+    }
+#endif
     for (i = 0; i < 5; i++) {
         d = (o >> i) & 1; v = (o >> (5 + i)) & 1;
         now.sem[i] = now.sem[i] - d + v;
@@ -172,6 +192,44 @@ inline semop(o) {
  * kernel has not completed it yet (ASLEEP is then the guard of one atomic step). */
 #define ASLEEP (sop[me] != 0)
 
+/* A hardened call that raises Q (LibBus note, bounded Q): on ERANGE, read q (GETVAL), lower Q
+ * to 1 in one no-wait call {Q -= q, Q += 1} (nothing if Q < q by then) and re-issue the call,
+ * at most QBOUNDS times, while q >= 2 and Q is then below its maximum; else the call fails
+ * (qfail). Semaphores.Apply's ERANGE case and BoundQueue. */
+#if QMAX
+inline semopq(o) {
+    tries = 0; qfail = 0;
+    semop(o); DONE;
+    do
+    :: !qerr[me] -> break
+    :: else ->
+        qerr[me] = 0;
+        if
+        :: tries >= QBOUNDS -> qfail = 1; break
+        :: else -> tries++
+        fi;
+        q = sem[Q];
+        if
+        :: q < 2 -> qfail = 1; break
+        :: else ->
+            atomic {
+                if
+                :: sem[Q] >= q -> sem[Q] = sem[Q] - q + 1; printf("@ %d bounds-q | %d %d %d %d %d\n", me, SEMS)
+                :: else -> q = 0
+                fi
+            };
+            if
+            :: q != 0 || sem[Q] < QMAX -> semop(o); DONE
+            :: else -> qfail = 1; break
+            fi
+        fi
+    od
+}
+#define QLOCALS byte q, tries; bit qfail
+#else
+#define QLOCALS
+#endif
+
 /* semctl(SETVAL): set semaphore i, clear every process's semadj for it, wake. */
 #define CLEARADJ(i) adj[0 * 5 + (i)] = 0; adj[1 * 5 + (i)] = 0; adj[2 * 5 + (i)] = 0; \
         adj[3 * 5 + (i)] = 0; adj[4 * 5 + (i)] = 0
@@ -193,6 +251,9 @@ bit excused[NMSG + 1];  /* its broadcaster was killed or gave up while deliverin
 byte owed[MAXP];        /* message listener p was counted for at its publication and has not copied */
 byte cur[MAXP];         /* message broadcaster p is delivering (published, delivery not ended) */
 bit killed[MAXP], gone[MAXP], fin[MAXP];
+#if QMAX
+byte qerr[MAXP];        /* process p's last set failed with ERANGE */
+#endif
 byte leaves, giveups, bdone;
 
 /* Names of the properties, so that pan's "assertion violated" line names the
@@ -268,27 +329,50 @@ inline die() {
 
 proctype HB(byte me) {
     byte k, id;
+    QLOCALS;
     {
         do
         :: k < M ->
             id = me * M + k + 1;
+#if QMAX
+            semopq(B_TAKE);                             /* 1 {P(X)u, Z(W), V(N)u, V(Q)} */
+            if :: qfail -> atomic { k++ }; goto next    /*   failed (ERANGE): nothing taken, this broadcast fails */
+               :: else -> skip fi;
+#else
             semop(B_TAKE); DONE;                        /* 1 {P(X)u, Z(W), V(N)u, V(Q)} */
+#endif
             WRITE(id);                                  /* 2 write */
             publish(id);                                /* 3 Q := 0 */
 #if FUSED45
             semop(Z_(S) | B_END);                       /* 4+5 {Z(S), P(N)u, V(X)u} */
             if
             :: DONE
+#if GIVEUP_GUESS
+            :: GIVINGUP; if :: semop(B_GIVEUP) :: semop(B_END) fi; DONE
+#else
             :: GIVINGUP; semop(B_GIVEUP); DONE
+#endif
             fi;
 #else
             semop(Z_(S));                               /* 4 Z(S) */
             if
             :: DONE; semop(B_END); DONE                 /* 5 {P(N)u, V(X)u} */
-            :: GIVINGUP; semop(B_GIVEUP); DONE        /* 5 {P(N)u, V(X)u, V(Q)} */
+#if GIVEUP_GUESS
+            :: GIVINGUP;                                /* 5 {P(N)u, V(X)u, V(Q)} or {P(N)u, V(X)u} */
+               if :: semop(B_GIVEUP) :: semop(B_END) fi; DONE
+#elif QMAX
+            :: GIVINGUP; semopq(B_GIVEUP);              /* 5 {P(N)u, V(X)u, V(Q)}; still ERANGE: {P(N)u, V(X)u} */
+               if :: qfail -> semop(B_END); DONE :: else -> skip fi
+#else
+            :: GIVINGUP; semop(B_GIVEUP); DONE          /* 5 {P(N)u, V(X)u, V(Q)} */
+#endif
             fi;
 #endif
             atomic { cur[me] = 0; k++ }
+#if QMAX
+            ;
+next:       skip                                        /* (only with QMAX: a state of its own) */
+#endif
         :: else -> break
         od;
         atomic { fin[me] = 1; bdone++ }
@@ -341,12 +425,16 @@ proctype CB(byte me) {
 
 proctype HL(byte me) {
     byte c0, c1, last;
+    QLOCALS;
     {
         LATE_JOIN;
 rejoin:
 #if MUTANT == 1
         semop(Z_(W) | Z_(N) | V_(S) | U_(S)); DONE;     /* 1 join, split */
         semop(V_(Q)); DONE;
+#elif QMAX
+        semopq(L_JOIN);                                 /* 1 {Z(W), Z(N), V(S)u, V(Q)} */
+        if :: qfail -> goto out :: else -> skip fi;     /*   failed (ERANGE): nothing taken, not listening */
 #else
         semop(L_JOIN); DONE;                            /* 1 {Z(W), Z(N), V(S)u, V(Q)} */
 #endif
@@ -389,6 +477,12 @@ end_wait:   if
 #if MUTANT == 2
             semop(Z_(N) | V_(S) | U_(S) | P_(W) | U_(W)); DONE;   /* 5 re-queue, split */
             semop(V_(Q)); DONE
+#elif QMAX
+            semopq(L_REQUEUE);                          /* 5 {Z(N), V(S)u, P(W)u, V(Q)} */
+            if                                          /*   failed (ERANGE): leave, {P(W)u} */
+            :: qfail -> atomic { gone[me] = 1; owed[me] = 0 }; semop(P_(W) | U_(W)); DONE; goto left
+            :: else -> skip
+            fi
 #else
             semop(L_REQUEUE);                           /* 5 {Z(N), V(S)u, P(W)u, V(Q)} */
             if

@@ -36,7 +36,10 @@ doc=$here/../docs/MODEL.md
 # C broadcaster may give up its Z(S) (EINTR: P(N)u; V(X)u); REJOIN=1: the listener
 # that left joins again; BOUNDQ=1: hardened listeners bound Q after joining;
 # PAIR=1: processes PAIR_A and PAIR_B are one process's two roles, killed together;
+# GIVEUP_GUESS=1: that give-up's step 5 raises Q or not, either way (issue 23's middle way);
 # CINTR=1: the C listener that may leave may instead take bus_read's EINTR fail path;
+# QMAX=n: Q's maximum is n (the kernel's is 32767): a hardened call raising Q above it fails with
+# ERANGE, bounds Q and is re-issued (QBOUNDS times, default 1), else fails (the give-up: plain step 5);
 # FUSED45=1: broadcast steps 4 and 5 as one call;
 # MUTANT=k: one-step mutant k of the hardened algorithm (see bus.pml);
 # CYCLES=1: look for cycles (a run that never ends) instead of the properties.
@@ -82,6 +85,11 @@ h-2b3l2m-giveup         all      ok               NB=2 NL=3 M=2 GIVEUP=1
 h-2b2l2m-giveup-kill    all      ok               NB=2 NL=2 M=2 GIVEUP=1 KILL_MASK=15
 h-1b2l2m-boundq         ci,all   ok               NB=1 NL=2 M=2 BOUNDQ=1
 h-2b2l2m-boundq-faults  all      ok               NB=2 NL=2 M=2 BOUNDQ=1 LEAVE_MASK=12 REJOIN=1 GIVEUP=1
+h-1b2l2m-qmax2          ci,all   ok               NB=1 NL=2 M=2 BOUNDQ=1 QMAX=2
+h-1b2l2m-qmax2-nobound  all      ok               NB=1 NL=2 M=2 QMAX=2
+h-1b2l2m-qmax1          all      ok               NB=1 NL=2 M=2 BOUNDQ=1 QMAX=1
+h-1b2l2m-qmax2-giveup   all      ok               NB=1 NL=2 M=2 BOUNDQ=1 QMAX=2 GIVEUP=1
+mixb-2b1l1m-qmax2-giveup all     ok               NB=2 NL=1 M=1 C_MASK=1 BOUNDQ=1 QMAX=2 GIVEUP=1
 h-1b2l2m-faults         ci,all   ok               NB=1 NL=2 M=2 KILL_MASK=7 LEAVE_MASK=6 GIVEUP=1 LATE_MASK=4
 h-1b2l2m-cycles         ci,all   ok               NB=1 NL=2 M=2 CYCLES=1
 h-1b2l2m-faults-cycles  all      ok               NB=1 NL=2 M=2 KILL_MASK=7 LEAVE_MASK=6 GIVEUP=1 CYCLES=1
@@ -110,12 +118,20 @@ mixb-2b2l2m-kill        all      duplicate,lost_message,reordered,torn_copy,unpu
 mixb-2b2l2m-giveup      ci,all   ok               NB=2 NL=2 M=2 C_MASK=1 GIVEUP=1
 mixb-2b3l2m-giveup      all      ok               NB=2 NL=3 M=2 C_MASK=1 GIVEUP=1
 mixb-2b2l1m-cgiveup     all      ok               NB=2 NL=2 M=1 C_MASK=2 CGIVEUP=1
+h-2b2l2m-giveup-guess   all      ok               NB=2 NL=2 M=2 GIVEUP=1 GIVEUP_GUESS=1
+mixb-2b2l2m-giveup-guess all      duplicate,lost_message,reordered,torn_copy,unpublished_copy NB=2 NL=2 M=2 C_MASK=1 GIVEUP=1 GIVEUP_GUESS=1
 cl-1b1c-2m              ci,all   bus_left_busy,deadlock,lost_message NB=1 NL=1 M=2 C_MASK=2
 cl-1b1c1h-2m            ci,all   bus_left_busy,deadlock,lost_message NB=1 NL=2 M=2 C_MASK=2
 cl-1b2c-2m              ci,all   bus_left_busy,deadlock,lost_message NB=1 NL=2 M=2 C_MASK=6
 cl-2b1c1h-2m            all      bus_left_busy,deadlock,lost_message NB=2 NL=2 M=2 C_MASK=4
 cl-1b1c2h-2m            all      bus_left_busy,deadlock,lost_message NB=1 NL=3 M=2 C_MASK=2
 cl-1b1c1h-2m-intr       all      bus_left_busy,deadlock,lost_message NB=1 NL=2 M=2 C_MASK=2 LEAVE_MASK=2 CINTR=1
+cl-1b1c1h-2m-giveup     all      bus_left_busy,deadlock,duplicate,lost_message,reordered,torn_copy,unpublished_copy NB=1 NL=2 M=2 C_MASK=2 GIVEUP=1
+cl-1b1c1h-2m-giveup-guess all      bus_left_busy,deadlock,duplicate,lost_message,reordered,torn_copy,unpublished_copy NB=1 NL=2 M=2 C_MASK=2 GIVEUP=1 GIVEUP_GUESS=1
+cl-2b1c1h-2m-giveup     all      bus_left_busy,deadlock,duplicate,lost_message,reordered,torn_copy,unpublished_copy NB=2 NL=2 M=2 C_MASK=4 GIVEUP=1
+cl-2b1c1h-2m-giveup-guess all      bus_left_busy,deadlock,duplicate,lost_message,reordered,torn_copy,unpublished_copy NB=2 NL=2 M=2 C_MASK=4 GIVEUP=1 GIVEUP_GUESS=1
+clmixb-2b1c1h-2m-giveup all      bus_left_busy,deadlock,duplicate,lost_message,reordered,torn_copy,unpublished_copy NB=2 NL=2 M=2 C_MASK=5 GIVEUP=1
+clmixb-2b1c1h-2m-giveup-guess all      bus_left_busy,deadlock,duplicate,lost_message,reordered,torn_copy,unpublished_copy NB=2 NL=2 M=2 C_MASK=5 GIVEUP=1 GIVEUP_GUESS=1
 fcl-1b1c1h-2m           all      bus_left_busy,deadlock,lost_message NB=1 NL=2 M=2 C_MASK=2 FUSED45=1
 c-1b2l2m                ci,all   bus_left_busy,deadlock,lost_message NB=1 NL=2 M=2 C_MASK=7
 c-2b2l2m                all      bus_left_busy,deadlock,lost_message NB=2 NL=2 M=2 C_MASK=15

@@ -77,10 +77,9 @@ internal sealed class BroadcastQueue(Bus bus)
     private Task SendInline(string? text, ReadOnlyMemory<byte> bytes, int length, Deadline deadline, CancellationToken cancellationToken)
     {
         Bus.InlineBroadcast outcome;
-        bool shield;
         try
         {
-            outcome = bus.BroadcastInline(text, bytes.Span, length, deadline, InlineWait, cancellationToken, out shield);
+            outcome = bus.BroadcastInline(text, bytes.Span, length, deadline, InlineWait, cancellationToken);
         }
         catch (Exception e)
         {
@@ -100,7 +99,6 @@ internal sealed class BroadcastQueue(Bus bus)
                 var rest = new Pending(this, text, bytes, deadline, cancellationToken)
                 {
                     Published = true,
-                    Shield = shield,
                     State = PendingState.Sending,
                 };
                 bool startThread;
@@ -232,7 +230,7 @@ internal sealed class BroadcastQueue(Bus bus)
     {
         if (pending.Published)
         {
-            bus.FinishDelivery(pending.Shield, pending.Deadline, pending.Deadline, pending.CancellationToken);
+            bus.FinishDelivery(pending.Deadline, pending.Deadline, pending.CancellationToken);
             return;
         }
         TimeSpan? timeout = null;
@@ -306,9 +304,6 @@ internal sealed class BroadcastQueue(Bus bus)
 
         /// <summary>Published on the caller's thread: only steps 4 and 5 are left.</summary>
         internal bool Published;
-
-        /// <summary>For a published one: whether step 5 needs the shield first.</summary>
-        internal bool Shield;
 
         /// <summary>Ends a call still queued at its deadline (<see cref="TimeOutIfQueued"/>); null without a deadline.</summary>
         internal Timer? Timer;

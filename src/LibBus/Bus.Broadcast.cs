@@ -96,8 +96,16 @@ public sealed partial class Bus
     public bool BroadcastIfFree(ReadOnlySpan<byte> message, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
         => BroadcastIfFreeCore(null, message, timeout, cancellationToken);
 
-    /// <summary>Whether C listeners were seen lately; used only while this process holds the bus (X).</summary>
-    private MixedBusWatch _mixedBusWatch;
+    /// <summary>The shield for C listeners; used only while this handle holds the bus (X).</summary>
+    private BroadcasterShield _shield;
+
+    // PROTOCOL.md's hardened broadcast, as libbus.c's bus_write:
+    //   1. {P(X)u, Z(W), V(N)u, V(Q)}   TakeBus / TakeBusIfFree
+    //   2. write the message             WriteAndPublish
+    //   3. Q := 0                        WriteAndPublish (BroadcasterShield.Publish)
+    //   4. Z(S)                          FinishDelivery
+    //   5. {P(N)u, V(X)u}                FinishDelivery (BroadcasterShield.BeforeEndingDelivery first);
+    //      gave up step 4: {P(N)u, V(X)u, V(Q)} (Semaphores.GiveUpDelivery)
 
     /// <summary>
     /// The broadcast of PROTOCOL.md's hardened algorithm: take, write, publish,
@@ -113,8 +121,10 @@ public sealed partial class Bus
 
         // 1. {P(X)u, Z(W), V(N)u, V(Q)}
         if (!TakeBus(deadline, cancellationToken)) throw TakeTimedOut();
-        bool shield = WriteAndPublish(text, bytes, length);
-        FinishDelivery(shield, deadline, deadline, cancellationToken);
+        // 2. write; 3. Q := 0
+        WriteAndPublish(text, bytes, length);
+        // 4. Z(S); 5. {P(N)u, V(X)u}
+        FinishDelivery(deadline, deadline, cancellationToken);
     }
 
     /// <summary>
@@ -130,10 +140,12 @@ public sealed partial class Bus
 
         // 1. {P(X)u, Z(W), V(N)u, V(Q)}: false at once while X is taken; W waited for until the deadline
         if (_semaphores.TakeBusIfFree(deadline, cancellationToken) != Semaphores.Take.Taken) return false;
-        bool shield = WriteAndPublish(text, bytes, length);
+        // 2. write; 3. Q := 0
+        WriteAndPublish(text, bytes, length);
         try
         {
-            FinishDelivery(shield, deadline, deadline, cancellationToken);
+            // 4. Z(S); 5. {P(N)u, V(X)u}
+            FinishDelivery(deadline, deadline, cancellationToken);
         }
         catch (BusTimeoutException)
         {
@@ -155,9 +167,52 @@ public sealed partial class Bus
             case Semaphores.Take.Busy: return false;
             case Semaphores.Take.TimedOut: throw TakeTimedOut();
         }
-        bool shield = WriteAndPublish(text, bytes, length);
-        FinishDelivery(shield, deadline, deadline, cancellationToken);
+        // 2. write; 3. Q := 0
+        WriteAndPublish(text, bytes, length);
+        // 4. Z(S); 5. {P(N)u, V(X)u}
+        FinishDelivery(deadline, deadline, cancellationToken);
         return true;
+    }
+
+    /// <summary>
+    /// Broadcast step 1 (<see cref="Semaphores.TakeBus"/>), waiting in slices of
+    /// <see cref="SelfDeadlock.CheckInterval"/> (2 s) to notice the self-deadlock: the one wait of
+    /// LibBus that wakes on its own (PROTOCOL.md, "no idle wake-ups"). Each slice that ends
+    /// re-issues the same call, which applied nothing; it costs one <c>semtimedop</c> per 2 s
+    /// spent waiting for a busy bus, and this broadcaster's place among the processes waiting
+    /// in step 1 (Linux completes them in arrival order; a re-issued call arrives anew).
+    /// </summary>
+    /// <exception cref="BusDeadlockException">This process's own full subscription holds the bus.</exception>
+    private bool TakeBus(Deadline deadline, CancellationToken cancellationToken)
+    {
+        long start = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            TimeSpan interval = SelfDeadlock.CheckInterval;
+            Deadline slice = deadline.Remaining <= interval ? deadline : Deadline.After(interval);
+            if (_semaphores.TakeBus(noWait: false, slice, cancellationToken)) return true;
+            if (deadline.HasPassed) return false;
+            SelfDeadlock.ThrowIfStalled(this, start);
+        }
+    }
+
+    /// <summary>
+    /// Broadcast step 1 as the C library's <c>BUS_NOWAIT</c> takes the bus
+    /// (<see cref="Semaphores.TakeBusIfFree"/>), waiting for the listeners in slices of
+    /// <see cref="SelfDeadlock.CheckInterval"/> to notice the self-deadlock.
+    /// </summary>
+    /// <exception cref="BusDeadlockException">This process's own full subscription holds the bus.</exception>
+    private Semaphores.Take TakeBusIfFree(Deadline deadline, CancellationToken cancellationToken)
+    {
+        long start = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            TimeSpan interval = SelfDeadlock.CheckInterval;
+            Deadline slice = deadline.Remaining <= interval ? deadline : Deadline.After(interval);
+            Semaphores.Take take = _semaphores.TakeBusIfFree(slice, cancellationToken);
+            if (take != Semaphores.Take.TimedOut || deadline.HasPassed) return take;
+            SelfDeadlock.ThrowIfStalled(this, start);
+        }
     }
 
     /// <summary>The timeout of broadcast step 1, saying what held the bus.</summary>
@@ -170,13 +225,12 @@ public sealed partial class Bus
     }
 
     /// <summary>
-    /// Broadcast steps 2 and 3, the bus taken: writes the message and publishes it. True if the
-    /// delivery needs the shield before step 5 (C listeners seen lately: <see cref="MixedBusWatch"/>).
-    /// Uses the watch while the bus is taken, which serializes every thread's broadcasts.
-    /// On an error the delivery is given up (step 5) and the error passed on.
+    /// Broadcast steps 2 and 3, the bus taken: writes the message and publishes it (through the
+    /// shield, which looks for C listeners now and then). On an error the delivery is given up
+    /// (step 5) and the error passed on.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe bool WriteAndPublish(string? text, ReadOnlySpan<byte> bytes, int length)
+    private unsafe void WriteAndPublish(string? text, ReadOnlySpan<byte> bytes, int length)
     {
         // 2. write the message into the segment
         bool added = false;
@@ -200,17 +254,8 @@ public sealed partial class Bus
 
         try
         {
-            // 3. Q := 0. Now and then (every message on a bus where C listeners were seen), look
-            // whether every listener asleep in its wait was released at once, as hardened ones are.
-            long now = Stopwatch.GetTimestamp();
-            if (!_mixedBusWatch.ShouldLook(now))
-            {
-                _semaphores.Publish();
-                return false;
-            }
-            int asleep = _semaphores.QueuedAsleep();
-            _semaphores.Publish();
-            return _mixedBusWatch.Looked(now, sawCListener: !_semaphores.ReleasedAtOnce(asleep));
+            // 3. Q := 0
+            _shield.Publish(_semaphores);
         }
         catch
         {
@@ -229,7 +274,7 @@ public sealed partial class Bus
     /// </summary>
     /// <exception cref="BusTimeoutException"><paramref name="deadline"/> passed; the delivery was given up.</exception>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal bool FinishDelivery(bool shield, Deadline wait, Deadline deadline, CancellationToken cancellationToken, bool spinFirst = false)
+    internal bool FinishDelivery(Deadline wait, Deadline deadline, CancellationToken cancellationToken, bool spinFirst = false)
     {
         bool delivered;
         try
@@ -249,14 +294,15 @@ public sealed partial class Bus
         if (!delivered)
         {
             if (!deadline.HasPassed) return false; // only the shorter wait ended
-            int unacknowledged = _semaphores.GiveUpDelivery(); // step 5 all the same
+            // 5, having given up step 4: {P(N)u, V(X)u, V(Q)}
+            int unacknowledged = _semaphores.GiveUpDelivery();
             throw new BusTimeoutException(
                 $"{Path}: timed out: {unacknowledged} listener(s) had not received the message", Path, unacknowledged);
         }
 
         // Bounded: until every listener holding W sleeps on N, so no C listener is still on its way
-        // to its Z(S). Only where C listeners were seen lately (MixedBusWatch).
-        if (shield) _semaphores.AwaitListenersAsleep();
+        // to its Z(S). Only where C listeners were seen lately.
+        _shield.BeforeEndingDelivery(_semaphores);
 
         // 5. {P(N)u, V(X)u}
         _semaphores.EndDelivery();
@@ -264,9 +310,9 @@ public sealed partial class Bus
     }
 
     /// <summary>
-    /// Gives the delivery up while another error is on its way. Never throws: if the bus was
-    /// removed there is nothing to release, and if this user lost its rights the kernel
-    /// releases X and N when the process exits.
+    /// Gives the delivery up while another error is on its way: step 5 as
+    /// <c>{P(N)u, V(X)u, V(Q)}</c>. Never throws: if the bus was removed there is nothing to
+    /// release, and if this user lost its rights the kernel releases X and N when the process exits.
     /// </summary>
     private void GiveUpAfterError()
     {

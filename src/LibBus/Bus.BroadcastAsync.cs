@@ -78,12 +78,10 @@ public sealed partial class Bus
     /// <param name="deadline">The call's timeout.</param>
     /// <param name="wait">The most each wait takes here.</param>
     /// <param name="cancellationToken">As for the synchronous broadcast.</param>
-    /// <param name="shield">For <see cref="InlineBroadcast.Published"/>: what <see cref="FinishDelivery"/> needs.</param>
     /// <exception cref="BusTimeoutException"><paramref name="deadline"/> passed.</exception>
     internal InlineBroadcast BroadcastInline(string? text, ReadOnlySpan<byte> bytes, int length, Deadline deadline, TimeSpan wait,
-        CancellationToken cancellationToken, out bool shield)
+        CancellationToken cancellationToken)
     {
-        shield = false;
         ThrowIfCannot(BusAccess.Broadcast);
 
         // 1. {P(X)u, Z(W), V(N)u, V(Q)}: waiting longer is the sending thread's, which watches for the self-deadlock
@@ -92,8 +90,10 @@ public sealed partial class Bus
             if (deadline.HasPassed) throw TakeTimedOut();
             return InlineBroadcast.NotStarted;
         }
-        shield = WriteAndPublish(text, bytes, length);
-        return FinishDelivery(shield, deadline.Within(wait), deadline, cancellationToken, spinFirst: true)
+        // 2. write; 3. Q := 0
+        WriteAndPublish(text, bytes, length);
+        // 4. Z(S), briefly (the rest is the sending thread's); 5. {P(N)u, V(X)u}
+        return FinishDelivery(deadline.Within(wait), deadline, cancellationToken, spinFirst: true)
             ? InlineBroadcast.Delivered
             : InlineBroadcast.Published;
     }

@@ -34,8 +34,8 @@ public sealed partial class Bus
         {
             return false;
         }
-        bool shield = WriteAndPublish(null, message, length);
-        FinishDelivery(shield, Deadline.Infinite, Deadline.Infinite, CancellationToken.None);
+        WriteAndPublish(null, message, length);
+        FinishDelivery(Deadline.Infinite, Deadline.Infinite, CancellationToken.None);
         return true;
     }
 

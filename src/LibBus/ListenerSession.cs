@@ -1,13 +1,17 @@
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
 namespace LibBus;
 
 /// <summary>
-/// One listener's place in PROTOCOL.md's hardened Listen algorithm, so that every
-/// way of listening (callback, async stream, poll) leaves the bus the one
-/// consistent way for where it is.
+/// One listener's place in PROTOCOL.md's hardened Listen algorithm, step by step (as libbus.c's
+/// <c>bus_read</c>), so that every way of listening (callback, async stream, poll, the C ABI)
+/// takes the same steps and leaves the bus the one consistent way for where it is. The shield
+/// for C listeners is <see cref="ListenerShield"/>, called at three points.
 /// </summary>
+/// <remarks>
+/// "Hold" means one thing here, as in PROTOCOL.md: a listener holds W from its release
+/// (step 2) until its re-queue (step 5) or its leave; the next broadcaster waits for it.
+/// </remarks>
 internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
 {
     private enum Position
@@ -17,15 +21,23 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
         /// <summary>Counted in S and queued on Q: before or in step 2.</summary>
         Queued,
         /// <summary>Released (holding W), counted in S: copying, step 3.</summary>
-        Holding,
+        Copying,
         /// <summary>Holding W, no longer counted: between step 4 and the end of step 5.</summary>
         Acknowledged,
     }
 
     private readonly Semaphores _semaphores = bus.Semaphores;
     private Position _position;
-    private MixedBusWatch _mixedBusWatch;
-    private int _holdWith; // > 0: hold W before re-queueing, with this many released at once (AwaitOthersQueued)
+    private ListenerShield _shield;
+
+    // PROTOCOL.md's hardened listen, as libbus.c's bus_read:
+    //   1. {Z(W), Z(N), V(S)u, V(Q)}     Join (then the bound on Q, a separate no-wait call)
+    //   2. {Z(Q), V(W)u}                 Receive (ListenerShield.BeforeWait, .Released around it)
+    //   3. copy                          Receive
+    //   4. {P(S)u}                       Receive
+    //   5. {Z(N), V(S)u, P(W)u, V(Q)}    Requeue (ListenerShield.BeforeRequeue first), at once or
+    //                                    deferred to the next Receive; then back to 2
+    //   leaving: Leave, the call that matches the position
 
     internal bool IsJoined => _position != Position.Out;
 
@@ -33,6 +45,7 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
     internal bool Join(Deadline deadline, CancellationToken cancellationToken)
     {
         if (_position != Position.Out) throw new InvalidOperationException("already listening");
+        // 1. {Z(W), Z(N), V(S)u, V(Q)}
         if (!_semaphores.Join(deadline, cancellationToken)) return false;
         _position = Position.Queued;
         // LibBus note: keep Q bounded (only its being 0 matters); a separate no-wait call.
@@ -62,32 +75,20 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
     internal int Receive(Span<byte> destination, bool noWait, Deadline deadline, CancellationToken cancellationToken)
     {
         if (destination.Length < SharedSegmentHandle.Size) throw new ArgumentException("too small for a message", nameof(destination));
+        // 5. of the previous message, if it was left pending
         if (_position == Position.Acknowledged && !Requeue(noWait, deadline, cancellationToken))
             return -1;
         if (_position != Position.Queued) throw new InvalidOperationException("not listening");
 
-        // Now and then (every message where C listeners were seen): look whether the publish
-        // releases every listener asleep in its wait at once, as it does hardened ones.
-        long now = Stopwatch.GetTimestamp();
-        bool look = _mixedBusWatch.ShouldLook(now);
-        int asleep = look ? _semaphores.QueuedAsleep() : 0;
-
         // 2. {Z(Q), V(W)u}
+        _shield.BeforeWait(_semaphores);
         if (!_semaphores.AwaitMessage(noWait, deadline, cancellationToken))
         {
-            if (look) _mixedBusWatch.LookedAtNothing(now);
+            _shield.NothingCame();
             return -1;
         }
-        _position = Position.Holding;
-        _holdWith = 0;
-        if (look)
-        {
-            now = Stopwatch.GetTimestamp(); // the wait may have been long
-            Semaphores.Release release = _semaphores.ObserveRelease(asleep);
-            // While C listeners are seen, hold at every message: a look misses a C listener that
-            // was not yet asleep in its wait.
-            if (_mixedBusWatch.Looked(now, release.SawCListener, hint: release.MaybeCListener)) _holdWith = release.ReleasedAtOnce;
-        }
+        _position = Position.Copying;
+        _shield.Released(_semaphores);
 
         // 3. copy, before acknowledging
         int length = Copy(destination);
@@ -110,14 +111,9 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
     internal bool Requeue(bool noWait, Deadline deadline, CancellationToken cancellationToken)
     {
         if (_position != Position.Acknowledged) return true;
-        if (_holdWith > 0)
-        {
-            // Hold W past the end of the delivery until a C listener has queued again (bounded):
-            // then this re-queue, not its P(W), frees the bus for the next broadcaster.
-            if (!_semaphores.AwaitDeliveryOver(noWait, deadline, cancellationToken)) return false;
-            _semaphores.AwaitOthersQueued(_holdWith);
-            _holdWith = 0;
-        }
+        if (!_shield.BeforeRequeue(_semaphores, noWait, deadline, cancellationToken)) return false;
+
+        // 5. {Z(N), V(S)u, P(W)u, V(Q)}
         if (!_semaphores.Requeue(noWait, deadline, cancellationToken)) return false;
         _position = Position.Queued;
         return true;
@@ -139,7 +135,7 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
             switch (position)
             {
                 case Position.Queued: _semaphores.LeaveQueued(); break;
-                case Position.Holding: _semaphores.LeaveHolding(); break;
+                case Position.Copying: _semaphores.LeaveCopied(); break;
                 case Position.Acknowledged: _semaphores.LeaveAcknowledged(); break;
             }
             return null;

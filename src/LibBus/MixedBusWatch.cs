@@ -7,7 +7,7 @@ namespace LibBus;
 /// waits that shield them are paid only where they can help. While none has been seen, a
 /// broadcaster or listener takes one look every <see cref="LookInterval"/> (a semaphore read or
 /// two) and otherwise runs the protocol's steps alone, as the C baseline does; one sighting makes
-/// every message looked at and shielded until <see cref="Hold"/> has passed without another.
+/// every message looked at and shielded until <see cref="Memory"/> has passed without another.
 /// </summary>
 /// <remarks>
 /// A sighting must be certain: on a bus of LibBus listeners a false one costs a shield at every
@@ -27,8 +27,8 @@ internal struct MixedBusWatch
     /// <summary>Longest time between two looks while the bus is watched as calm.</summary>
     internal static readonly long LookInterval = Stopwatch.Frequency / 1000; // 1 ms
 
-    /// <summary>How long after the last sighting every message stays looked at.</summary>
-    internal static readonly long Hold = Stopwatch.Frequency; // 1 s
+    /// <summary>How long a sighting is remembered: every message stays looked at and shielded for as long after it.</summary>
+    internal static readonly long Memory = Stopwatch.Frequency; // 1 s
 
     /// <summary>How many messages in a row a hint alone has looked at before looks are spaced out again.</summary>
     internal const int FollowUps = 3;
@@ -40,9 +40,6 @@ internal struct MixedBusWatch
 
     /// <summary>Whether to look at this message (<paramref name="now"/> from <see cref="Stopwatch.GetTimestamp"/>).</summary>
     internal readonly bool ShouldLook(long now) => now >= _nextLook || now < _mixedUntil;
-
-    /// <summary>Whether C listeners were seen lately enough that every message is looked at and shielded.</summary>
-    internal readonly bool IsMixed(long now) => now < _mixedUntil;
 
     /// <summary>Records a look that saw no message (a wait that timed out): the next one comes an interval later.</summary>
     internal void LookedAtNothing(long now) => _nextLook = now + LookInterval;
@@ -57,7 +54,7 @@ internal struct MixedBusWatch
     {
         bool first = !_lookedBefore;
         _lookedBefore = true;
-        if (sawCListener) _mixedUntil = now + Hold;
+        if (sawCListener) _mixedUntil = now + Memory;
         if (hint && !sawCListener && _followUps < FollowUps)
         {
             _followUps++;

@@ -52,6 +52,24 @@ internal static class SelfDeadlock
         }
     }
 
+    /// <summary>
+    /// Throws once a broadcast of <paramref name="bus"/> that started taking the bus at
+    /// <paramref name="start"/> has waited as long as a full, unread subscription of this
+    /// process on the same bus has been full (broadcast step 1 checks between its slices).
+    /// </summary>
+    /// <exception cref="BusDeadlockException">This process's own full subscription holds the bus.</exception>
+    internal static void ThrowIfStalled(Bus bus, long start)
+    {
+        TimeSpan waited = Stopwatch.GetElapsedTime(start);
+        if (waited >= StallLimit && Longest(bus.SemaphoreId) is { } stall && stall.Duration >= StallLimit)
+        {
+            throw new BusDeadlockException(
+                $"{bus.Path}: deadlock: this process's own subscription (capacity {stall.Capacity}) has had a full buffer, unread, " +
+                $"for {stall.Duration.TotalSeconds:0} s and holds the bus, so this broadcast can never start; read the " +
+                "subscription on another task while broadcasting, or give it a larger capacity", bus.Path);
+        }
+    }
+
     /// <summary>One full-buffer episode of one subscription.</summary>
     internal sealed class Stall(int semaphoreId, int capacity) : IDisposable
     {
@@ -63,64 +81,6 @@ internal static class SelfDeadlock
         public void Dispose()
         {
             lock (s_lock) s_stalls.Remove(this);
-        }
-    }
-}
-
-public sealed partial class Bus
-{
-    /// <summary>
-    /// Broadcast step 1 (<see cref="Semaphores.TakeBus"/>), waiting in slices of
-    /// <see cref="SelfDeadlock.CheckInterval"/> (2 s) to notice the self-deadlock: the one wait of
-    /// LibBus that wakes on its own (PROTOCOL.md, "no idle wake-ups"). Each slice that ends
-    /// re-issues the same call, which applied nothing; it costs one <c>semtimedop</c> per 2 s
-    /// spent waiting for a busy bus, and this broadcaster's place among the processes waiting
-    /// in step 1 (Linux completes them in arrival order; a re-issued call arrives anew).
-    /// </summary>
-    /// <exception cref="BusDeadlockException">This process's own full subscription holds the bus.</exception>
-    private bool TakeBus(Deadline deadline, CancellationToken cancellationToken)
-    {
-        long start = Stopwatch.GetTimestamp();
-        while (true)
-        {
-            TimeSpan interval = SelfDeadlock.CheckInterval;
-            Deadline slice = deadline.Remaining <= interval ? deadline : Deadline.After(interval);
-            if (_semaphores.TakeBus(noWait: false, slice, cancellationToken)) return true;
-            if (deadline.HasPassed) return false;
-            ThrowIfSelfDeadlocked(start);
-        }
-    }
-
-    /// <summary>
-    /// Broadcast step 1 as the C library's <c>BUS_NOWAIT</c> takes the bus
-    /// (<see cref="Semaphores.TakeBusIfFree"/>), waiting for the listeners in slices of
-    /// <see cref="SelfDeadlock.CheckInterval"/> to notice the self-deadlock.
-    /// </summary>
-    /// <exception cref="BusDeadlockException">This process's own full subscription holds the bus.</exception>
-    private Semaphores.Take TakeBusIfFree(Deadline deadline, CancellationToken cancellationToken)
-    {
-        long start = Stopwatch.GetTimestamp();
-        while (true)
-        {
-            TimeSpan interval = SelfDeadlock.CheckInterval;
-            Deadline slice = deadline.Remaining <= interval ? deadline : Deadline.After(interval);
-            Semaphores.Take take = _semaphores.TakeBusIfFree(slice, cancellationToken);
-            if (take != Semaphores.Take.TimedOut || deadline.HasPassed) return take;
-            ThrowIfSelfDeadlocked(start);
-        }
-    }
-
-    /// <summary>Throws once a take that started at <paramref name="start"/> has waited as long as a full, unread subscription of this process on this bus.</summary>
-    private void ThrowIfSelfDeadlocked(long start)
-    {
-        TimeSpan waited = Stopwatch.GetElapsedTime(start);
-        if (waited >= SelfDeadlock.StallLimit && SelfDeadlock.Longest(SemaphoreId) is { } stall
-            && stall.Duration >= SelfDeadlock.StallLimit)
-        {
-            throw new BusDeadlockException(
-                $"{Path}: deadlock: this process's own subscription (capacity {stall.Capacity}) has had a full buffer, unread, " +
-                $"for {stall.Duration.TotalSeconds:0} s and holds the bus, so this broadcast can never start; read the " +
-                "subscription on another task while broadcasting, or give it a larger capacity", Path);
         }
     }
 }

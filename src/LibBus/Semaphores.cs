@@ -311,19 +311,23 @@ internal sealed unsafe class Semaphores(int id, string path)
     /// Changes no semaphore; yields the CPU between reads, to the listeners it waits for.
     /// </summary>
     /// <param name="releasedAtOnce">W as this listener read it just after its release (<see cref="ObserveRelease"/>).</param>
-    /// <param name="bound">Instead of <see cref="SettleBound"/> (tests).</param>
-    internal void AwaitOthersQueued(int releasedAtOnce, TimeSpan? bound = null)
+    internal void AwaitOthersQueued(int releasedAtOnce)
     {
-        TimeSpan limit = bound ?? SettleBound;
         long start = Stopwatch.GetTimestamp();
-        ushort* values = stackalloc ushort[Count];
-        while (true)
-        {
-            if (SemCtl(id, 0, GETALL, values) != 0) return; // the re-queue reports a removed bus
-            if (values[W] <= releasedAtOnce && values[S] <= values[Q]) return;
-            if (Stopwatch.GetElapsedTime(start) >= limit) return;
+        while (!OthersQueued(releasedAtOnce) && Stopwatch.GetElapsedTime(start) < SettleBound)
             Thread.Yield();
-        }
+    }
+
+    /// <summary>
+    /// What <see cref="AwaitOthersQueued"/> waits for, one <c>GETALL</c>: W ≤
+    /// <paramref name="releasedAtOnce"/> and S ≤ Q. True also if the array is gone (the re-queue
+    /// reports a removed bus).
+    /// </summary>
+    internal bool OthersQueued(int releasedAtOnce)
+    {
+        ushort* values = stackalloc ushort[Count];
+        if (SemCtl(id, 0, GETALL, values) != 0) return true;
+        return values[W] <= releasedAtOnce && values[S] <= values[Q];
     }
 
     /// <summary>Listen step 5, re-queue: <c>{Z(N), V(S)u, P(W)u, V(Q)}</c>. False if the delivery is still on (no-wait) or timed out.</summary>
@@ -349,7 +353,7 @@ internal sealed unsafe class Semaphores(int id, string path)
     }
 
     /// <summary>Leaving after a copy, before acknowledging: <c>{P(S)u, P(W)u}</c>.</summary>
-    internal void LeaveHolding()
+    internal void LeaveCopied()
     {
         SemBuf* ops = stackalloc SemBuf[2]
         {
