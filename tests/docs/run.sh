@@ -39,6 +39,15 @@ declare -A skips=(
   ['dotnet run --project samples/LibBus.Samples.Worker -- --Bus:Path=/tmp/worker.bus &']="builds and runs the sample worker (minutes on a busy machine); tests/LibBus.Hosting.Tests/WorkerProcessTests.cs starts that worker and broadcasts to it"
 )
 
+# What an example must print, where that is certain by the time it ends (a message a `bus wait`
+# printed before the example waited for it): an extended regular expression, by the example's
+# page and first line. (A listener's output is not: the example may end before it is printed.)
+expect_for() { # NAME FIRST_LINE
+  case $1 in README.md:*) [ "$2" = 'export PATH="$HOME/.local/bin:$PATH"' ] && echo '^[0-9]+ ready db$' ;; esac
+  case $1 in bus-wait.1:*) echo '^[0-9]+ hello$' ;; esac
+  return 0
+}
+
 # The user's own programs an example names: each prints its name and arguments.
 stand_ins=$work/stand-ins
 mkdir -p "$stand_ins"
@@ -108,7 +117,11 @@ while read -r name; do
   fi
   run_one "$f" "$work/log"
   rc=$?
-  if [ $rc = 0 ]; then
+  want=$(expect_for "$name" "$first")
+  if [ $rc = 0 ] && [ -n "$want" ] && ! grep -qE "$want" "$work/log"; then
+    notok "$name" "exit 0, but it printed no line matching '$want'"
+    sed 's/^/    /' "$work/log"
+  elif [ $rc = 0 ]; then
     ok "$name"
   else
     case $rc in 124|137) why="still running after ${limit}s" ;; 125) why="the sandbox could not be set up" ;; *) why="exit $rc" ;; esac
