@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: every test project against real kernel objects and real
 # processes, then the bus command's tests again against the Native AOT binary
-# that users install, then the C ABI's tests against libbus.so.3 (tests/c), then
+# that users install, and the documentation's examples with it, then the C ABI's tests against libbus.so.3 (tests/c), then
 # the consumer checks of the NuGet packages.
 # Ends with one summary line "N passed, N failed".
 set -uo pipefail
@@ -57,6 +57,10 @@ rid=linux-x64
 aot=artifacts/test/bus-$rid
 if dotnet publish src/BusCli/BusCli.csproj -c Release -r "$rid" -o "$aot" --nologo -v quiet; then
   BUS_CLI="$PWD/$aot/bus" dotnet test tests/BusCli.Tests 2>&1 | tee -a "$log" || status=1
+  # Every example of README.md and the man pages, as printed, each in a sandbox of its own,
+  # with that binary as `bus` (tests/docs/run.sh prints "Documentation examples - Failed: F,
+  # Passed: P", summed below).
+  tests/docs/run.sh "$PWD/$aot/bus" 2>&1 | tee -a "$log" || status=1
 else
   echo "test.sh: the Native AOT publish of src/BusCli failed" >&2
   status=1

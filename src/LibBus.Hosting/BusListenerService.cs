@@ -19,6 +19,7 @@ namespace LibBus.Hosting;
 public sealed class BusListenerService : BackgroundService
 {
     private readonly IServiceProvider _services;
+    private readonly string? _serviceKey;
     private readonly IServiceScopeFactory _scopes;
     private readonly BusOptions _options;
     private readonly BusMetrics _metrics;
@@ -28,10 +29,17 @@ public sealed class BusListenerService : BackgroundService
 
     /// <summary>Made by the container.</summary>
     public BusListenerService(IServiceProvider services, IOptions<BusOptions> options, BusMetrics metrics, ILogger<BusListenerService> logger)
+        : this(services, null, options.Value, metrics, logger)
+    {
+    }
+
+    /// <summary>The listener of the bus added with <paramref name="serviceKey"/> (null: the unkeyed one), running its handlers.</summary>
+    internal BusListenerService(IServiceProvider services, string? serviceKey, BusOptions options, BusMetrics metrics, ILogger<BusListenerService> logger)
     {
         _services = services;
+        _serviceKey = serviceKey;
         _scopes = services.GetRequiredService<IServiceScopeFactory>();
-        _options = options.Value;
+        _options = options;
         _metrics = metrics;
         _lifetime = services.GetService<IHostApplicationLifetime>();
         _logger = logger;
@@ -40,6 +48,9 @@ public sealed class BusListenerService : BackgroundService
     /// <summary>Completes once the listener is counted on the bus (a broadcast from then on reaches it); faults if it could not join; cancelled if stopped first.</summary>
     public Task Joined => _joined.Task;
 
+    /// <summary>Joined and not ended (stopped, or the bus removed): what the health check asks.</summary>
+    internal bool Listening => _joined.Task.IsCompletedSuccessfully && ExecuteTask is { IsCompleted: false };
+
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -47,7 +58,8 @@ public sealed class BusListenerService : BackgroundService
         BusSubscription subscription;
         try
         {
-            subscription = _services.GetRequiredService<Bus>().Subscribe(_options.SubscriptionCapacity);
+            subscription = BusServices.Bus(_services, _serviceKey).Subscribe(
+                _options.SubscriptionCapacity, _options.IgnoreOwnMessages ? NotFromThisProcess() : null);
         }
         catch (Exception e)
         {
@@ -100,7 +112,7 @@ public sealed class BusListenerService : BackgroundService
         AsyncServiceScope scope = _scopes.CreateAsyncScope();
         await using (scope.ConfigureAwait(false))
         {
-            foreach (IBusMessageHandler handler in scope.ServiceProvider.GetServices<IBusMessageHandler>())
+            foreach (IBusMessageHandler handler in BusServices.Handlers(scope.ServiceProvider, _serviceKey))
             {
                 try
                 {
@@ -117,5 +129,12 @@ public sealed class BusListenerService : BackgroundService
                 }
             }
         }
+    }
+
+    /// <summary>Passes the messages that do not begin with this process's id and a space (<see cref="BusOptions.IgnoreOwnMessages"/>).</summary>
+    private static BusMessageFilter NotFromThisProcess()
+    {
+        byte[] prefix = System.Text.Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + " ");
+        return message => !message.StartsWith(prefix);
     }
 }

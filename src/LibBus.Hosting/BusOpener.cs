@@ -1,14 +1,12 @@
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace LibBus.Hosting;
 
 /// <summary>Opens the service's bus once, creating it first if the options say so.</summary>
 internal static class BusOpener
 {
-    internal static Bus Open(IOptions<BusOptions> options, ILogger logger)
+    internal static Bus Open(BusOptions o, ILogger logger)
     {
-        BusOptions o = options.Value;
         try
         {
             if (o.CreateIfMissing && !File.Exists(o.Path))
@@ -62,11 +60,11 @@ internal static class BusOpener
 }
 
 /// <summary>Opens (or creates) the bus when the host starts, so a bad bus fails the start, not the first publish.</summary>
-internal sealed class BusOpenService(IServiceProvider services) : Microsoft.Extensions.Hosting.IHostedService
+internal sealed class BusOpenService(IServiceProvider services, string? serviceKey = null) : Microsoft.Extensions.Hosting.IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _ = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Bus>(services);
+        _ = BusServices.Bus(services, serviceKey);
         return Task.CompletedTask;
     }
 

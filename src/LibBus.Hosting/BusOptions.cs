@@ -1,6 +1,11 @@
 namespace LibBus.Hosting;
 
-/// <summary>The bus a service uses, registered with <see cref="Microsoft.Extensions.DependencyInjection.BusServiceCollectionExtensions.AddBus"/>.</summary>
+/// <summary>
+/// The bus a service uses, registered with <see cref="Microsoft.Extensions.DependencyInjection.BusServiceCollectionExtensions.AddBus(Microsoft.Extensions.DependencyInjection.IServiceCollection, Action{BusOptions})"/>
+/// (or from a configuration section, whose keys are these properties' names: <c>Path</c>,
+/// <c>CreateIfMissing</c>, <c>Mode</c> as names such as <c>"UserRead, UserWrite"</c>, ...).
+/// A bus added with a key (<c>AddKeyedBus</c>) has the named options of that key.
+/// </summary>
 public sealed class BusOptions
 {
     /// <summary>The bus's key file: an absolute path. Required.</summary>
@@ -28,4 +33,12 @@ public sealed class BusOptions
     /// while the rest of the service runs on.
     /// </summary>
     public bool StopApplicationWhenRemoved { get; set; }
+
+    /// <summary>
+    /// The hosted listener drops the messages this process broadcast itself (those whose text
+    /// begins with this process's id and a space, as <see cref="BusMessage.FromThisProcess"/>
+    /// writes them), as NATS's <c>NoEcho</c> does: they are acknowledged and never reach the
+    /// handlers. Default: false, every message reaches them.
+    /// </summary>
+    public bool IgnoreOwnMessages { get; set; }
 }

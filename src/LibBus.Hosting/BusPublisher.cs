@@ -1,12 +1,11 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Options;
 
 namespace LibBus.Hosting;
 
 /// <summary><see cref="IBusPublisher"/> over the service's <see cref="Bus"/>, measured by <see cref="BusMetrics"/>.</summary>
-internal sealed class BusPublisher(Bus bus, IOptions<BusOptions> options, BusMetrics metrics) : IBusPublisher
+internal sealed class BusPublisher(Bus bus, BusOptions options, BusMetrics metrics) : IBusPublisher
 {
-    private readonly TimeSpan? _timeout = options.Value.PublishTimeout;
+    private readonly TimeSpan? _timeout = options.PublishTimeout;
 
     public Task PublishAsync(string message, CancellationToken cancellationToken = default)
         => Measure(Stopwatch.GetTimestamp(), bus.BroadcastAsync(message, _timeout, cancellationToken));

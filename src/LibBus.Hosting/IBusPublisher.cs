@@ -1,6 +1,6 @@
 namespace LibBus.Hosting;
 
-/// <summary>Broadcasts on the service's bus (<see cref="Microsoft.Extensions.DependencyInjection.BusServiceCollectionExtensions.AddBus"/>).</summary>
+/// <summary>Broadcasts on the service's bus (<see cref="Microsoft.Extensions.DependencyInjection.BusServiceCollectionExtensions.AddBus(Microsoft.Extensions.DependencyInjection.IServiceCollection, Action{BusOptions})"/>).</summary>
 public interface IBusPublisher
 {
     /// <summary>

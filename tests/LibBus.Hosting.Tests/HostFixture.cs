@@ -49,17 +49,24 @@ public sealed class HostFixture : IDisposable
 
     /// <summary>A host (not started) with the bus at <paramref name="path"/>, capturing logs.</summary>
     public IHost Build(string path, Action<BusOptions>? configure = null, Action<IServiceCollection>? services = null)
+        => Build(builder =>
+        {
+            builder.Services.AddBus(o =>
+            {
+                o.Path = path;
+                configure?.Invoke(o);
+            });
+            services?.Invoke(builder.Services);
+        });
+
+    /// <summary>A host (not started) as <paramref name="configure"/> makes it, capturing logs.</summary>
+    public IHost Build(Action<HostApplicationBuilder> configure)
     {
         HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Debug);
         builder.Logging.AddProvider(new CapturingProvider(Logs));
-        builder.Services.AddBus(o =>
-        {
-            o.Path = path;
-            configure?.Invoke(o);
-        });
-        services?.Invoke(builder.Services);
+        configure(builder);
         IHost host = builder.Build();
         _hosts.Add(host);
         return host;
