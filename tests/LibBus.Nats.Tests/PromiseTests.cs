@@ -158,6 +158,8 @@ public sealed class PromiseTests : IDisposable
         Assert.Equal(sent, b.WaitForMessages(sent.Length, TimeSpan.FromSeconds(90)));
         Thread.Sleep(TimeSpan.FromSeconds(2));
         Assert.Equal(sent, b.Received);
+        // As a peer of its own reads the stream: publishes retried across the crash were stored once (Nats-Msg-Id).
+        Assert.Equal(sent, RawNatsPeer.StoredTexts(server.Port, "BUS_bus_crash"));
     }
 
     [NatsFact]
@@ -189,6 +191,7 @@ public sealed class PromiseTests : IDisposable
         Thread.Sleep(TimeSpan.FromSeconds(1));
         Assert.Equal(sent, b.Received);
         Assert.Equal(0, a.Bridge!.Counters.Dropped);
+        Assert.Equal(sent, RawNatsPeer.StoredTexts(server.Port, "BUS_bus_hold"));
     }
 
     [NatsFact]

@@ -168,6 +168,13 @@ internal sealed class RawNatsPeer : IDisposable
         return messages;
     }
 
+    /// <summary>The payloads stored in <paramref name="stream"/>, in stream order, read by a peer of its own on <paramref name="port"/>.</summary>
+    public static string[] StoredTexts(int port, string stream)
+    {
+        using var peer = new RawNatsPeer(port);
+        return [.. peer.StreamMessages(stream).Select(m => m.Text)];
+    }
+
     private JsonDocument Api(string subject, string body)
     {
         Message answer = Request(subject, Encoding.UTF8.GetBytes(body));
