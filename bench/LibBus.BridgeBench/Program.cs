@@ -432,7 +432,8 @@ static class BridgeRss
                 busy = Math.Max(busy, Kib(bridge.Id, "VmRSS"));
             }
             double seconds = clock.Elapsed.TotalSeconds;
-            long peak = Kib(bridge.Id, "VmHWM");
+            // The kernel folds per-thread RSS counts in lazily: VmHWM may lag a VmRSS just read.
+            long peak = Math.Max(Kib(bridge.Id, "VmHWM"), busy);
             return $"| `bus bridge --direction in` (plain), its listener stopped | 300 × 1 MiB + 3,000 × 2,000 B in {seconds:0.0} s | {idle / 1024.0:0.0} MiB | {busy / 1024.0:0.0} MiB | {peak / 1024.0:0.0} MiB |";
         }
         finally
