@@ -224,7 +224,7 @@ timeout 120 bench/idle-syscalls.sh "$BUS" 10 "$RES/idle-syscalls.txt" || echo "r
 # ---- across machines: bus bridge -------------------------------------------------
 # Local, two plain NATS clients (the floor), plain and durable bridged paths, from one run with the
 # latency rounds interleaved; then the resident memory of `bus bridge` behind a stopped listener.
-# About 2 minutes on 2 cores (2000 rounds and 20,000 messages on each of the four paths).
+# About 40 s on 2 cores (2000 rounds and 20,000 messages on each of the four paths; measured at load 33-43).
 step "bus bridge (bench/LibBus.BridgeBench)"
 timeout 900 "$OUT/artifacts/bin/LibBus.BridgeBench/release/LibBus.BridgeBench" 2000 20000 --out "$RES/bridge.txt" --bus-exe "$BUS" \
     || echo "run-all: bridge bench failed" >&2
