@@ -35,6 +35,7 @@ command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v hyperfine >/dev/null || need+=(hyperfine)
 command -v gnuplot >/dev/null || need+=(gnuplot-nox)
 command -v strace >/dev/null || need+=(strace)
+command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || need+=(nats-server)
 [ -x /usr/bin/time ] || need+=(time)
 command -v clang >/dev/null || need+=(clang)
 [ -e /usr/include/zlib.h ] || need+=(zlib1g-dev)
@@ -61,6 +62,7 @@ dotnet build bench/LibBus.Harness -c Release "${ARTS[@]}"
 dotnet publish bench/LibBus.Harness -c Release -r linux-x64 -p:PublishAot=true --artifacts-path "$OUT/artifacts-harness-aot" \
     --nologo -v quiet -o "$OUT/harness-aot"
 dotnet build bench/LibBus.Benchmarks -c Release "${ARTS[@]}"
+dotnet build bench/LibBus.BridgeBench -c Release "${ARTS[@]}"
 dotnet publish src/BusCli/BusCli.csproj -c Release -r linux-x64 "${ARTS[@]}" -o "$OUT/bus-aot"
 dotnet publish bench/Hello -c Release -r linux-x64 -p:PublishAot=true "${ARTS[@]}" -o "$OUT/hello-aot"
 # The same two programs without build/NativeStartup.props' settings, to show what they are worth.
@@ -218,6 +220,14 @@ timeout 900 bench/listener-memory.sh "$H" "$OUT/harness-aot/harness" "$OUT/cbase
 # ---- idle system calls -------------------------------------------------------
 step "bus listen idle system calls (strace -f -c, 10 s)"
 timeout 120 bench/idle-syscalls.sh "$BUS" 10 "$RES/idle-syscalls.txt" || echo "run-all: idle-syscalls failed" >&2
+
+# ---- across machines: bus bridge -------------------------------------------------
+# Local, two plain NATS clients (the floor), plain and durable bridged paths, from one run with the
+# latency rounds interleaved; then the resident memory of `bus bridge` behind a stopped listener.
+# About 40 s on 2 cores (2000 rounds and 20,000 messages on each of the four paths; measured at load 33-43).
+step "bus bridge (bench/LibBus.BridgeBench)"
+timeout 900 "$OUT/artifacts/bin/LibBus.BridgeBench/release/LibBus.BridgeBench" 2000 20000 --out "$RES/bridge.txt" --bus-exe "$BUS" \
+    || echo "run-all: bridge bench failed" >&2
 
 kill "$DBUS_PID"; DBUS_PID=
 

@@ -555,13 +555,37 @@ internal static class Report
         L("bench/listener-memory.sh H bench/out/harness-aot/harness bench/out/cbaseline bench/out/bus-aot/bus   # L = 16, 100000 messages");
         L("harness async --messages 20000 --rounds 5;  taskset -c 0 harness async --messages 20000 --rounds 5");
         L("LibBus.Benchmarks --filter '*' --job short");
+        L("LibBus.BridgeBench 2000 20000 --bus-exe bench/out/bus-aot/bus   # nats-server -js on 127.0.0.1, a free port");
         L("```");
         L();
         L("## Across machines (bus bridge)");
         L();
-        L("Node-to-node latency and throughput through `bus bridge` (plain NATS and");
-        L("JetStream), next to the local figures: [BRIDGE.md](BRIDGE.md#figures). They");
-        L("were measured on a loaded machine and are indicative only.");
+        L("Two buses of one machine bridged through a `nats-server` on 127.0.0.1 (bench/LibBus.BridgeBench, `BusBridge` with the");
+        L("command's defaults), from one run: latency from the broadcast on one bus until a listener of the other copied the message");
+        L("(one message at a time, the four paths in turn), msg/s of back-to-back messages until the last one arrived. A bridged path");
+        L("contains a local broadcast on each side and the NATS hop, so it is never faster than the local path or the NATS floor");
+        L("(two plain NATS clients on the same server). Durable: JetStream, file storage, each message acknowledged after the");
+        L("receiving bus's broadcast, one in flight. Dropped: the plain bridges' counters (NATS dropping a slow consumer's messages,");
+        L("or the out buffer full); see [BRIDGE.md](BRIDGE.md) for what each mode promises.");
+        L();
+        string[] bridge = Lines("bridge.txt");
+        L("| path | latency p50 µs | latency p99 µs | msg/s | arrived | dropped |");
+        L("|---|---:|---:|---:|---:|---:|");
+        foreach (string line in bridge.Where(line => line.StartsWith("| ", StringComparison.Ordinal) && !line.Contains("`bus bridge", StringComparison.Ordinal))
+                     .DefaultIfEmpty("| – | – | – | – | – | – |"))
+            L(line);
+        L();
+        if (bridge.LastOrDefault(line => line.StartsWith("CHECK ", StringComparison.Ordinal)) is { } check) L(check["CHECK ".Length..] + ".");
+        if (bridge.LastOrDefault(line => line.StartsWith("RUN ", StringComparison.Ordinal)) is { } run) L($"Run: {run["RUN ".Length..]}.");
+        L();
+        L("Resident memory of `bus bridge PATH --direction in` (Native AOT, plain) while the bus's only listener is stopped");
+        L("(SIGSTOP) and 300 messages of 1 MiB (rejected: not bus messages) and 3,000 of 2,000 bytes arrive (one broadcast waits,");
+        L("up to 1,024 messages wait behind it, NATS drops the rest); busy is the highest VmRSS sampled over the 3 s after the last one:");
+        L();
+        L("| bridge | messages | idle VmRSS | busy VmRSS | peak VmHWM |");
+        L("|---|---:|---:|---:|---:|");
+        foreach (string line in bridge.Where(line => line.StartsWith("| `bus bridge", StringComparison.Ordinal)).DefaultIfEmpty("| – | – | – | – | – |"))
+            L(line);
 
         File.WriteAllText(o.Get("out"), md.ToString());
         if (o.GetOrNull("plot-data") is { } datFile) File.WriteAllText(datFile, PlotData(spread, oneCpu));

@@ -202,6 +202,8 @@ public sealed class BridgeTests : IDisposable
         Assert.Equal(Enumerable.Range(0, 20).Select(i => $"1 m{i}"), b.WaitForMessages(20, TimeSpan.FromSeconds(90)));
         NothingMoreArrives((a, 20), (b, 20));
         Assert.True(a.Bridge!.Counters.Reconnects >= 1, "a reconnected to another server");
+        // As a peer of its own reads the stream from a surviving server: each stored once, in order.
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => $"1 m{i}"), RawNatsPeer.StoredTexts(cluster[1].Port, "BUS_bus_cluster"));
     }
 
     [NatsFact]

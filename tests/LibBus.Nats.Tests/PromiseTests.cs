@@ -158,6 +158,40 @@ public sealed class PromiseTests : IDisposable
         Assert.Equal(sent, b.WaitForMessages(sent.Length, TimeSpan.FromSeconds(90)));
         Thread.Sleep(TimeSpan.FromSeconds(2));
         Assert.Equal(sent, b.Received);
+        // As a peer of its own reads the stream: publishes retried across the crash were stored once (Nats-Msg-Id).
+        Assert.Equal(sent, RawNatsPeer.StoredTexts(server.Port, "BUS_bus_crash"));
+    }
+
+    [NatsFact]
+    public void A_durable_bridge_holds_local_broadcasters_while_NATS_takes_no_publishes_and_loses_nothing()
+    {
+        // Issue 26: with a cluster member killed, the sender's local broadcasts were held ~12 s. By design
+        // (docs/BRIDGE.md): a full out buffer in durable mode holds the bus as a stopped listener does, until
+        // NATS takes publishes again; nothing is dropped. Plain mode drops instead (BridgeTests).
+        var server = Own(NatsServer.Start(jetStream: true));
+        var a = Own(new Node("a", _ipc));
+        var b = Own(new Node("b", _ipc));
+        a.StartBridge(server.Url, new BusBridgeOptions { Subject = "bus.hold", Durable = "node-a", Direction = BridgeDirection.Out, BufferCapacity = 2 });
+        b.StartBridge(server.Url, new BusBridgeOptions { Subject = "bus.hold", Durable = "node-b", Direction = BridgeDirection.In });
+        string[] sent = Enumerable.Range(0, 12).Select(i => $"1 m{i}").ToArray();
+        a.Broadcast(sent[0]);
+        b.WaitForMessages(1);
+
+        server.Kill();
+        // Two buffered, one being published, one in the bridge's listener: the broadcasts after those wait.
+        var sending = Task.Run(() => { foreach (string m in sent[1..]) a.Broadcast(m); });
+        Eventually.True(() => a.Received.Length >= 5, "a's listener to have the first broadcasts");
+        Thread.Sleep(TimeSpan.FromSeconds(2));
+        Assert.False(sending.IsCompleted, "the broadcasts were not held while NATS was down: " + sending.Exception);
+        Assert.Equal(0, a.Bridge!.Counters.Dropped);
+        server.Restart();
+
+        Eventually.Done(sending, TimeSpan.FromSeconds(60), "the held broadcasts to return once NATS is back");
+        Assert.Equal(sent, b.WaitForMessages(sent.Length, TimeSpan.FromSeconds(60)));
+        Thread.Sleep(TimeSpan.FromSeconds(1));
+        Assert.Equal(sent, b.Received);
+        Assert.Equal(0, a.Bridge!.Counters.Dropped);
+        Assert.Equal(sent, RawNatsPeer.StoredTexts(server.Port, "BUS_bus_hold"));
     }
 
     [NatsFact]
