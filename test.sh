@@ -57,6 +57,10 @@ rid=linux-x64
 aot=artifacts/test/bus-$rid
 if dotnet publish src/BusCli/BusCli.csproj -c Release -r "$rid" -o "$aot" --nologo -v quiet; then
   BUS_CLI="$PWD/$aot/bus" dotnet test tests/BusCli.Tests 2>&1 | tee -a "$log" || status=1
+  # bus-status(1)'s example pipes --json into jq.
+  if ! command -v jq >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq >/dev/null
+  fi
   # Every example of README.md and the man pages, as printed, each in a sandbox of its own,
   # with that binary as `bus` (tests/docs/run.sh prints "Documentation examples - Failed: F,
   # Passed: P", summed below).
