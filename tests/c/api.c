@@ -27,17 +27,6 @@ _Static_assert(sizeof(bus_t) == 32, "bus_t layout");
 
 enum { S = 0, W = 1, X = 2, Q = 3, N = 4 };
 
-static char dir[4096];
-
-static const char *at(const char *name)
-{
-	static char paths[8][4200];
-	static int next;
-	char *p = paths[next++ % 8];
-	snprintf(p, sizeof paths[0], "%s/%s", dir, name);
-	return p;
-}
-
 static int semval(const bus_t *bus, int which) { return semctl(bus->sem_id, which, GETVAL); }
 
 static int semop1(int semid, int which, int op, int flags)

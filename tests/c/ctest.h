@@ -51,4 +51,16 @@ static void ctest_end(void)
 		FAILF("%s: returned %p, errno %d (%s), expected NULL and errno %d (%s)", #expr, ctest_p_, ctest_e_, strerror(ctest_e_), (err), strerror(err)); \
 } while (0)
 
+/* The test's scratch directory (argv[1]), and NAME in it; the last 8 results stay valid. */
+static char dir[4096];
+
+static const char *at(const char *name)
+{
+	static char paths[8][4200];
+	static int next;
+	char *p = paths[next++ % 8];
+	snprintf(p, sizeof paths[0], "%s/%s", dir, name);
+	return p;
+}
+
 #endif

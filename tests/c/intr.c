@@ -51,17 +51,6 @@ ssize_t write(int fd, const void *buf, size_t count)
 	return syscall(SYS_write, fd, buf, count);
 }
 
-static char dir[4096];
-
-static const char *at(const char *name)
-{
-	static char paths[8][4200];
-	static int next;
-	char *p = paths[next++ % 8];
-	snprintf(p, sizeof paths[0], "%s/%s", dir, name);
-	return p;
-}
-
 /*
  * This process's IPC objects, as far as /proc/sysvipc tells: segments it created (cpid), and
  * semaphore arrays its user created (cuid; the table names no process). Other processes of the
