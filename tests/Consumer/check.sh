@@ -11,10 +11,17 @@
 #   2. the app builds with the JIT, every warning an error (no CA1416), and runs, plainly
 #      and as a hosted service;
 #   3. it publishes with Native AOT, every warning an error (no trim/AOT warning);
-#   4. the AOT executable, copied alone into an empty directory, runs, both ways.
+#   4. the AOT executable, copied alone into an empty directory, runs, both ways;
+#   5. README.md's ```csharp blocks, each exactly as printed, build (every warning an error) in
+#      a project of their own restored from the same feed (a console app on LibBus, or a
+#      worker service on LibBus.Hosting for a block that uses it, as `dotnet new worker`
+#      makes), and run in a sandbox of their own (new IPC, PID and mount namespaces, a tmpfs
+#      on /tmp) unless listed in readme_compile_only below with the reason.
 # Restores into a packages folder of its own (artifacts/consumer/packages) from which the
 # LibBus packages are deleted first, so a stale package of the same version is never used.
 # Prints one line per check and "Consumer checks - Failed: F, Passed: P" (test.sh sums it).
+# LIBBUS_CONSUMER_SKIP="publish_aot run_alone" (check functions by name) skips those checks,
+# each said in a "skipped" line and not counted: for a developer's quick run only (CI sets none).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -30,6 +37,9 @@ mkdir -p "$work" && : > "$log"
 check() { # NAME, then the command; its output goes to the log, shown only on failure
   local name=$1; shift
   local out
+  if [[ " ${LIBBUS_CONSUMER_SKIP:-} " == *" $1 "* ]]; then
+    echo "consumer check: $name: skipped (LIBBUS_CONSUMER_SKIP)"; return
+  fi
   if out=$("$@" 2>&1); then
     echo "consumer check: $name: passed"; passed=$((passed + 1))
   else
@@ -111,13 +121,14 @@ source_link() {
   rm -rf "$clone"
 }
 
+# The machine's packages folder as a restore fallback, only while it holds no LibBus of its own.
+fallback=()
+machine=$(dotnet nuget locals global-packages --list | sed -E 's/^global-packages: //')
+if [ -d "$machine" ] && [ ! -e "$machine/libbus" ]; then fallback=(-p:RestoreFallbackFolders="$machine"); fi
+
 restore() {
-  # Never a LibBus package from an earlier run: delete ours, and use the machine's
-  # packages folder as a fallback only while it holds no LibBus of its own.
+  # Never a LibBus package from an earlier run: delete ours (the fallback has none).
   rm -rf "$own"/libbus "$own"/libbus.hosting "$here/obj" "$here/bin"
-  local machine fallback=()
-  machine=$(dotnet nuget locals global-packages --list | sed -E 's/^global-packages: //')
-  if [ -d "$machine" ] && [ ! -e "$machine/libbus" ]; then fallback=(-p:RestoreFallbackFolders="$machine"); fi
   dotnet restore "$here/Consumer.csproj" -r "$rid" --packages "$own" "${fallback[@]}" --nologo
 }
 
@@ -140,11 +151,92 @@ run_alone() {
   return $rc
 }
 
+# README.md's C# blocks that cannot end on their own, by a line of theirs, with the reason:
+# they are built, not run.
+declare -A readme_compile_only=(
+  ['builder.Build().Run();']="a worker service that runs until stopped (Ctrl-C, SIGTERM); tests/LibBus.Hosting.Tests/WorkerProcessTests.cs runs the sample it is shortened from"
+)
+
+# README.md's ```csharp blocks, as printed, each the Program.cs of a project of its own
+# ($readme_dir/README.md-LINE); $readme_dir/list has "README.md:LINE<TAB>run" or
+# "README.md:LINE<TAB>compile only: WHY" per block.
+readme_dir=$work/readme
+readme_list() {
+  rm -rf "$readme_dir" && mkdir -p "$readme_dir" || return 1
+  awk -v out="$readme_dir" '
+    /^```csharp$/ { on = 1; f = out "/README.md-" NR + 1 ".cs"; printf "" > f; next }
+    /^```/ && on { on = 0; close(f); next }
+    on { print > f }
+  ' "$root/README.md" || return 1
+  local f d line how
+  for f in "$readme_dir"/README.md-*.cs; do
+    [ -e "$f" ] || continue
+    d=${f%.cs}
+    mkdir -p "$d" && mv "$f" "$d/Program.cs" || return 1
+    how=run
+    for line in "${!readme_compile_only[@]}"; do
+      grep -qxF "$line" "$d/Program.cs" && how="compile only: ${readme_compile_only[$line]}"
+    done
+    printf 'README.md:%s\t%s\n' "${d##*-}" "$how"
+  done > "$readme_dir/list"
+}
+
+readme_examples() {
+  local name how d proj sdk refs rc userns=() count=0
+  # Outside the repository's build settings, as tests/Consumer is; the feed by absolute path.
+  cp "$here/Directory.Build.props" "$here/Directory.Packages.props" "$readme_dir/" || return 1
+  printf '<Project>\n</Project>\n' > "$readme_dir/Directory.Build.targets"
+  printf '<?xml version="1.0" encoding="utf-8"?>\n<configuration>\n  <packageSources>\n    <add key="libbus-local" value="%s" />\n  </packageSources>\n</configuration>\n' "$feed" > "$readme_dir/NuGet.config"
+  [ "$(id -u)" = 0 ] || userns=(--user --map-root-user)
+  while IFS=$'\t' read -r name how; do
+    count=$((count + 1))
+    d=$readme_dir/README.md-${name#README.md:}
+    proj=$d/Example.csproj
+    if grep -qxF 'using LibBus.Hosting;' "$d/Program.cs"; then
+      sdk=Microsoft.NET.Sdk.Worker
+      refs='<PackageReference Include="LibBus.Hosting" Version="1.0.0" /><PackageReference Include="Microsoft.Extensions.Hosting" Version="10.0.15" />'
+    else
+      sdk=Microsoft.NET.Sdk
+      refs='<PackageReference Include="LibBus" Version="1.0.0" />'
+    fi
+    cat > "$proj" <<EOF
+<Project Sdk="$sdk">
+  <PropertyGroup>
+    <OutputType>Exe</OutputType>
+    <TargetFramework>net10.0</TargetFramework>
+    <Nullable>enable</Nullable>
+    <ImplicitUsings>enable</ImplicitUsings>
+    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+    <InvariantGlobalization>true</InvariantGlobalization>
+  </PropertyGroup>
+  <ItemGroup>$refs</ItemGroup>
+</Project>
+EOF
+    echo "== $name ($sdk): build"
+    dotnet restore "$proj" --packages "$own" "${fallback[@]}" --nologo &&
+      no_warnings dotnet build "$proj" -c Release --no-restore --nologo -o "$d/out" ||
+      { echo "$name: does not build as printed:"; cat -n "$d/Program.cs"; return 1; }
+    if [ "$how" != run ]; then echo "== $name: $how"; continue; fi
+    echo "== $name: run in a sandbox"
+    timeout -k 10 120 unshare "${userns[@]}" --ipc --pid --mount --fork --kill-child --propagation private -- \
+      sh -c 'mount -t tmpfs -o mode=1777 tmpfs /tmp && cd /tmp && "$0"' "$d/out/Example" 2>&1; rc=$?
+    [ $rc -eq 0 ] || { echo "$name: exit $rc"; cat -n "$d/Program.cs"; return 1; }
+  done < "$readme_dir/list"
+  [ $count -gt 0 ] || { echo 'no ```csharp block in README.md'; return 1; }
+}
+
+readme_list
+readme_name="README.md's C# examples as printed: build from the feed, run in a sandbox"
+if grep -q $'\tcompile only' "$readme_dir/list" 2>/dev/null; then
+  readme_name+=" (built only: $(grep $'\tcompile only' "$readme_dir/list" | sed -E 's/\tcompile only: /, /; s/;.*//' | paste -sd ';' | sed 's/;/; /g'))"
+fi
+
 check "pack LibBus, LibBus.Hosting and LibBus.Nats" pack
 check "package metadata, icon, own READMEs, symbols, XML docs, buildTransitive" package_metadata
 check "from a clone of a public repository: repository, project URL, SourceLink" source_link
 check "restore from the local feed into its own packages folder" restore
 check "JIT build without warnings, run" run_jit
+check "$readme_name" readme_examples
 check "Native AOT publish without warnings" publish_aot
 check "AOT executable alone in an empty directory" run_alone
 
