@@ -16,7 +16,8 @@
 #      a project of their own restored from the same feed (a console app on LibBus, or a
 #      worker service on LibBus.Hosting for a block that uses it, as `dotnet new worker`
 #      makes), and run in a sandbox of their own (new IPC, PID and mount namespaces, a tmpfs
-#      on /tmp) unless listed in readme_compile_only below with the reason.
+#      on /tmp) to exit 0; one that runs until stopped (readme_until_stopped below) runs until
+#      it printed the line that says it is ready, then must stop cleanly on SIGTERM.
 # Restores into a packages folder of its own (artifacts/consumer/packages) from which the
 # LibBus packages are deleted first, so a stale package of the same version is never used.
 # Prints one line per check and "Consumer checks - Failed: F, Passed: P" (test.sh sums it).
@@ -151,15 +152,17 @@ run_alone() {
   return $rc
 }
 
-# README.md's C# blocks that cannot end on their own, by a line of theirs, with the reason:
-# they are built, not run.
-declare -A readme_compile_only=(
-  ['builder.Build().Run();']="a worker service that runs until stopped (Ctrl-C, SIGTERM); tests/LibBus.Hosting.Tests/WorkerProcessTests.cs runs the sample it is shortened from"
+# README.md's C# blocks that do not end on their own (a service that runs until Ctrl-C or
+# SIGTERM), by a line of theirs, with the line they print once ready: they run until they
+# printed it, then get SIGTERM and must exit 0 (what they do with messages is
+# tests/LibBus.Hosting.Tests/WorkerProcessTests.cs's, on the sample they are shortened from).
+declare -A readme_until_stopped=(
+  ['builder.Build().Run();']="Joined the bus /tmp/worker.bus: listening"
 )
 
 # README.md's ```csharp blocks, as printed, each the Program.cs of a project of its own
-# ($readme_dir/README.md-LINE); $readme_dir/list has "README.md:LINE<TAB>run" or
-# "README.md:LINE<TAB>compile only: WHY" per block.
+# ($readme_dir/README.md-LINE); $readme_dir/list has "README.md:LINE<TAB>" (run to its end)
+# or "README.md:LINE<TAB>READY_LINE" (run until ready, then SIGTERM) per block.
 readme_dir=$work/readme
 readme_list() {
   rm -rf "$readme_dir" && mkdir -p "$readme_dir" || return 1
@@ -173,9 +176,9 @@ readme_list() {
     [ -e "$f" ] || continue
     d=${f%.cs}
     mkdir -p "$d" && mv "$f" "$d/Program.cs" || return 1
-    how=run
-    for line in "${!readme_compile_only[@]}"; do
-      grep -qxF "$line" "$d/Program.cs" && how="compile only: ${readme_compile_only[$line]}"
+    how=
+    for line in "${!readme_until_stopped[@]}"; do
+      grep -qxF "$line" "$d/Program.cs" && how=${readme_until_stopped[$line]}
     done
     printf 'README.md:%s\t%s\n' "${d##*-}" "$how"
   done > "$readme_dir/list"
@@ -216,10 +219,25 @@ EOF
     dotnet restore "$proj" --packages "$own" "${fallback[@]}" --nologo &&
       no_warnings dotnet build "$proj" -c Release --no-restore --nologo -o "$d/out" ||
       { echo "$name: does not build as printed:"; cat -n "$d/Program.cs"; return 1; }
-    if [ "$how" != run ]; then echo "== $name: $how"; continue; fi
-    echo "== $name: run in a sandbox"
+    echo "== $name: run in a sandbox${how:+ until it prints '$how', then SIGTERM}"
+    # In the sandbox: run it to its end; or in the background until READY (at most 60 s)
+    # is in its output, then SIGTERM, and its exit status is the example's.
     timeout -k 10 120 unshare "${userns[@]}" --ipc --pid --mount --fork --kill-child --propagation private -- \
-      sh -c 'mount -t tmpfs -o mode=1777 tmpfs /tmp && cd /tmp && "$0"' "$d/out/Example" 2>&1; rc=$?
+      sh -c '
+        mount -t tmpfs -o mode=1777 tmpfs /tmp && cd /tmp || exit 125
+        [ -n "$1" ] || { "$0"; exit; }
+        "$0" > /tmp/example.out 2>&1 & pid=$!
+        tries=0
+        until grep -qF "$1" /tmp/example.out; do
+          tries=$((tries + 1))
+          if ! kill -0 $pid 2>/dev/null || [ $tries -gt 600 ]; then
+            cat /tmp/example.out; echo "check.sh: it exited or was still not ready after 60 s, and never printed: $1"; exit 1
+          fi
+          sleep 0.1
+        done
+        kill -TERM $pid; wait $pid; rc=$?
+        cat /tmp/example.out; exit $rc
+      ' "$d/out/Example" "$how" < /dev/null 2>&1; rc=$?
     [ $rc -eq 0 ] || { echo "$name: exit $rc"; cat -n "$d/Program.cs"; return 1; }
   done < "$readme_dir/list"
   [ $count -gt 0 ] || { echo 'no ```csharp block in README.md'; return 1; }
@@ -227,8 +245,8 @@ EOF
 
 readme_list
 readme_name="README.md's C# examples as printed: build from the feed, run in a sandbox"
-if grep -q $'\tcompile only' "$readme_dir/list" 2>/dev/null; then
-  readme_name+=" (built only: $(grep $'\tcompile only' "$readme_dir/list" | sed -E 's/\tcompile only: /, /; s/;.*//' | paste -sd ';' | sed 's/;/; /g'))"
+if grep -q $'\t.' "$readme_dir/list" 2>/dev/null; then
+  readme_name+=" (until ready, then SIGTERM: $(grep $'\t.' "$readme_dir/list" | cut -f1 | paste -sd ' '))"
 fi
 
 check "pack LibBus, LibBus.Hosting and LibBus.Nats" pack
