@@ -41,8 +41,7 @@ public sealed class AotTests : IDisposable
         foreach (string a in new[] { "listen", "--count", "1", "--ready-file", ready, bus }) info.ArgumentList.Add(a);
         using Process listener = Process.Start(info)!;
         Task<string> received = listener.StandardOutput.ReadToEndAsync();
-        var deadline = DateTime.UtcNow + CliProcess.DefaultTimeout;
-        while (!File.Exists(ready)) { Assert.True(DateTime.UtcNow < deadline, "never ready"); Thread.Sleep(10); }
+        Eventually.True(() => File.Exists(ready), "the ready file");
 
         Assert.Equal(0, Aot("broadcast", bus, "native hello").ExitCode);
         Assert.True(listener.WaitForExit(20_000));

@@ -113,18 +113,7 @@ public sealed class TrustTests : IDisposable
 
     /// <summary>Owner and creator of the semaphore array at <paramref name="key"/> (/proc/sysvipc/sem), or null.</summary>
     private static (uint Uid, uint Cuid)? SemaphoreOwner(int key)
-    {
-        string[] lines = File.ReadAllLines("/proc/sysvipc/sem");
-        string[] header = lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        int keyAt = Array.IndexOf(header, "key"), uidAt = Array.IndexOf(header, "uid"), cuidAt = Array.IndexOf(header, "cuid");
-        foreach (string line in lines.Skip(1))
-        {
-            string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (f.Length > cuidAt && int.Parse(f[keyAt], CultureInfo.InvariantCulture) == key)
-                return (uint.Parse(f[uidAt], CultureInfo.InvariantCulture), uint.Parse(f[cuidAt], CultureInfo.InvariantCulture));
-        }
-        return null;
-    }
+        => IpcTable.Semaphores().FirstOrDefault(o => o.Key == key) is { } o ? (o.Uid, o.CreatorUid) : null;
 
     private static void AssertOneLineNaming(string path, RunResult r, string contains)
     {

@@ -79,14 +79,8 @@ public sealed class CliSandbox : IDisposable
     /// <summary>Waits until no listener is counted on the bus (S = 0, W = 0).</summary>
     public static void WaitUntilNoListeners(string path)
     {
-        var deadline = DateTime.UtcNow + CliProcess.DefaultTimeout;
-        while (true)
-        {
-            var values = SemaphoreValues(path);
-            if (values[0] == 0 && values[1] == 0) return;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"listeners still counted: S={values[0]} W={values[1]}");
-            Thread.Sleep(20);
-        }
+        IReadOnlyList<ushort> values = [];
+        Eventually.True(() => (values = SemaphoreValues(path)) is [0, 0, ..], () => $"no listener counted; still S={values[0]} W={values[1]}");
     }
 
     public void Dispose()
