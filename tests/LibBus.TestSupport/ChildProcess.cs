@@ -139,12 +139,16 @@ public class ChildProcess : IDisposable
             throw new Xunit.Sdk.XunitException($"{Name}: timed out waiting for {what}; stdout [{Stdout}] stderr [{Stderr}] exited {HasExited}");
     }
 
-    /// <summary>Waits for the exit and the end of its output; false on timeout.</summary>
+    /// <summary>
+    /// Waits for the exit, then for the end of its output (at most 5 s more: a process it left
+    /// running may hold the pipes open); false if it did not exit within <paramref name="timeout"/>.
+    /// </summary>
     public bool TryWaitForExit(TimeSpan timeout)
     {
         if (!_process.WaitForExit(timeout)) return false;
         _process.WaitForExit(); // the exit status and the Exited event
-        return Task.WaitAll([_stdoutDone, _stderrDone], TimeSpan.FromSeconds(10));
+        Task.WaitAll([_stdoutDone, _stderrDone], TimeSpan.FromSeconds(5));
+        return true;
     }
 
     /// <summary>
