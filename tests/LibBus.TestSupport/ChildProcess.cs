@@ -11,7 +11,9 @@ namespace LibBus.TestSupport;
 /// <item>It runs in a process group of its own, as an interactive shell runs a job: perl sets
 /// the group and execs the program, so <see cref="Pid"/> is the program's and the group's id.
 /// The group's parent, the test host, stays in the same session, so the group is never
-/// orphaned and job-control signals (SIGTSTP) act on it as they do at a terminal.</item>
+/// orphaned and job-control signals (SIGTSTP) act on it as they do at a terminal. SIGINT and
+/// SIGQUIT start at their defaults, as in a terminal's job, even when the test run itself was
+/// started in the background of a script, which ignores them (the signal tests then failed).</item>
 /// <item>stdout and stderr are captured as they come, as text and as lines; stdin is a pipe
 /// (<see cref="Stdin"/>) unless the caller leaves it inherited.</item>
 /// <item>Every wait has a timeout and fails the test (<c>XunitException</c>) when it passes,
@@ -28,7 +30,7 @@ public class ChildProcess : IDisposable
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(20);
 
     private const string Perl = "/usr/bin/perl";
-    private const string Launcher = "setpgrp(0, 0); exec { $ARGV[0] } @ARGV or die \"exec $ARGV[0]: $!\\n\"";
+    private const string Launcher = "setpgrp(0, 0); $SIG{INT} = $SIG{QUIT} = 'DEFAULT'; exec { $ARGV[0] } @ARGV or die \"exec $ARGV[0]: $!\\n\"";
 
     private readonly Process _process;
     private readonly object _gate = new();
