@@ -19,7 +19,7 @@ export LIBBUS_TEST_RUN="$$-$RANDOM$RANDOM"
 churn=
 # In our own namespace, another program creates and removes IPC objects beside the
 # tests all along: every leak check looks only at the objects its own test made
-# (tests/Shared/IpcScope.cs). (Only there: whatever it holds dies with the namespace.)
+# (tests/LibBus.TestSupport/IpcScope.cs). (Only there: whatever it holds dies with the namespace.)
 if [ -n "${LIBBUS_TEST_NAMESPACE:-}" ]; then tests/ipc-churn.sh & churn=$!; fi
 trap '[ -z "$churn" ] || { kill "$churn" 2>/dev/null; wait "$churn"; }; rm -f "$log"' EXIT
 status=0
