@@ -19,7 +19,7 @@ export LIBBUS_TEST_RUN="$$-$RANDOM$RANDOM"
 churn=
 # In our own namespace, another program creates and removes IPC objects beside the
 # tests all along: every leak check looks only at the objects its own test made
-# (tests/Shared/IpcScope.cs). (Only there: whatever it holds dies with the namespace.)
+# (tests/LibBus.TestSupport/IpcScope.cs). (Only there: whatever it holds dies with the namespace.)
 if [ -n "${LIBBUS_TEST_NAMESPACE:-}" ]; then tests/ipc-churn.sh & churn=$!; fi
 trap '[ -z "$churn" ] || { kill "$churn" 2>/dev/null; wait "$churn"; }; rm -f "$log"' EXIT
 status=0
@@ -56,7 +56,8 @@ rid=linux-x64
 [ "$(uname -m)" = aarch64 ] && rid=linux-arm64
 aot=artifacts/test/bus-$rid
 if dotnet publish src/BusCli/BusCli.csproj -c Release -r "$rid" -o "$aot" --nologo -v quiet; then
-  BUS_CLI="$PWD/$aot/bus" dotnet test tests/BusCli.Tests 2>&1 | tee -a "$log" || status=1
+  # --no-build: the solution's test run above built it (the same Debug build); only the bus it runs differs.
+  BUS_CLI="$PWD/$aot/bus" dotnet test tests/BusCli.Tests --no-build 2>&1 | tee -a "$log" || status=1
   # bus-status(1)'s example pipes --json into jq.
   if ! command -v jq >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jq >/dev/null

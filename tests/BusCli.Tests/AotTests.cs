@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using BusCli.Tests.Infrastructure;
 
 namespace BusCli.Tests;
@@ -17,17 +16,13 @@ public sealed class AotTests : IDisposable
 
     private static RunResult Aot(params string[] arguments)
     {
-        var info = new ProcessStartInfo(BusCommand.AotPath) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in arguments) info.ArgumentList.Add(a);
-        using Process process = Process.Start(info)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(20_000), "the AOT binary did not exit");
-        return new RunResult(process.ExitCode, stdout.Result, stderr.Result);
+        RunResult result = ChildProcess.Run(BusCommand.AotPath, arguments, ChildProcess.DefaultTimeout);
+        Assert.True(result.ExitCode != -1, "the AOT binary did not exit");
+        return result;
     }
 
     [Fact]
-    public async Task The_native_binary_creates_listens_broadcasts_changes_owner_and_removes()
+    public void The_native_binary_creates_listens_broadcasts_changes_owner_and_removes()
     {
         if (!File.Exists(BusCommand.AotPath)) return; // not published: nothing to check
         Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(BusCommand.AotPath)!, "libMonoPosixHelper.so")));
@@ -37,17 +32,12 @@ public sealed class AotTests : IDisposable
         _sandbox.RememberKeys(bus);
 
         string ready = _sandbox.PathFor("ready");
-        var info = new ProcessStartInfo(BusCommand.AotPath) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in new[] { "listen", "--count", "1", "--ready-file", ready, bus }) info.ArgumentList.Add(a);
-        using Process listener = Process.Start(info)!;
-        Task<string> received = listener.StandardOutput.ReadToEndAsync();
-        var deadline = DateTime.UtcNow + CliProcess.DefaultTimeout;
-        while (!File.Exists(ready)) { Assert.True(DateTime.UtcNow < deadline, "never ready"); Thread.Sleep(10); }
+        using var listener = new ChildProcess(BusCommand.AotPath, ["listen", "--count", "1", "--ready-file", ready, bus]);
+        Eventually.True(() => File.Exists(ready), "the ready file");
 
         Assert.Equal(0, Aot("broadcast", bus, "native hello").ExitCode);
-        Assert.True(listener.WaitForExit(20_000));
-        Assert.Equal(0, listener.ExitCode);
-        Assert.Equal("native hello\n", await received);
+        Assert.Equal(0, listener.WaitForExit());
+        Assert.Equal("native hello\n", listener.Stdout);
 
         // By name: the user database goes through libMonoPosixHelper.so.
         RunResult chown = Aot("chown", "nobody:nogroup", bus);

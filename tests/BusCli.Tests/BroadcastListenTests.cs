@@ -79,8 +79,7 @@ public sealed class BroadcastListenTests : IDisposable
         for (int i = 0; i < 5; i++) Assert.Equal(0, _sandbox.Run("broadcast", bus, $"m{i}").ExitCode);
         // Five broadcasts were delivered before the first command could finish.
         Assert.Empty(Directory.GetFiles(outDir));
-        var deadline = DateTime.UtcNow + CliProcess.DefaultTimeout;
-        while (Directory.GetFiles(outDir).Length < 5 && DateTime.UtcNow < deadline) Thread.Sleep(50);
+        Eventually.True(() => Directory.GetFiles(outDir).Length >= 5, "the five commands' files");
         for (int i = 0; i < 5; i++)
             Assert.Equal($"m{i}\n", File.ReadAllText(Path.Combine(outDir, $"m{i}")));
         Assert.Equal(0, listener.WaitForExit().ExitCode);
@@ -93,10 +92,8 @@ public sealed class BroadcastListenTests : IDisposable
         using CliProcess listener = ListenAndRun(bus, "true");
         for (int i = 0; i < 10; i++) Assert.Equal(0, _sandbox.Run("broadcast", bus, $"m{i}").ExitCode);
         // Every 'sh -c true' has finished by now or soon; none may stay a zombie.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        List<(int Pid, char State)> children;
-        while ((children = Proc.Children(listener.Id)).Count > 0 && DateTime.UtcNow < deadline) Thread.Sleep(50);
-        Assert.Empty(children);
+        Eventually.True(() => Proc.Children(listener.Id).Count == 0,
+            () => $"the commands to be reaped; left: {string.Join(", ", Proc.Children(listener.Id).Select(c => $"{c.Pid} {c.State}"))}", TimeSpan.FromSeconds(10));
         Assert.False(listener.HasExited);
         listener.Signal(Proc.SIGTERM);
         Assert.Equal(143, listener.WaitForExit().ExitCode);
@@ -225,13 +222,5 @@ public sealed class BroadcastListenTests : IDisposable
         Assert.Equal(143, listener.WaitForExit().ExitCode);
     }
 
-    private static void WaitForFile(string path)
-    {
-        var deadline = DateTime.UtcNow + CliProcess.DefaultTimeout;
-        while (!File.Exists(path))
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{path} never appeared");
-            Thread.Sleep(10);
-        }
-    }
+    private static void WaitForFile(string path) => Eventually.True(() => File.Exists(path), $"{path} to appear");
 }

@@ -27,14 +27,7 @@ public sealed class JobsTests : IDisposable
     private string[] LogLines() => File.Exists(Log) ? File.ReadAllLines(Log) : [];
 
     private void WaitForLog(Func<string[], bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + CliProcess.DefaultTimeout;
-        while (!condition(LogLines()))
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"timed out waiting for {what}; log [{string.Join(" | ", LogLines())}]");
-            Thread.Sleep(20);
-        }
-    }
+        => Eventually.True(() => condition(LogLines()), () => $"{what}; log [{string.Join(" | ", LogLines())}]");
 
     private CliProcess Listen(string bus, params string[] options)
     {

@@ -70,12 +70,7 @@ public sealed class LeadingOptionsTests : IDisposable
         using (BusPoller poller = handle.StartPolling(TimeSpan.FromSeconds(20)))
         {
             using CliProcess holder = _sandbox.Start("broadcast", "--timeout", "20s", bus, "held");
-            var deadline = DateTime.UtcNow + CliProcess.DefaultTimeout;
-            while (CliSandbox.SemaphoreValues(bus).N != 1)
-            {
-                Assert.True(DateTime.UtcNow < deadline, "the broadcaster never published");
-                Thread.Sleep(10);
-            }
+            Eventually.True(() => CliSandbox.SemaphoreValues(bus).N == 1, "the broadcaster to publish");
             foreach (string[] command in new[] { new[] { "-n", "broadcast", bus, "not sent" }, new[] { "broadcast", "-n", bus, "not sent" } })
             {
                 RunResult busy = _sandbox.Run(command);

@@ -32,9 +32,7 @@ public sealed class OperatorTests : IDisposable
     private static string KernelView(string bus)
     {
         string[] keys = File.ReadAllLines(bus);
-        string Line(string table, string key) => File.ReadAllLines(table)
-            .Single(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0] == key);
-        return Line("/proc/sysvipc/sem", keys[0]) + "\n" + Line("/proc/sysvipc/shm", keys[1]);
+        return IpcTable.Line(int.Parse(keys[0]), isSegment: false) + "\n" + IpcTable.Line(int.Parse(keys[1]), isSegment: true);
     }
 
     /// <summary>Removes the bus's objects and leaves the key file: what a reboot or RemoveIPC leaves.</summary>
@@ -55,22 +53,12 @@ public sealed class OperatorTests : IDisposable
         return (alive, stale);
     }
 
-    private static void WaitUntil(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + CliProcess.DefaultTimeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("timed out waiting until " + what);
-            Thread.Sleep(20);
-        }
-    }
-
     [Fact]
     public void Status_counts_a_waiting_listener_and_reading_it_changes_nothing_in_the_kernel()
     {
         string bus = _sandbox.CreateBus();
         using CliProcess listener = Listen(bus);
-        WaitUntil(() => Values(bus)[0] == 1, "the listener is counted");
+        Eventually.True(() => Values(bus)[0] == 1, "the listener is counted");
         string before = KernelView(bus);
 
         JsonElement status = StatusJson(bus);
@@ -117,11 +105,11 @@ public sealed class OperatorTests : IDisposable
         string bus = _sandbox.CreateBus();
         using CliProcess listener = Listen(bus);
         listener.Signal(Proc.SIGSTOP);
-        WaitUntil(() => Proc.State(listener.Id) == 'T', "the listener is stopped");
+        Eventually.True(() => Proc.State(listener.Id) == 'T', "the listener is stopped");
         using CliProcess first = _sandbox.Start("broadcast", bus, "first");
-        WaitUntil(() => Values(bus)[4] == 1, "the first broadcaster published");
+        Eventually.True(() => Values(bus)[4] == 1, "the first broadcaster published");
         using CliProcess second = _sandbox.Start("broadcast", bus, "second");
-        WaitUntil(() => StatusJson(bus).GetProperty("broadcasters_waiting").GetInt32() == 1, "the second broadcaster waits");
+        Eventually.True(() => StatusJson(bus).GetProperty("broadcasters_waiting").GetInt32() == 1, "the second broadcaster waits");
 
         JsonElement status = StatusJson(bus);
         Assert.True(status.GetProperty("delivery_in_progress").GetBoolean());

@@ -66,7 +66,7 @@ public sealed class PrivilegeTests : IDisposable
         using CliProcess listener = _sandbox.Shell(
             $"{SetprivNobody} ln -s {Q(victim)} {Q(ready)}.$$.tmp && exec \"$BUS\" listen --count 1 --ready-file {Q(ready)} {Q(bus)}");
         listener.Stdin.Close();
-        Eventually(() => File.Exists(ready) || listener.HasExited, "the readiness file");
+        Eventually.True(() => File.Exists(ready) || listener.HasExited, "the readiness file");
         if (listener.HasExited) Assert.Fail(listener.WaitForExit().ToString());
         Assert.Equal($"{listener.Id}\n", File.ReadAllText(ready));
         Assert.Equal(0, Syscall.lstat(ready, out Stat st));
@@ -133,7 +133,7 @@ public sealed class PrivilegeTests : IDisposable
         using CliProcess swapper = _sandbox.Shell(
             $"exec {SetprivNobody} /bin/sh -c {Q($"while [ ! -e {Q(stop)} ]; do ln -f {Q(own)} {Q(a)} && mv -T {Q(a)} {Q(target)}; ln -sfn {Q(victim)} {Q(b)} && mv -T {Q(b)} {Q(target)}; done")}");
         swapper.Stdin.Close();
-        Eventually(() => File.Exists(target) || Directory.Exists(target), "the swapping loop");
+        Eventually.True(() => File.Exists(target) || Directory.Exists(target), "the swapping loop");
 
         int succeeded = 0;
         for (int i = 0; i < 60; i++)
@@ -228,15 +228,5 @@ public sealed class PrivilegeTests : IDisposable
         Assert.Equal(["chmod 1", "chown 1"], r.StdoutLines);
         Assert.Equal(2, r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.Equal(before, HostileInputTests.DescribeTree(_sandbox.Directory) + HostileInputTests.DescribeIpc(bus));
-    }
-
-    private static void Eventually(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + CliProcess.DefaultTimeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"timed out waiting for {what}");
-            Thread.Sleep(10);
-        }
     }
 }

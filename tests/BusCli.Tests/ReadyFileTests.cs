@@ -65,12 +65,7 @@ public sealed class ReadyFileTests : IDisposable
             Assert.True(++sent < 200, "the pipe never filled");
         Assert.Equal(4, _sandbox.Run("broadcast", "--timeout", "1s", bus, "held back").ExitCode);
         Proc.Kill(pid, Proc.SIGTERM);
-        var deadline = DateTime.UtcNow + CliProcess.DefaultTimeout;
-        while (File.Exists(Ready) || Proc.State(pid) is { } state && state != 'Z')
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the listener did not end");
-            Thread.Sleep(20);
-        }
+        Eventually.True(() => !File.Exists(Ready) && Proc.State(pid) is null or 'Z', "the listener to end");
         CliSandbox.WaitUntilNoListeners(bus);
     }
 

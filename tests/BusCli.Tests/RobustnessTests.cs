@@ -62,12 +62,8 @@ public sealed class RobustnessTests : IDisposable
         // 60 lines: about 33 fill the listener's 64 KiB pipe; the rest fit in the sender's stdin pipe.
         for (int i = 0; i < 60; i++) sender.Stdin.Write(line + "\n");
         sender.Stdin.Close();
-        var deadline = DateTime.UtcNow + CliProcess.DefaultTimeout;
-        while (!Wchan(listener.Id).EndsWith("pipe_write", StringComparison.Ordinal)) // anon_pipe_write on newer kernels
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"the listener never blocked writing (wchan '{Wchan(listener.Id)}')");
-            Thread.Sleep(20);
-        }
+        Eventually.True(() => Wchan(listener.Id).EndsWith("pipe_write", StringComparison.Ordinal), // anon_pipe_write on newer kernels
+            () => $"the listener to block writing (wchan '{Wchan(listener.Id)}')");
 
         listener.Signal(signal);
         Assert.Equal(status, listener.WaitForExit().ExitCode);
@@ -84,21 +80,12 @@ public sealed class RobustnessTests : IDisposable
         using CliProcess waiter = _sandbox.Start("wait", "--ready", bus, $"echo $$ > {Q(pidFile)}; exec sleep 600");
         waiter.WaitUntilListening();
         Assert.Equal(0, _sandbox.Run("broadcast", bus, "go").ExitCode);
-        var deadline = DateTime.UtcNow + CliProcess.DefaultTimeout;
-        while (!File.Exists(pidFile) || !File.ReadAllText(pidFile).EndsWith('\n'))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the command never started");
-            Thread.Sleep(20);
-        }
+        Eventually.True(() => File.Exists(pidFile) && File.ReadAllText(pidFile).EndsWith('\n'), "the command to start");
         int command = int.Parse(File.ReadAllText(pidFile));
 
         waiter.Signal(Proc.SIGTERM);
         Assert.Equal(143, waiter.WaitForExit().ExitCode);
-        while (Proc.State(command) is { } state && state != 'Z')
-        {
-            Assert.True(DateTime.UtcNow < deadline + CliProcess.DefaultTimeout, "the command did not get the signal");
-            Thread.Sleep(20);
-        }
+        Eventually.True(() => Proc.State(command) is null or 'Z', "the command to get the signal and end");
         AssertIdle(bus);
     }
 

@@ -114,12 +114,7 @@ public sealed class SignalAndTimingTests : IDisposable
         using CliProcess listener = StoppedListener(bus);
         using CliProcess holder = _sandbox.Start("broadcast", "--timeout", "20s", bus, "held");
         // Wait until the holder has published (N = 1: a delivery is in progress).
-        var deadline = DateTime.UtcNow + CliProcess.DefaultTimeout;
-        while (CliSandbox.SemaphoreValues(bus).N != 1)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the broadcaster never published");
-            Thread.Sleep(10);
-        }
+        Eventually.True(() => CliSandbox.SemaphoreValues(bus).N == 1, "the broadcaster to publish");
         var started = DateTime.UtcNow;
         RunResult busy = _sandbox.Run("broadcast", "-n", bus, "not sent");
         Assert.Equal(3, busy.ExitCode);
@@ -159,12 +154,5 @@ public sealed class SignalAndTimingTests : IDisposable
     }
 
     private static void WaitForState(CliProcess process, char state)
-    {
-        var deadline = DateTime.UtcNow + CliProcess.DefaultTimeout;
-        while (Proc.State(process.Id) != state)
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"process never reached state {state}");
-            Thread.Sleep(10);
-        }
-    }
+        => Eventually.True(() => Proc.State(process.Id) == state, $"process {process.Id} to reach state {state}");
 }

@@ -83,15 +83,9 @@ public sealed class TrustTests : IDisposable
 
     private static string RunProgram(string file, params string[] arguments)
     {
-        var info = new System.Diagnostics.ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in arguments) info.ArgumentList.Add(a);
-        using var process = System.Diagnostics.Process.Start(info)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(60_000), $"{file} did not finish within 60 s");
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', arguments)} exited {process.ExitCode}: {stderr.GetAwaiter().GetResult()}");
-        return stdout.GetAwaiter().GetResult();
+        RunResult result = ChildProcess.Run(file, arguments, TimeSpan.FromSeconds(60));
+        Assert.True(result.ExitCode == 0, $"{file} {string.Join(' ', arguments)} exited {result.ExitCode}: {result.Stderr}");
+        return result.Stdout;
     }
 
     /// <summary>Runs the planter as nobody.</summary>
@@ -105,26 +99,13 @@ public sealed class TrustTests : IDisposable
         // Either may be gone already; ipcrm then says so and exits 1, which is fine here.
         foreach (string[] arguments in new[] { new[] { "-S", keys.Sem.ToString(CultureInfo.InvariantCulture) }, ["-M", keys.Shm.ToString(CultureInfo.InvariantCulture)] })
         {
-            using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("ipcrm", arguments) { RedirectStandardError = true })!;
-            process.StandardError.ReadToEnd();
-            Assert.True(process.WaitForExit(60_000));
+            Assert.NotEqual(-1, ChildProcess.Run("ipcrm", arguments, TimeSpan.FromSeconds(60)).ExitCode);
         }
     }
 
     /// <summary>Owner and creator of the semaphore array at <paramref name="key"/> (/proc/sysvipc/sem), or null.</summary>
     private static (uint Uid, uint Cuid)? SemaphoreOwner(int key)
-    {
-        string[] lines = File.ReadAllLines("/proc/sysvipc/sem");
-        string[] header = lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        int keyAt = Array.IndexOf(header, "key"), uidAt = Array.IndexOf(header, "uid"), cuidAt = Array.IndexOf(header, "cuid");
-        foreach (string line in lines.Skip(1))
-        {
-            string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (f.Length > cuidAt && int.Parse(f[keyAt], CultureInfo.InvariantCulture) == key)
-                return (uint.Parse(f[uidAt], CultureInfo.InvariantCulture), uint.Parse(f[cuidAt], CultureInfo.InvariantCulture));
-        }
-        return null;
-    }
+        => IpcTable.Semaphores().FirstOrDefault(o => o.Key == key) is { } o ? (o.Uid, o.CreatorUid) : null;
 
     private static void AssertOneLineNaming(string path, RunResult r, string contains)
     {

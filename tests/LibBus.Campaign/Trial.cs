@@ -156,7 +156,7 @@ public sealed partial class Trial
             Send(CampaignPeer.EndMessage, "the end message");
         }
         WaitUntil(() => _children.All(c => c.HasExited), "every process to end");
-        foreach (ChildProcess c in _children) c.WaitForExit(TimeSpan.FromSeconds(10));
+        foreach (ChildProcess c in _children) c.TryWaitForExit(TimeSpan.FromSeconds(10));
 
         CheckExits(removal);
         CheckDeliveries();
@@ -181,7 +181,7 @@ public sealed partial class Trial
                 if (victims.Count == 0) break;
                 Listener victim = victims[_rng.Next(victims.Count)];
                 victim.Killed = true;
-                victim.Process.Signal(ChildProcess.SIGKILL);
+                victim.Process.TrySignal(Proc.SIGKILL);
                 _result.Faults++;
                 break;
             }
@@ -192,7 +192,7 @@ public sealed partial class Trial
                 if (victims.Count == 0) break;
                 Broadcaster victim = victims[_rng.Next(victims.Count)];
                 victim.Killed = true;
-                victim.Process.Signal(ChildProcess.SIGKILL);
+                victim.Process.TrySignal(Proc.SIGKILL);
                 _result.Faults++;
                 break;
             }
@@ -217,7 +217,7 @@ public sealed partial class Trial
     {
         var victims = _listeners.Where(l => l.Throughout && l != _listeners[0] && !l.Process.HasExited).ToList();
         Listener victim = victims[_rng.Next(victims.Count)];
-        victim.Process.Signal(ChildProcess.SIGSTOP);
+        victim.Process.TrySignal(Proc.SIGSTOP);
         _result.Faults++;
         try
         {
@@ -235,7 +235,7 @@ public sealed partial class Trial
         }
         finally
         {
-            victim.Process.Signal(ChildProcess.SIGCONT);
+            victim.Process.TrySignal(Proc.SIGCONT);
         }
         for (int i = 0; i < 3; i++) Send($"h {i}", "a broadcast after SIGCONT");
     }
@@ -330,7 +330,7 @@ public sealed partial class Trial
             string[] err = l.Process.StderrLines.Where(s => s is not ("opened" or "ready") && !s.EndsWith(": listening", StringComparison.Ordinal)).ToArray();
             bool ok = (l.Killed, removal, l.Cli) switch
             {
-                (true, _, _) => code == 128 + ChildProcess.SIGKILL || KillMissed(l.Process),
+                (true, _, _) => code == 128 + Proc.SIGKILL || KillMissed(l.Process),
                 (false, true, true) => code == 1 && err.Length == 1 && err[0] == $"bus: {_path}: the bus was removed",
                 (false, true, false) => code == 3 && err.Length == 1 && err[0].Contains("the bus was removed", StringComparison.Ordinal)
                                         || !l.Throughout && code == 0 && err.Length == 0,
@@ -342,7 +342,7 @@ public sealed partial class Trial
         {
             int code = b.Process.ExitCode;
             string[] err = b.Process.StderrLines.Where(s => s != "opened").ToArray();
-            bool ok = b.Killed ? code == 128 + ChildProcess.SIGKILL || KillMissed(b.Process)
+            bool ok = b.Killed ? code == 128 + Proc.SIGKILL || KillMissed(b.Process)
                 : removal ? code == 3 && err.Length == 1 && err[0].Contains("the bus was removed", StringComparison.Ordinal)
                 : Scenario == Scenarios.StopListener ? code == 0 && err.Length == 0 || code == 4 && err.Length == 1 && err[0].StartsWith("timeout: ", StringComparison.Ordinal)
                 : code == 0 && err.Length == 0;
@@ -377,7 +377,7 @@ public sealed partial class Trial
 
     private ChildProcess Start(string name, string file, string[] arguments)
     {
-        var child = new ChildProcess(name, file, arguments);
+        var child = new ChildProcess(file, arguments, name: name);
         lock (_children) _children.Add(child);
         _ipc.AddProcess(child.Pid);
         return child;

@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using LibBus.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;

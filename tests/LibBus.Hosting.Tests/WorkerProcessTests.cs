@@ -1,4 +1,3 @@
-using LibBus.Tests.Infrastructure;
 
 namespace LibBus.Hosting.Tests;
 
@@ -14,14 +13,14 @@ public sealed class WorkerProcessTests : IDisposable
 
     public void Dispose() => _fixture.Dispose();
 
-    private Peer StartWorker()
+    private ChildProcess StartWorker()
     {
-        var worker = new Peer("dotnet", [Path.Combine(AppContext.BaseDirectory, "LibBus.Samples.Worker.dll"), $"--Bus:Path={_path}"]);
+        var worker = new ChildProcess("dotnet", [Path.Combine(AppContext.BaseDirectory, "LibBus.Samples.Worker.dll"), $"--Bus:Path={_path}"]);
         WaitForLog(worker, $"Joined the bus {_path}: listening");
         return worker;
     }
 
-    private static void WaitForLog(Peer worker, string text)
+    private static void WaitForLog(ChildProcess worker, string text)
         => Eventually.True(() => worker.StdoutLines.Any(l => l.Contains(text, StringComparison.Ordinal)),
             $"the worker to log '{text}'; it wrote:\n{string.Join('\n', worker.StdoutLines)}\n{worker.StderrText}", Wait);
 
@@ -34,7 +33,7 @@ public sealed class WorkerProcessTests : IDisposable
     [Fact]
     public async Task The_worker_answers_survives_a_failing_handler_and_leaves_the_bus_on_SIGTERM()
     {
-        using Peer worker = StartWorker();
+        using ChildProcess worker = StartWorker();
         Assert.Equal((UnixFileMode)Convert.ToInt32("660", 8), Bus.GetStatus(_path).SemaphoreArray!.Ownership.Mode); // created with the sample's mode
 
         using (Bus bus = Bus.Open(_path))
@@ -69,7 +68,7 @@ public sealed class WorkerProcessTests : IDisposable
     [Fact]
     public void A_bus_removed_under_the_worker_is_logged_and_SIGTERM_still_stops_it_cleanly()
     {
-        using Peer worker = StartWorker();
+        using ChildProcess worker = StartWorker();
 
         Bus.Remove(_path);
 

@@ -1,5 +1,4 @@
 using LibBus.Nats.Tests.Infrastructure;
-using LibBus.Tests.Infrastructure;
 using LibBus.TestSupport;
 
 namespace LibBus.Nats.Tests;

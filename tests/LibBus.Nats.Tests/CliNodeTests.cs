@@ -1,6 +1,4 @@
-using BusCli.Tests.Infrastructure;
 using LibBus.Nats.Tests.Infrastructure;
-using LibBus.Tests.Infrastructure;
 
 namespace LibBus.Nats.Tests;
 

@@ -1,6 +1,5 @@
 using System.Text;
 using LibBus.Nats.Tests.Infrastructure;
-using LibBus.Tests.Infrastructure;
 using LibBus.TestSupport;
 using NATS.Client.Core;
 

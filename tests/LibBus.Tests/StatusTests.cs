@@ -12,11 +12,7 @@ public sealed class StatusTests : IDisposable
 
     /// <summary>The /proc/sysvipc lines of the bus's objects: times, attach count, last pid.</summary>
     private static string KernelView(BusKeys keys)
-    {
-        string Line(string table, int key) => File.ReadAllLines(table)
-            .Single(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0] == key.ToString());
-        return Line("/proc/sysvipc/sem", keys.SemaphoreKey) + "\n" + Line("/proc/sysvipc/shm", keys.SegmentKey);
-    }
+        => IpcTable.Line(keys.SemaphoreKey, isSegment: false) + "\n" + IpcTable.Line(keys.SegmentKey, isSegment: true);
 
     private static void MakeStale(string path)
     {

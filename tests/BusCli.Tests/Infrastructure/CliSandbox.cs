@@ -79,14 +79,8 @@ public sealed class CliSandbox : IDisposable
     /// <summary>Waits until no listener is counted on the bus (S = 0, W = 0).</summary>
     public static void WaitUntilNoListeners(string path)
     {
-        var deadline = DateTime.UtcNow + CliProcess.DefaultTimeout;
-        while (true)
-        {
-            var values = SemaphoreValues(path);
-            if (values.S == 0 && values.W == 0) return;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"listeners still counted: S={values.S} W={values.W}");
-            Thread.Sleep(20);
-        }
+        var values = SemaphoreValues(path);
+        Eventually.True(() => (values = SemaphoreValues(path)) is { S: 0, W: 0 }, () => $"no listener counted; still S={values.S} W={values.W}");
     }
 
     public void Dispose()

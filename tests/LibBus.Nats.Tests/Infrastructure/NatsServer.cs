@@ -1,8 +1,5 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using BusCli.Tests.Infrastructure;
-using LibBus.Tests.Infrastructure;
 
 namespace LibBus.Nats.Tests.Infrastructure;
 
@@ -15,7 +12,7 @@ public sealed class NatsServer : IDisposable
 {
     private readonly string[] _arguments;
     private readonly string? _store;
-    private Process? _process;
+    private ChildProcess? _process;
 
     /// <summary>The nats-server executable, or null if it is not installed.</summary>
     public static string? Binary { get; } = new[] { "/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server" }
@@ -33,7 +30,7 @@ public sealed class NatsServer : IDisposable
 
     public int Port { get; }
     public string Url => $"nats://127.0.0.1:{Port}";
-    public int Pid => _process?.Id ?? 0;
+    public int Pid => _process?.Pid ?? 0;
 
     /// <param name="jetStream">Enable JetStream, its store in a new temporary directory.</param>
     /// <param name="extra">More nats-server options (credentials, cluster).</param>
@@ -71,29 +68,18 @@ public sealed class NatsServer : IDisposable
     {
         if (Binary is null) throw new InvalidOperationException(MissingMessage);
         if (_process is { HasExited: false }) throw new InvalidOperationException("already running");
-        var info = new ProcessStartInfo(Binary)
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (string argument in _arguments) info.ArgumentList.Add(argument);
         _process?.Dispose();
-        _process = Process.Start(info)!;
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _process = new ChildProcess(Binary, _arguments, redirectStdin: false);
         Eventually.True(() => _process.HasExited || Accepts(Port), $"nats-server to accept connections on port {Port}", TimeSpan.FromSeconds(30));
-        if (_process.HasExited) throw new InvalidOperationException($"nats-server {string.Join(' ', _arguments)} exited with {_process.ExitCode}");
+        if (_process.HasExited) throw new InvalidOperationException($"nats-server {string.Join(' ', _arguments)} exited with {_process.ExitCode}: {_process.StderrText}");
     }
 
     /// <summary>Kills the server (SIGKILL by pid) and reaps it.</summary>
     public void Kill()
     {
         if (_process is null || _process.HasExited) return;
-        Proc.Kill(_process.Id, Proc.SIGKILL);
-        if (!_process.WaitForExit(TimeSpan.FromSeconds(20))) throw new InvalidOperationException($"nats-server {_process.Id} did not die");
+        _process.Signal(Proc.SIGKILL);
+        if (!_process.TryWaitForExit(TimeSpan.FromSeconds(20))) throw new InvalidOperationException($"nats-server {_process.Id} did not die");
     }
 
     public void Dispose()

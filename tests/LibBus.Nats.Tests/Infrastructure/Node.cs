@@ -1,4 +1,3 @@
-using LibBus.Tests.Infrastructure;
 using LibBus.TestSupport;
 using NATS.Client.Core;
 

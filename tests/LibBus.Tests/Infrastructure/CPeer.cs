@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace LibBus.Tests.Infrastructure;
 
 /// <summary>Compiles Peers/cpeer.c (the reference C algorithm) with cc, once per run.</summary>
@@ -23,19 +21,12 @@ public static class Tools
 {
     public static string Run(string file, IEnumerable<string> arguments, int expectedExit = 0)
     {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in arguments) info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(60_000))
-        {
-            process.Kill(true);
+        string[] args = [.. arguments];
+        RunResult result = ChildProcess.Run(file, args, TimeSpan.FromSeconds(60));
+        if (result.ExitCode == -1 && result.Stderr.StartsWith("did not exit", StringComparison.Ordinal))
             throw new Xunit.Sdk.XunitException($"{file} did not finish within 60 s");
-        }
-        process.WaitForExit();
-        if (process.ExitCode != expectedExit)
-            throw new Xunit.Sdk.XunitException($"{file} {string.Join(' ', info.ArgumentList)} exited {process.ExitCode}: {stderr.Result}{stdout.Result}");
-        return stdout.Result;
+        if (result.ExitCode != expectedExit)
+            throw new Xunit.Sdk.XunitException($"{file} {string.Join(' ', args)} exited {result.ExitCode}: {result.Stderr}{result.Stdout}");
+        return result.Stdout;
     }
 }

@@ -2,8 +2,7 @@ namespace LibBus.TestSupport;
 
 /// <summary>
 /// What both test projects need to run a program as another user: nobody:nogroup (65534),
-/// with no supplementary groups, through <c>setpriv</c>. Needs root. Compiled into each
-/// test project from tests/Shared.
+/// with no supplementary groups, through <c>setpriv</c>. Needs root.
 /// </summary>
 public static class AsNobody
 {

@@ -1,60 +1,6 @@
 namespace LibBus.TestSupport;
 
 /// <summary>
-/// One System V object as /proc/sysvipc lists it (what <c>ipcs -s</c> / <c>ipcs -m</c> show).
-/// <paramref name="Size"/> is the number of semaphores of an array, the bytes of a segment;
-/// <paramref name="CreatorPid"/> is known for segments only (0 for semaphore arrays).
-/// </summary>
-internal sealed record IpcObject(bool IsSegment, int Key, int Id, int Mode, uint Uid, uint Gid, long Size, int CreatorPid);
-
-/// <summary>
-/// Reads /proc/sysvipc/sem and /proc/sysvipc/shm: the objects of this process's IPC namespace,
-/// whoever made them. Compiled into every test project from tests/Shared; semctl is LibBus's own
-/// (src/Common/Interop/Interop.SemCtl.cs), seen through InternalsVisibleTo or linked in.
-/// </summary>
-internal static class IpcTable
-{
-    public static List<IpcObject> Semaphores() => Read("/proc/sysvipc/sem", isSegment: false);
-
-    public static List<IpcObject> Segments() => Read("/proc/sysvipc/shm", isSegment: true);
-
-    /// <summary>
-    /// The processes that last changed each semaphore of array <paramref name="semid"/>
-    /// (<c>semctl GETPID</c>: set by <c>semop</c>, <c>SETVAL</c> and <c>SETALL</c>, so also by
-    /// the process that initialized it); empty if the array is gone or not readable.
-    /// </summary>
-    public static IEnumerable<int> LastChangedBy(IpcObject semaphores)
-    {
-        var pids = new List<int>();
-        for (int i = 0; i < semaphores.Size; i++)
-        {
-            int pid = Interop.Libc.SemCtl(semaphores.Id, i, Interop.Libc.GETPID);
-            if (pid < 0) break;
-            pids.Add(pid);
-        }
-        return pids;
-    }
-
-    private static List<IpcObject> Read(string file, bool isSegment)
-    {
-        string[] lines = File.ReadAllLines(file);
-        string[] header = lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        int Col(string name) => Array.IndexOf(header, name);
-        int key = Col("key"), id = Col(isSegment ? "shmid" : "semid"), perms = Col("perms"), uid = Col("uid"),
-            gid = Col("gid"), size = Col(isSegment ? "size" : "nsems"), cpid = Col("cpid");
-        var result = new List<IpcObject>();
-        foreach (string line in lines.Skip(1))
-        {
-            string[] f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (f.Length < header.Length) continue;
-            result.Add(new IpcObject(isSegment, int.Parse(f[key]), int.Parse(f[id]), Convert.ToInt32(f[perms], 8),
-                uint.Parse(f[uid]), uint.Parse(f[gid]), long.Parse(f[size]), isSegment ? int.Parse(f[cpid]) : 0));
-        }
-        return result;
-    }
-}
-
-/// <summary>
 /// The IPC objects that belong to one test (or campaign trial), for its leak check. The check
 /// never compares the whole namespace: other test projects, other programs on the machine, or
 /// tests/ipc-churn.sh may create and remove objects meanwhile. An object is the test's if it is
@@ -62,7 +8,7 @@ internal static class IpcTable
 /// of the test's processes created, or a semaphore array one of its processes last changed
 /// (creating a bus initializes the array with <c>SETALL</c>, which records the process).
 /// </summary>
-internal sealed class IpcScope
+public sealed class IpcScope
 {
     private readonly HashSet<int> _semaphoresBefore = IpcTable.Semaphores().Select(o => o.Id).ToHashSet();
     private readonly HashSet<int> _segmentsBefore = IpcTable.Segments().Select(o => o.Id).ToHashSet();

@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using LibBus;
 
-namespace BusCli.Tests.Infrastructure;
+namespace LibBus.TestSupport;
 
+/// <summary>Signals and the process table, for tests that look at processes (kill, /proc).</summary>
 public static class Proc
 {
     public const int SIGHUP = Interop.Libc.SIGHUP, SIGINT = Interop.Libc.SIGINT, SIGKILL = Interop.Libc.SIGKILL,
@@ -18,10 +18,9 @@ public static class Proc
     /// <summary>A FIFO (mode 0600), made by coreutils' mkfifo as the library tests do: the product never makes one.</summary>
     public static void Mkfifo(string path)
     {
-        using Process process = Process.Start(new ProcessStartInfo("mkfifo", ["-m", "600", path]) { RedirectStandardError = true })!;
-        string error = process.StandardError.ReadToEnd();
-        if (!process.WaitForExit(30_000) || process.ExitCode != 0)
-            throw new InvalidOperationException($"mkfifo {path}: {error.Trim()}");
+        RunResult result = ChildProcess.Run("mkfifo", ["-m", "600", path], TimeSpan.FromSeconds(30));
+        if (result.ExitCode != 0)
+            throw new InvalidOperationException($"mkfifo {path}: {result.Stderr.Trim()}");
     }
 
     /// <summary>The state letter of a process from /proc (R, S, T, Z, ...), or null if gone.</summary>
