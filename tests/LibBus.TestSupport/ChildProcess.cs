@@ -119,7 +119,17 @@ public class ChildProcess : IDisposable
     public bool StderrHas(string line) { lock (_gate) return _stderr.Lines.Contains(line); }
 
     /// <summary>Lines and exits seen so far: grows while the process makes progress.</summary>
-    public long Progress { get { lock (_gate) return _stdout.Lines.Count + _stderr.Lines.Count + (_process.HasExited ? 1 : 0); } }
+    public long Progress
+    {
+        get
+        {
+            // HasExited outside _gate: Process raises Exited (whose handler, Changed, takes _gate)
+            // while holding its own lock, which HasExited also takes. Asked under _gate, the two
+            // deadlocked (a campaign trial hung in CI until stopped).
+            bool exited = _process.HasExited;
+            lock (_gate) return _stdout.Lines.Count + _stderr.Lines.Count + (exited ? 1 : 0);
+        }
+    }
 
     /// <summary>Waits for the next stdout line not read yet; fails on timeout or when stdout ends.</summary>
     public string ReadLine(TimeSpan timeout) => TakeLine(stdout: true, timeout);
