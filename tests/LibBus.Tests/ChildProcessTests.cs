@@ -20,7 +20,7 @@ public sealed class ChildProcessTests : IDisposable
         var shell = new ChildProcess("/bin/sh", ["-c", $"sleep 600 > /dev/null 2>&1 & echo $! > '{pidFile}'"]);
         Assert.Equal(0, shell.WaitForExit());
         int orphan = int.Parse(File.ReadAllText(pidFile));
-        Assert.Equal('S', Proc.State(orphan));
+        Assert.True(Proc.State(orphan) is not (null or 'Z'), $"the sleep {orphan} is not running"); // R or S: it may not have gone to sleep yet
 
         shell.Dispose();
 
