@@ -185,7 +185,13 @@ readme_list() {
 }
 
 readme_examples() {
-  local name how d proj sdk refs rc userns=() count=0
+  local name how d out proj sdk refs rc userns=() count=0 outs=$readme_dir
+  # The sandbox mounts its own /tmp: built programs go outside /tmp, /run and /srv, so in
+  # /var/tmp when the checkout itself is under one of them (a clone in /tmp).
+  case $root/ in
+    /tmp/*|/run/*|/srv/*) outs=$(mktemp -d /var/tmp/libbus-readme.XXXXXX) || return 1
+                          trap "rm -rf '$outs'" EXIT ;;
+  esac
   # Outside the repository's build settings, as tests/Consumer is; the feed by absolute path.
   cp "$here/Directory.Build.props" "$here/Directory.Packages.props" "$readme_dir/" || return 1
   printf '<Project>\n</Project>\n' > "$readme_dir/Directory.Build.targets"
@@ -194,6 +200,7 @@ readme_examples() {
   while IFS=$'\t' read -r name how; do
     count=$((count + 1))
     d=$readme_dir/README.md-${name#README.md:}
+    out=$outs/README.md-${name#README.md:}/out
     proj=$d/Example.csproj
     if grep -qxF 'using LibBus.Hosting;' "$d/Program.cs"; then
       sdk=Microsoft.NET.Sdk.Worker
@@ -217,7 +224,7 @@ readme_examples() {
 EOF
     echo "== $name ($sdk): build"
     dotnet restore "$proj" --packages "$own" "${fallback[@]}" --nologo &&
-      no_warnings dotnet build "$proj" -c Release --no-restore --nologo -o "$d/out" ||
+      no_warnings dotnet build "$proj" -c Release --no-restore --nologo -o "$out" ||
       { echo "$name: does not build as printed:"; cat -n "$d/Program.cs"; return 1; }
     echo "== $name: run in a sandbox${how:+ until it prints '$how', then SIGTERM}"
     # In the sandbox: run it to its end; or in the background until READY (at most 60 s)
@@ -237,7 +244,7 @@ EOF
         done
         kill -TERM $pid; wait $pid; rc=$?
         cat /tmp/example.out; exit $rc
-      ' "$d/out/Example" "$how" < /dev/null 2>&1; rc=$?
+      ' "$out/Example" "$how" < /dev/null 2>&1; rc=$?
     [ $rc -eq 0 ] || { echo "$name: exit $rc"; cat -n "$d/Program.cs"; return 1; }
   done < "$readme_dir/list"
   [ $count -gt 0 ] || { echo 'no ```csharp block in README.md'; return 1; }
