@@ -86,28 +86,27 @@ else
 fi
 [ $built = yes ] || { echo "C ABI tests - Failed: $((failed)), Passed: $passed"; exit 1; }
 
-# --- api: one process, its own "ok"/"not ok" lines ---
-mkdir -p "$work/api"
-(cd "$bin" && timeout 300 ./api "$work/api") > "$work/api.out" 2>"$work/api.err"
-status=$?
-cat "$work/api.out"
-passed=$((passed + $(grep -c '^ok ' "$work/api.out")))
-failed=$((failed + $(grep -c '^not ok ' "$work/api.out")))
-if [ $status -ne 0 ] && ! grep -q '^not ok ' "$work/api.out"; then
-  notok "api ran to its end" "exit $status: $(head -3 "$work/api.err")"
-fi
+# One test program (tests/c/NAME.c, built above) in a scratch directory of its own, within
+# SECONDS; it prints its own "ok"/"not ok" lines, counted here; its stderr is $work/NAME.err.
+run_program() {
+  local name=$1 seconds=$2 status
+  mkdir -p "$work/$name"
+  (cd "$bin" && timeout "$seconds" "./$name" "$work/$name") > "$work/$name.out" 2>"$work/$name.err"
+  status=$?
+  cat "$work/$name.out"
+  passed=$((passed + $(grep -c '^ok ' "$work/$name.out")))
+  failed=$((failed + $(grep -c '^not ok ' "$work/$name.out")))
+  if [ $status -ne 0 ] && ! grep -q '^not ok ' "$work/$name.out"; then
+    notok "$name ran to its end" "exit $status: $(head -3 "$work/$name.err")"
+  fi
+}
+
+# --- api ---
+run_program api 300
 if [ -s "$work/api.err" ]; then notok "the library prints nothing" "$(head -3 "$work/api.err")"; else ok "the library prints nothing (api's stderr is empty)"; fi
 
-# --- intr: one process, its own "ok"/"not ok" lines ---
-mkdir -p "$work/intr"
-(cd "$bin" && timeout 120 ./intr "$work/intr") > "$work/intr.out" 2>"$work/intr.err"
-status=$?
-cat "$work/intr.out"
-passed=$((passed + $(grep -c '^ok ' "$work/intr.out")))
-failed=$((failed + $(grep -c '^not ok ' "$work/intr.out")))
-if [ $status -ne 0 ] && ! grep -q '^not ok ' "$work/intr.out"; then
-  notok "intr ran to its end" "exit $status: $(head -3 "$work/intr.err")"
-fi
+# --- intr ---
+run_program intr 120
 
 # --- mixes: separate processes on one bus ---
 count=20
