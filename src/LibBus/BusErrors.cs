@@ -44,6 +44,9 @@ internal static class BusErrors
     /// <summary>Whether <paramref name="errno"/> from a lookup by key (<c>semget</c>, <c>shmget</c> without IPC_CREAT) means no object has the key.</summary>
     internal static bool IsNoSuchKey(int errno) => errno == Interop.Errors.ENOENT;
 
+    /// <summary>Whether <paramref name="errno"/> from a call with a no-wait flag (<c>LOCK_NB</c>, <c>IPC_NOWAIT</c>) means it would have had to wait (EAGAIN, which is EWOULDBLOCK).</summary>
+    internal static bool IsWouldBlock(int errno) => errno == Interop.Errors.EAGAIN;
+
     /// <summary>Whether <paramref name="errno"/> from an exclusive create (<c>O_EXCL</c>, <c>IPC_EXCL</c>, <c>link</c>) means the name or key is taken.</summary>
     internal static bool IsTaken(int errno) => errno == Interop.Errors.EEXIST;
 

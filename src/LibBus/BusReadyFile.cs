@@ -68,6 +68,7 @@ internal sealed class BusReadyFile : IDisposable
             string temporary = SafeFile.WriteTemporary(path, dirFd, content, ".bus-ready.", 0x1A4 /* 0644 */, out fd,
                 errno => Failure(path, errno), errno => Failure(path, errno));
             Interop.Libc.Statx created;
+            using DirectoryNameLock nameLock = DirectoryNameLock.Shared(dirFd);
             if (Interop.Libc.StatxCall(fd, "", Interop.Libc.AT_EMPTY_PATH, Interop.Libc.STATX_INO, &created) != 0
                 || Interop.Libc.RenameAt2(dirFd, temporary, dirFd, name, 0) != 0)
             {

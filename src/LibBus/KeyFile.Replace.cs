@@ -13,7 +13,8 @@ internal sealed partial class KeyFile
     /// the old file or the new one, never none and never a partial one. The file now under the
     /// temporary name is then checked to be this file and unlinked; if someone else had put
     /// another file at the path meanwhile, the swap is undone and false is returned (no name is
-    /// ever followed, so a planted symlink is only moved and moved back).
+    /// ever followed, so a planted symlink is only moved and moved back). The swaps are made under
+    /// the directory's shared <see cref="DirectoryNameLock"/>.
     /// </summary>
     /// <returns>True if replaced; false if the path no longer named this file (nothing changed).</returns>
     /// <exception cref="BusException">The replacement could not be made; the old file is in place.</exception>
@@ -21,6 +22,7 @@ internal sealed partial class KeyFile
     {
         string temporary = KeyFileFormat.WriteTemporary(Path, _directory, KeyFileFormat.Text(keys));
         bool unlinkTemporary = true;
+        using DirectoryNameLock nameLock = DirectoryNameLock.Shared(_directory);
         try
         {
             if (Interop.Libc.RenameAt2(_directory, temporary, _directory, _name, Interop.Libc.RENAME_EXCHANGE) != 0)

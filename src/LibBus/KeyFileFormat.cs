@@ -169,8 +169,8 @@ internal static class KeyFileFormat
     /// and at once: the text is written to a new file that has no name yet (<c>O_TMPFILE</c>) or a
     /// private temporary name (<c>O_CREAT|O_EXCL|O_NOFOLLOW</c>), mode 0600, which is then
     /// linked into place. <c>link</c> never replaces a file nor follows a symlink, so no reader
-    /// ever sees a partly written key file, and the path is created exclusively. Returns false if
-    /// the path exists.
+    /// ever sees a partly written key file, and the path is created exclusively (under the
+    /// directory's shared <see cref="DirectoryNameLock"/>). Returns false if the path exists.
     /// </summary>
     internal static unsafe bool TryCreate(string path, BusKeys keys)
     {
@@ -181,6 +181,7 @@ internal static class KeyFileFormat
         try
         {
             byte[] text = Text(keys);
+            using DirectoryNameLock nameLock = DirectoryNameLock.Shared(dirFd);
             int fd = Interop.Libc.OpenAt(dirFd, ".", Interop.Libc.O_TMPFILE | Interop.Libc.O_WRONLY | Interop.Libc.O_CLOEXEC, OwnerReadWrite);
             if (fd >= 0)
             {

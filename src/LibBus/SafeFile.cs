@@ -126,10 +126,12 @@ internal static class SafeFile
     /// file <paramref name="status"/> describes: a file another process put at that name stays. The
     /// name is first moved to a private temporary name (atomically, never replacing anything),
     /// checked there by inode, and unlinked or put back; without RENAME_NOREPLACE, it is checked
-    /// and unlinked (a window of one system call).
+    /// and unlinked (a window of one system call). The directory's <see cref="DirectoryNameLock"/>
+    /// is held exclusively meanwhile, so that no LibBus create takes the name while it is away.
     /// </summary>
     internal static BusPartRemoval UnlinkIfSame(int dirFd, string name, in Interop.Libc.Statx status)
     {
+        using DirectoryNameLock nameLock = DirectoryNameLock.Exclusive(dirFd);
         string temporary = ".bus-remove." + KernelRandom.GetHexString(16);
         if (Interop.Libc.RenameAt2(dirFd, name, dirFd, temporary, Interop.Libc.RENAME_NOREPLACE) != 0)
         {

@@ -117,9 +117,12 @@ public sealed class ExactBusTests : IDisposable
     {
         string path = _sandbox.PathFor("raced");
         var ipc = new IpcScope();
-        var threads = Enumerable.Range(0, 3).Select(_ => new Thread(() =>
+        // A removal moves the name away for a moment to check it (SafeFile.UnlinkIfSame); a create
+        // in that moment must not take the name (DirectoryNameLock), or the file moved away cannot
+        // go back. Without the lock this failed 1 run in 8-30 with 3 threads x 400.
+        var threads = Enumerable.Range(0, 4).Select(_ => new Thread(() =>
         {
-            for (int i = 0; i < 400; i++)
+            for (int i = 0; i < 600; i++)
             {
                 try { Bus.Create(path); } catch (BusException) { }
                 try { Bus.Remove(path); } catch (BusException) { }
@@ -133,6 +136,55 @@ public sealed class ExactBusTests : IDisposable
         // without a key file naming it.
         string orphans = ipc.DescribeLeaks();
         Assert.True(orphans.Length == 0, $"orphaned bus(es): {orphans}");
+    }
+
+    [Theory]
+    [InlineData("create")]
+    [InlineData("remove")]
+    public void A_create_or_remove_waits_while_another_process_holds_the_directory_for_a_removal(string operation)
+    {
+        // The lock that keeps a create out of a removal's moment (DirectoryNameLock): while another
+        // process holds the directory exclusively, as SafeFile.UnlinkIfSame does, neither a create
+        // nor a removal changes the name; once it lets go, each goes on.
+        string path = _sandbox.PathFor("waited");
+        if (operation == "remove") Bus.Create(path);
+        using var holder = new ChildProcess("flock", ["-x", _sandbox.Directory, "-c", "echo locked; read line"]);
+        Assert.Equal("locked", holder.ReadLine(ChildProcess.DefaultTimeout));
+        var worker = new Thread(() =>
+        {
+            if (operation == "create") Bus.Create(path);
+            else Bus.Remove(path);
+        });
+        worker.Start();
+        Assert.False(worker.Join(TimeSpan.FromMilliseconds(300)), $"the {operation} did not wait for the lock");
+        Assert.Equal(operation == "remove", File.Exists(path));
+        holder.Stdin.WriteLine();
+        holder.Stdin.Flush();
+        Assert.True(worker.Join(TimeSpan.FromSeconds(30)), $"the {operation} did not go on");
+        Assert.Equal(operation == "create", File.Exists(path));
+    }
+
+    [RootTheory]
+    [InlineData("-s")]
+    [InlineData("-x")]
+    public void A_directory_lock_held_for_ever_by_another_user_delays_create_and_remove_but_never_stops_them(string mode)
+    {
+        // Anyone who can read a directory (/tmp) can flock it; a hold longer than
+        // DirectoryNameLock.MaxWait is waited for no longer.
+        AsNobody.MakeSearchable(_sandbox.Directory); // 0755: nobody may read it, so lock it
+        using var holder = new ChildProcess("setpriv", [.. AsNobody.SetprivOptions, "flock", mode, _sandbox.Directory, "-c", "echo locked; exec sleep 600"]);
+        Assert.Equal("locked", holder.ReadLine(ChildProcess.DefaultTimeout));
+        string path = _sandbox.PathFor("held");
+        var worker = new Thread(() =>
+        {
+            Bus.Create(path);
+            Bus.Remove(path);
+            Bus.Create(path);
+        });
+        worker.Start();
+        Assert.True(worker.Join(TimeSpan.FromSeconds(60)), "create and remove waited for ever behind a held lock");
+        Assert.Equal(BusState.Alive, Bus.GetStatus(path).State);
+        Bus.Remove(path);
     }
 
     [Theory]
