@@ -430,7 +430,7 @@ internal static class Report
         L();
         L("The installed (Native AOT) listener allocates nothing per message (`Bus.ListenBytes`, one buffer), so its");
         L("resident memory stays its idle memory at any rate (before issue 11 it grew to 22 MiB).");
-        L("`RobustnessTests.A_busy_listener_does_not_grow` checks the growth for both the AOT and the JIT build.");
+        L("`RobustnessTests.A_busy_listener_does_not_grow` checks the growth of the `bus` under test (in `test.sh`, the Native AOT build).");
         L();
 
         L("## Listener processes under load");
