@@ -31,7 +31,8 @@ internal static class StandardStreams
             if (flags >= 0 && (flags & FD_CLOEXEC) == 0) continue;
             s_closed |= 1 << fd;
             // open returns the lowest free descriptor: this one, as those below it are taken by now.
-            if (flags < 0) Open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+            // It stays open for the process's life: the handle is let go of, never closing it.
+            if (flags < 0) Open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY).SetHandleAsInvalid();
         }
     }
 

@@ -188,7 +188,7 @@ public sealed partial class Bus
         long start = Stopwatch.GetTimestamp();
         while (true)
         {
-            TimeSpan interval = SelfDeadlock.CheckInterval;
+            TimeSpan interval = SelfDeadlock.CheckInterval(this);
             Deadline slice = deadline.Remaining <= interval ? deadline : Deadline.After(interval);
             if (_semaphores.TakeBus(noWait: false, slice, cancellationToken)) return true;
             if (deadline.HasPassed) return false;
@@ -207,7 +207,7 @@ public sealed partial class Bus
         long start = Stopwatch.GetTimestamp();
         while (true)
         {
-            TimeSpan interval = SelfDeadlock.CheckInterval;
+            TimeSpan interval = SelfDeadlock.CheckInterval(this);
             Deadline slice = deadline.Remaining <= interval ? deadline : Deadline.After(interval);
             Semaphores.Take take = _semaphores.TakeBusIfFree(slice, cancellationToken);
             if (take != Semaphores.Take.TimedOut || deadline.HasPassed) return take;

@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using static LibBus.Interop.Libc;
 
 namespace LibBus;
@@ -75,45 +76,38 @@ public sealed partial class Bus
     internal static unsafe List<string> KeyFileCandidates(string directory)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        int fd = Interop.Libc.Open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0) throw BusErrors.FromDirectory(Interop.Errors.LastErrno, directory);
+        using SafeFileHandle fd = Interop.Libc.Open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd.IsInvalid) throw BusErrors.FromDirectory(Interop.Errors.LastErrno, directory);
         var names = new List<byte[]>();
-        try
+        const int size = 32768;
+        byte[] buffer = new byte[size];
+        fixed (byte* start = buffer)
         {
-            const int size = 32768;
-            byte[] buffer = new byte[size];
-            fixed (byte* start = buffer)
+            while (true)
             {
-                while (true)
+                nint n = GetDents64(fd, start, size);
+                if (n < 0)
                 {
-                    nint n = GetDents64(fd, start, size);
-                    if (n < 0)
-                    {
-                        int errno = Interop.Errors.LastErrno;
-                        if (BusErrors.IsInterrupted(errno)) continue;
-                        throw BusErrors.FromDirectory(errno, directory);
-                    }
-                    if (n == 0) break;
-                    for (nint at = 0; at < n;)
-                    {
-                        var entry = (Dirent64*)(start + at);
-                        byte* name = (byte*)&entry->Type + 1;
-                        var bytes = new ReadOnlySpan<byte>(name, entry->RecLen - (int)(name - (byte*)entry));
-                        bytes = bytes[..bytes.IndexOf((byte)0)];
-                        Statx status;
-                        bool regular = entry->Type == DT_REG
-                            || (entry->Type == DT_UNKNOWN && !bytes.SequenceEqual("."u8) && !bytes.SequenceEqual(".."u8)
-                                && StatxCall(fd, Interop.FileNames.Decode(bytes), AT_SYMLINK_NOFOLLOW, STATX_TYPE, &status) == 0
-                                && (status.Mode & S_IFMT) == S_IFREG);
-                        if (regular) names.Add(bytes.ToArray());
-                        at += entry->RecLen;
-                    }
+                    int errno = Interop.Errors.LastErrno;
+                    if (BusErrors.IsInterrupted(errno)) continue;
+                    throw BusErrors.FromDirectory(errno, directory);
+                }
+                if (n == 0) break;
+                for (nint at = 0; at < n;)
+                {
+                    var entry = (Dirent64*)(start + at);
+                    byte* name = (byte*)&entry->Type + 1;
+                    var bytes = new ReadOnlySpan<byte>(name, entry->RecLen - (int)(name - (byte*)entry));
+                    bytes = bytes[..bytes.IndexOf((byte)0)];
+                    Statx status;
+                    bool regular = entry->Type == DT_REG
+                        || (entry->Type == DT_UNKNOWN && !bytes.SequenceEqual("."u8) && !bytes.SequenceEqual(".."u8)
+                            && StatxCall(fd, Interop.FileNames.Decode(bytes), AT_SYMLINK_NOFOLLOW, STATX_TYPE, &status) == 0
+                            && (status.Mode & S_IFMT) == S_IFREG);
+                    if (regular) names.Add(bytes.ToArray());
+                    at += entry->RecLen;
                 }
             }
-        }
-        finally
-        {
-            Close(fd);
         }
         names.Sort((a, b) => a.AsSpan().SequenceCompareTo(b));
         string prefix = directory.EndsWith('/') ? directory : directory + "/";

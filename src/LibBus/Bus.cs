@@ -31,7 +31,7 @@ public sealed partial class Bus : IDisposable
     private readonly Semaphores _semaphores;
     private volatile bool _disposed;
 
-    private Bus(string path, BusKeys keys, BusAccess access, int semid, int shmid, SharedSegmentHandle segment)
+    private Bus(string path, BusKeys keys, BusAccess access, int semid, int shmid, SharedSegmentHandle segment, TimeSpan stallLimit)
     {
         Path = path;
         Keys = keys;
@@ -39,6 +39,7 @@ public sealed partial class Bus : IDisposable
         _semaphores = new Semaphores(semid, path);
         SegmentId = shmid;
         _segment = segment;
+        StallLimit = stallLimit;
     }
 
     /// <summary>The key file this bus was opened from.</summary>
@@ -59,6 +60,12 @@ public sealed partial class Bus : IDisposable
     internal Semaphores Semaphores => _semaphores;
 
     /// <summary>
+    /// How long a broadcast of this handle waits behind a full, unread subscription of this process
+    /// on the same bus before it fails as a deadlock (<see cref="SelfDeadlock"/>).
+    /// </summary>
+    internal TimeSpan StallLimit { get; }
+
+    /// <summary>
     /// Opens the bus whose key file is <paramref name="path"/>. Listen-only handles
     /// attach the segment read-only.
     /// </summary>
@@ -72,6 +79,13 @@ public sealed partial class Bus : IDisposable
     /// </exception>
     /// <exception cref="BusNamespaceException">The key file was made in another IPC namespace.</exception>
     public static Bus Open(string path, BusAccess access = BusAccess.ListenAndBroadcast)
+        => Open(path, access, SelfDeadlock.StallLimit);
+
+    /// <summary>
+    /// As <see cref="Open(string, BusAccess)"/>, with another <see cref="StallLimit"/> than
+    /// <see cref="SelfDeadlock.StallLimit"/> (a test's shorter one, so that it need not wait 10 s).
+    /// </summary>
+    internal static Bus Open(string path, BusAccess access, TimeSpan stallLimit)
     {
         SafeFile.CheckPath(path);
         if (access is not (BusAccess.Listen or BusAccess.Broadcast or BusAccess.ListenAndBroadcast))
@@ -84,7 +98,7 @@ public sealed partial class Bus : IDisposable
         BusObjects.Of(path, keys, semid, shmid).RequireTrusted(path, file.Uid, file.Mode & 0x1FF);
         SharedSegmentHandle segment = SharedSegmentHandle.Attach(shmid, readOnly)
             ?? throw BusErrors.FromLookup(Interop.Errors.LastErrno, path, "shared memory segment", keys.SegmentKey);
-        return new Bus(path, keys, access, semid, shmid, segment);
+        return new Bus(path, keys, access, semid, shmid, segment, stallLimit);
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace LibBus;
 
@@ -14,13 +15,13 @@ namespace LibBus;
 /// </summary>
 internal sealed class BusReadyFile : IDisposable
 {
-    private readonly int _directory;
+    private readonly SafeFileHandle? _directory;
     private readonly string? _name;
-    private readonly int _file; // open until Dispose: the inode cannot be reused meanwhile
+    private readonly SafeFileHandle? _file; // open until Dispose: the inode cannot be reused meanwhile
     private readonly Interop.Libc.Statx _created;
     private int _disposed;
 
-    private BusReadyFile(string path, int directory, string? name, int file, Interop.Libc.Statx created)
+    private BusReadyFile(string path, SafeFileHandle? directory, string? name, SafeFileHandle? file, Interop.Libc.Statx created)
     {
         Path = path;
         _directory = directory;
@@ -50,19 +51,20 @@ internal sealed class BusReadyFile : IDisposable
         {
             var thread = new Thread(() => WriteToFifo(path, content)) { IsBackground = true, Name = "ready fifo" };
             thread.Start();
-            return new BusReadyFile(path, -1, null, -1, default);
+            return new BusReadyFile(path, null, null, null, default);
         }
         if (!SafeFile.TrySplitPath(path, out string directory, out string name))
             throw new BusException($"{path}: cannot create the readiness file: it names a directory", path, Interop.Errors.EISDIR);
-        int dirFd = SafeFile.OpenDirectory(directory);
-        if (dirFd < 0)
+        SafeFileHandle dirFd = SafeFile.OpenDirectory(directory);
+        if (dirFd.IsInvalid)
         {
             int errno = Interop.Errors.LastErrno;
+            dirFd.Dispose();
             throw BusErrors.IsNoSuchDirectory(errno)
                 ? new BusException($"{path}: cannot create the readiness file: no directory {directory}", path, errno)
                 : Failure(path, errno);
         }
-        int fd = -1;
+        SafeFileHandle? fd = null;
         try
         {
             string temporary = SafeFile.WriteTemporary(path, dirFd, content, ".bus-ready.", 0x1A4 /* 0644 */, out fd,
@@ -80,8 +82,8 @@ internal sealed class BusReadyFile : IDisposable
         }
         catch
         {
-            if (fd >= 0) Interop.Libc.Close(fd);
-            Interop.Libc.Close(dirFd);
+            fd?.Dispose();
+            dirFd.Dispose();
             throw;
         }
     }
@@ -92,26 +94,19 @@ internal sealed class BusReadyFile : IDisposable
     /// </summary>
     public void Dispose()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0 || _name is null) return;
+        if (Interlocked.Exchange(ref _disposed, 1) != 0 || _directory is null || _name is null) return;
         SafeFile.UnlinkIfSame(_directory, _name, _created);
-        Interop.Libc.Close(_file);
-        Interop.Libc.Close(_directory);
+        _file?.Dispose();
+        _directory.Dispose();
     }
 
     private static unsafe void WriteToFifo(string path, byte[] content)
     {
-        int fd = Interop.Libc.Open(path, Interop.Libc.O_WRONLY | Interop.Libc.O_NOFOLLOW | Interop.Libc.O_CLOEXEC | Interop.Libc.O_NOCTTY);
-        if (fd < 0) return; // the FIFO went away; nothing to tell
-        try
-        {
-            // Whatever the path names now, write only to a FIFO.
-            if (SafeFile.TypeOfDescriptor(fd) == Interop.Libc.S_IFIFO)
-                SafeFile.WriteAll(fd, content);
-        }
-        finally
-        {
-            Interop.Libc.Close(fd);
-        }
+        using SafeFileHandle fd = Interop.Libc.Open(path, Interop.Libc.O_WRONLY | Interop.Libc.O_NOFOLLOW | Interop.Libc.O_CLOEXEC | Interop.Libc.O_NOCTTY);
+        if (fd.IsInvalid) return; // the FIFO went away; nothing to tell
+        // Whatever the path names now, write only to a FIFO.
+        if (SafeFile.TypeOfDescriptor(fd) == Interop.Libc.S_IFIFO)
+            SafeFile.WriteAll(fd, content);
     }
 
     private static BusException Failure(string path, int errno)

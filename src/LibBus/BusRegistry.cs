@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace LibBus;
 
@@ -52,33 +53,33 @@ internal sealed class BusRegistry
     /// <summary>
     /// Opens the registry directory: it must be a directory (not a symlink) owned by the caller
     /// that nobody else may write. With <paramref name="create"/>, it is made (mode 0700) if missing
-    /// and <see cref="Bus.DefaultDirectory"/> exists. -1 if it is not there or not trusted.
+    /// and <see cref="Bus.DefaultDirectory"/> exists. Null if it is not there or not trusted.
     /// </summary>
-    private unsafe int OpenDirectory(bool create)
+    private unsafe SafeFileHandle? OpenDirectory(bool create)
     {
         if (create)
         {
             // Only in a default directory that exists: a create never makes /run/bus as a side effect.
-            if (!System.IO.Directory.Exists(System.IO.Path.GetDirectoryName(Directory))) return -1;
+            if (!System.IO.Directory.Exists(System.IO.Path.GetDirectoryName(Directory))) return null;
             try
             {
                 System.IO.Directory.CreateDirectory(Directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             }
             catch (Exception e) when (e is BusException or IOException or UnauthorizedAccessException)
             {
-                return -1;
+                return null;
             }
         }
-        int fd = Interop.Libc.Open(Directory, Interop.Libc.O_RDONLY | Interop.Libc.O_DIRECTORY | Interop.Libc.O_NOFOLLOW | Interop.Libc.O_CLOEXEC);
-        if (fd < 0) return -1;
+        SafeFileHandle fd = Interop.Libc.Open(Directory, Interop.Libc.O_RDONLY | Interop.Libc.O_DIRECTORY | Interop.Libc.O_NOFOLLOW | Interop.Libc.O_CLOEXEC);
         Interop.Libc.Statx status;
-        if (Interop.Libc.StatxCall(fd, "", Interop.Libc.AT_EMPTY_PATH, Interop.Libc.STATX_TYPE | Interop.Libc.STATX_MODE | Interop.Libc.STATX_UID, &status) != 0
+        if (fd.IsInvalid
+            || Interop.Libc.StatxCall(fd, "", Interop.Libc.AT_EMPTY_PATH, Interop.Libc.STATX_TYPE | Interop.Libc.STATX_MODE | Interop.Libc.STATX_UID, &status) != 0
             || (status.Mode & Interop.Libc.S_IFMT) != Interop.Libc.S_IFDIR
             || status.Uid != Interop.Libc.GetEUid()
             || (status.Mode & 0x12) != 0) // group or other may write: not trusted
         {
-            Interop.Libc.Close(fd);
-            return -1;
+            fd.Dispose();
+            return null;
         }
         return fd;
     }
@@ -91,16 +92,16 @@ internal sealed class BusRegistry
     public Pending? Begin(string path, BusKeys keys, out bool taken)
     {
         taken = false;
-        int dirFd = OpenDirectory(create: true);
-        if (dirFd < 0) return null;
+        if (OpenDirectory(create: true) is not { } dirFd) return null;
         string name = Name(keys);
-        int fd = Interop.Libc.OpenAt(dirFd, name,
+        SafeFileHandle fd = Interop.Libc.OpenAt(dirFd, name,
             Interop.Libc.O_WRONLY | Interop.Libc.O_CREAT | Interop.Libc.O_EXCL | Interop.Libc.O_NOFOLLOW | Interop.Libc.O_CLOEXEC | Interop.Libc.O_APPEND,
             0x180);
-        if (fd < 0)
+        if (fd.IsInvalid)
         {
             taken = BusErrors.IsTaken(Interop.Errors.LastErrno);
-            Interop.Libc.Close(dirFd);
+            fd.Dispose();
+            dirFd.Dispose();
             return null;
         }
         var pending = new Pending(dirFd, fd, name);
@@ -123,10 +124,8 @@ internal sealed class BusRegistry
     }
 
     /// <summary>A record being written by a create, locked until disposed.</summary>
-    internal sealed class Pending(int dirFd, int fd, string name) : IDisposable
+    internal sealed class Pending(SafeFileHandle dirFd, SafeFileHandle fd, string name) : IDisposable
     {
-        private int _fd = fd;
-
         /// <summary>Appends the id of an object just made (<c>semid</c> or <c>shmid</c>).</summary>
         public void Made(string what, int id) => Append(string.Create(CultureInfo.InvariantCulture, $"{what} {id}\n"));
 
@@ -134,12 +133,12 @@ internal sealed class BusRegistry
         /// Bookkeeping of LibBus's own, not the key file: an EINTR writes again even for the C ABI's
         /// bus_create with BUS_INTR, which would otherwise make the bus without its record and succeed.
         /// </remarks>
-        internal bool Append(string text) => _fd >= 0 && SafeFile.WriteAll(_fd, Encoding.ASCII.GetBytes(text), interruptible: false) == 0;
+        internal bool Append(string text) => !fd.IsClosed && SafeFile.WriteAll(fd, Encoding.ASCII.GetBytes(text), interruptible: false) == 0;
 
         /// <summary>The objects were not made after all (or are removed again): the record goes.</summary>
         public void Abandon()
         {
-            if (_fd < 0) return;
+            if (fd.IsClosed) return;
             Interop.Libc.UnlinkAt(dirFd, name, 0);
             Dispose();
         }
@@ -147,15 +146,13 @@ internal sealed class BusRegistry
         /// <summary>The key file is in place: the record stays, and the lock is released.</summary>
         public void Dispose()
         {
-            if (_fd < 0) return;
-            Interop.Libc.Close(_fd);
-            Interop.Libc.Close(dirFd);
-            _fd = -1;
+            fd.Dispose();
+            dirFd.Dispose();
         }
     }
 
     /// <summary>One record, read and locked by garbage collection (see <see cref="Records"/>).</summary>
-    internal sealed class Record(int dirFd, int fd, string name) : IDisposable
+    internal sealed class Record(SafeFileHandle dirFd, SafeFileHandle fd, string name) : IDisposable
     {
         public BusKeys Keys { get; init; }
         public int Pid { get; init; }
@@ -169,7 +166,7 @@ internal sealed class BusRegistry
         /// <summary>Unlinks the record (its objects are gone).</summary>
         public void Delete() => Interop.Libc.UnlinkAt(dirFd, name, 0);
 
-        public void Dispose() => Interop.Libc.Close(fd);
+        public void Dispose() => fd.Dispose();
     }
 
     /// <summary>
@@ -180,9 +177,8 @@ internal sealed class BusRegistry
     /// </summary>
     public IEnumerable<Record> Records()
     {
-        int dirFd = OpenDirectory(create: false);
-        if (dirFd < 0) yield break;
-        try
+        if (OpenDirectory(create: false) is not { } dirFd) yield break;
+        using (dirFd)
         {
             string[] names;
             try
@@ -200,10 +196,6 @@ internal sealed class BusRegistry
                 if (Open(dirFd, name, keys) is { } record) yield return record;
             }
         }
-        finally
-        {
-            Interop.Libc.Close(dirFd);
-        }
     }
 
     private static BusKeys? TryKeys(string name)
@@ -217,16 +209,16 @@ internal sealed class BusRegistry
             : null;
     }
 
-    private static unsafe Record? Open(int dirFd, string name, BusKeys keys)
+    private static unsafe Record? Open(SafeFileHandle dirFd, string name, BusKeys keys)
     {
-        int fd = Interop.Libc.OpenAt(dirFd, name,
+        SafeFileHandle fd = Interop.Libc.OpenAt(dirFd, name,
             Interop.Libc.O_RDONLY | Interop.Libc.O_NOFOLLOW | Interop.Libc.O_NONBLOCK | Interop.Libc.O_CLOEXEC | Interop.Libc.O_NOCTTY, 0);
-        if (fd < 0) return null;
         Record? record = null;
         try
         {
             Interop.Libc.Statx status;
-            if (Interop.Libc.StatxCall(fd, "", Interop.Libc.AT_EMPTY_PATH, Interop.Libc.STATX_TYPE | Interop.Libc.STATX_UID, &status) != 0
+            if (fd.IsInvalid
+                || Interop.Libc.StatxCall(fd, "", Interop.Libc.AT_EMPTY_PATH, Interop.Libc.STATX_TYPE | Interop.Libc.STATX_UID, &status) != 0
                 || (status.Mode & Interop.Libc.S_IFMT) != Interop.Libc.S_IFREG
                 || status.Uid != Interop.Libc.GetEUid()
                 || Interop.Libc.Flock(fd, Interop.Libc.LOCK_EX | Interop.Libc.LOCK_NB) != 0)
@@ -238,11 +230,11 @@ internal sealed class BusRegistry
         }
         finally
         {
-            if (record is null) Interop.Libc.Close(fd);
+            if (record is null) fd.Dispose();
         }
     }
 
-    private static Record? Parse(int dirFd, int fd, string name, BusKeys keys, string text)
+    private static Record? Parse(SafeFileHandle dirFd, SafeFileHandle fd, string name, BusKeys keys, string text)
     {
         // Only whole lines count: a record cut short by a killed create ends without its newline.
         string[] lines = text.Split('\n');
@@ -289,16 +281,9 @@ internal sealed class BusRegistry
     /// </summary>
     public void Forget(BusKeys keys)
     {
-        int dirFd = OpenDirectory(create: false);
-        if (dirFd < 0) return;
-        try
-        {
-            using Record? record = Open(dirFd, Name(keys), keys);
-            record?.Delete();
-        }
-        finally
-        {
-            Interop.Libc.Close(dirFd);
-        }
+        using SafeFileHandle? dirFd = OpenDirectory(create: false);
+        if (dirFd is null) return;
+        using Record? record = Open(dirFd, Name(keys), keys);
+        record?.Delete();
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Win32.SafeHandles;
 
 namespace LibBus;
 
@@ -16,30 +17,35 @@ namespace LibBus;
 /// directory, such as <c>/tmp</c>) is waited for no longer, and the step goes on unlocked, as it
 /// did before this lock. A directory this process cannot read is not locked either.
 /// </para>
+/// <para>
+/// A struct, so that taking the lock costs only the descriptor's handle; a copy disposed as well
+/// as the original only disposes the one handle twice, which is harmless.
+/// </para>
 /// </summary>
 internal readonly struct DirectoryNameLock : IDisposable
 {
     /// <summary>The longest wait for another process's hold; legitimate holds last a few system calls.</summary>
     internal static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(1);
 
-    /// <summary>The locked directory's descriptor plus one (0: not locked, so that default is harmless).</summary>
-    private readonly int _fdPlusOne;
+    /// <summary>The locked directory, opened for reading (null: not locked, so that default is harmless).</summary>
+    private readonly SafeFileHandle? _directory;
 
-    private DirectoryNameLock(int fd) => _fdPlusOne = fd + 1;
-
-    /// <summary>Whether the lock is held (false if the directory could not be read or the wait ran out).</summary>
-    internal bool IsHeld => _fdPlusOne != 0;
+    private DirectoryNameLock(SafeFileHandle directory) => _directory = directory;
 
     /// <summary>For putting a file at a name in the directory <paramref name="dirFd"/> (an <c>O_PATH</c> descriptor will do).</summary>
-    internal static DirectoryNameLock Shared(int dirFd) => Take(dirFd, Interop.Libc.LOCK_SH);
+    internal static DirectoryNameLock Shared(SafeFileHandle dirFd) => Take(dirFd, Interop.Libc.LOCK_SH);
 
     /// <summary>For <see cref="SafeFile.UnlinkIfSame"/> in the directory <paramref name="dirFd"/>.</summary>
-    internal static DirectoryNameLock Exclusive(int dirFd) => Take(dirFd, Interop.Libc.LOCK_EX);
+    internal static DirectoryNameLock Exclusive(SafeFileHandle dirFd) => Take(dirFd, Interop.Libc.LOCK_EX);
 
-    private static DirectoryNameLock Take(int dirFd, int operation)
+    private static DirectoryNameLock Take(SafeFileHandle dirFd, int operation)
     {
-        int fd = Interop.Libc.OpenAt(dirFd, ".", Interop.Libc.O_RDONLY | Interop.Libc.O_DIRECTORY | Interop.Libc.O_CLOEXEC, 0);
-        if (fd < 0) return default;
+        SafeFileHandle fd = Interop.Libc.OpenAt(dirFd, ".", Interop.Libc.O_RDONLY | Interop.Libc.O_DIRECTORY | Interop.Libc.O_CLOEXEC, 0);
+        if (fd.IsInvalid)
+        {
+            fd.Dispose();
+            return default;
+        }
         long start = Stopwatch.GetTimestamp();
         for (int attempt = 0; ; attempt++)
         {
@@ -49,7 +55,7 @@ internal readonly struct DirectoryNameLock : IDisposable
             if (!(BusErrors.IsWouldBlock(errno) || BusErrors.IsInterrupted(errno))
                 || Stopwatch.GetElapsedTime(start) >= MaxWait)
             {
-                Interop.Libc.Close(fd);
+                fd.Dispose();
                 return default;
             }
             // A legitimate hold lasts microseconds: yield first, then sleep a millisecond at a time.
@@ -59,8 +65,5 @@ internal readonly struct DirectoryNameLock : IDisposable
     }
 
     /// <summary>Releases the lock (closing the descriptor does).</summary>
-    public void Dispose()
-    {
-        if (_fdPlusOne != 0) Interop.Libc.Close(_fdPlusOne - 1);
-    }
+    public void Dispose() => _directory?.Dispose();
 }

@@ -1,3 +1,5 @@
+using Microsoft.Win32.SafeHandles;
+
 namespace LibBus;
 
 /// <summary>
@@ -9,22 +11,22 @@ namespace LibBus;
 /// </summary>
 internal sealed partial class KeyFile : IDisposable
 {
-    private readonly int _directory;
+    private readonly SafeFileHandle _directory;
     private readonly string _name;
-    private int _fd;
+    private readonly SafeFileHandle _file;
     private readonly Interop.Libc.Statx _status;
 
     /// <summary>The mode to put back on dispose if nothing changed it: set when this opened a key file its owner could not read (<see cref="OpenAsOwner"/>).</summary>
     private readonly int? _restoreMode;
     private bool _modeChanged;
 
-    private KeyFile(string path, int directory, string name, int fd, BusKeys keys, ulong? ipcNamespace, Interop.Libc.Statx status, int? restoreMode = null)
+    private KeyFile(string path, SafeFileHandle directory, string name, SafeFileHandle file, BusKeys keys, ulong? ipcNamespace, Interop.Libc.Statx status, int? restoreMode = null)
     {
         Path = path;
         IpcNamespace = ipcNamespace;
         _directory = directory;
         _name = name;
-        _fd = fd;
+        _file = file;
         Keys = keys;
         _status = status;
         _restoreMode = restoreMode;
@@ -61,15 +63,16 @@ internal sealed partial class KeyFile : IDisposable
     public static KeyFile Open(string path, bool ownerWithoutRead = false)
     {
         (string directory, string name) = KeyFileFormat.SplitPath(path);
-        int dirFd = KeyFileFormat.OpenDirectory(path, directory);
-        int fd = -1;
+        SafeFileHandle dirFd = KeyFileFormat.OpenDirectory(path, directory);
+        SafeFileHandle? fd = null;
         try
         {
             fd = Interop.Libc.OpenAt(dirFd, name,
                 Interop.Libc.O_RDONLY | Interop.Libc.O_NOFOLLOW | Interop.Libc.O_NONBLOCK | Interop.Libc.O_CLOEXEC | Interop.Libc.O_NOCTTY, 0);
-            if (fd < 0)
+            if (fd.IsInvalid)
             {
                 int errno = Interop.Errors.LastErrno;
+                fd.Dispose();
                 if (BusErrors.IsSymbolicLink(errno))
                     throw new BusKeyFileCorruptException(
                         $"{path}: not a bus key file: a symbolic link; chmod, chown, chgrp and remove act only on the key file itself, never through a link",
@@ -83,8 +86,8 @@ internal sealed partial class KeyFile : IDisposable
         }
         catch
         {
-            if (fd >= 0) Interop.Libc.Close(fd);
-            Interop.Libc.Close(dirFd);
+            fd?.Dispose();
+            dirFd.Dispose();
             throw;
         }
     }
@@ -97,43 +100,37 @@ internal sealed partial class KeyFile : IDisposable
     /// nothing, if the file is not the caller's (the permission error then stands) or /proc is
     /// not there; the mode is put back if the file is not a key file.
     /// </summary>
-    private static unsafe KeyFile? OpenAsOwner(string path, int dirFd, string name)
+    private static unsafe KeyFile? OpenAsOwner(string path, SafeFileHandle dirFd, string name)
     {
-        int pathFd = Interop.Libc.OpenAt(dirFd, name, Interop.Libc.O_PATH | Interop.Libc.O_NOFOLLOW | Interop.Libc.O_CLOEXEC, 0);
-        if (pathFd < 0) return null;
+        using SafeFileHandle pathFd = Interop.Libc.OpenAt(dirFd, name, Interop.Libc.O_PATH | Interop.Libc.O_NOFOLLOW | Interop.Libc.O_CLOEXEC, 0);
+        if (pathFd.IsInvalid) return null;
+        Interop.Libc.Statx owned;
+        const uint mask = Interop.Libc.STATX_TYPE | Interop.Libc.STATX_MODE | Interop.Libc.STATX_UID
+                          | Interop.Libc.STATX_GID | Interop.Libc.STATX_INO;
+        if (Interop.Libc.StatxCall(pathFd, "", Interop.Libc.AT_EMPTY_PATH, mask, &owned) != 0
+            || (owned.Mode & Interop.Libc.S_IFMT) != Interop.Libc.S_IFREG
+            || owned.Uid != Interop.Libc.GetEUid())
+            return null;
+        string self = SafeFile.ProcSelfFd(pathFd);
+        int mode = owned.Mode & 0x1FF;
+        if (Interop.Libc.FChmodAt(Interop.Libc.AT_FDCWD, self, (uint)(mode | 0x100 /* 0400 */), 0) != 0) return null;
+        SafeFileHandle fd = Interop.Libc.Open(self, Interop.Libc.O_RDONLY | Interop.Libc.O_NONBLOCK | Interop.Libc.O_CLOEXEC | Interop.Libc.O_NOCTTY);
+        if (fd.IsInvalid)
+        {
+            fd.Dispose();
+            Interop.Libc.FChmodAt(Interop.Libc.AT_FDCWD, self, (uint)mode, 0);
+            return null;
+        }
         try
         {
-            Interop.Libc.Statx owned;
-            const uint mask = Interop.Libc.STATX_TYPE | Interop.Libc.STATX_MODE | Interop.Libc.STATX_UID
-                              | Interop.Libc.STATX_GID | Interop.Libc.STATX_INO;
-            if (Interop.Libc.StatxCall(pathFd, "", Interop.Libc.AT_EMPTY_PATH, mask, &owned) != 0
-                || (owned.Mode & Interop.Libc.S_IFMT) != Interop.Libc.S_IFREG
-                || owned.Uid != Interop.Libc.GetEUid())
-                return null;
-            string self = "/proc/self/fd/" + pathFd.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            int mode = owned.Mode & 0x1FF;
-            if (Interop.Libc.FChmodAt(Interop.Libc.AT_FDCWD, self, (uint)(mode | 0x100 /* 0400 */), 0) != 0) return null;
-            int fd = Interop.Libc.Open(self, Interop.Libc.O_RDONLY | Interop.Libc.O_NONBLOCK | Interop.Libc.O_CLOEXEC | Interop.Libc.O_NOCTTY);
-            if (fd < 0)
-            {
-                Interop.Libc.FChmodAt(Interop.Libc.AT_FDCWD, self, (uint)mode, 0);
-                return null;
-            }
-            try
-            {
-                BusKeys keys = KeyFileFormat.ReadFrom(path, fd, out _, out ulong? ipcNamespace);
-                return new KeyFile(path, dirFd, name, fd, keys, ipcNamespace, owned, restoreMode: mode);
-            }
-            catch
-            {
-                Interop.Libc.FChmod(fd, (uint)mode);
-                Interop.Libc.Close(fd);
-                throw;
-            }
+            BusKeys keys = KeyFileFormat.ReadFrom(path, fd, out _, out ulong? ipcNamespace);
+            return new KeyFile(path, dirFd, name, fd, keys, ipcNamespace, owned, restoreMode: mode);
         }
-        finally
+        catch
         {
-            Interop.Libc.Close(pathFd);
+            Interop.Libc.FChmod(fd, (uint)mode);
+            fd.Dispose();
+            throw;
         }
     }
 
@@ -141,12 +138,12 @@ internal sealed partial class KeyFile : IDisposable
     public int ChangeMode(int mode)
     {
         _modeChanged = true;
-        return Interop.Libc.FChmod(_fd, (uint)mode) == 0 ? 0 : Interop.Errors.LastErrno;
+        return Interop.Libc.FChmod(_file, (uint)mode) == 0 ? 0 : Interop.Errors.LastErrno;
     }
 
     /// <summary><c>fchown</c> on the open file; <c>uint.MaxValue</c> leaves that id as it is. Returns 0 or the errno.</summary>
     public int ChangeOwner(uint uid, uint gid)
-        => Interop.Libc.FChown(_fd, uid, gid) == 0 ? 0 : Interop.Errors.LastErrno;
+        => Interop.Libc.FChown(_file, uid, gid) == 0 ? 0 : Interop.Errors.LastErrno;
 
     /// <summary>
     /// Unlinks the key file's name, but only while the name still is this file: a
@@ -157,10 +154,9 @@ internal sealed partial class KeyFile : IDisposable
 
     public void Dispose()
     {
-        if (_fd < 0) return;
-        if (_restoreMode is { } mode && !_modeChanged) Interop.Libc.FChmod(_fd, (uint)mode);
-        Interop.Libc.Close(_fd);
-        Interop.Libc.Close(_directory);
-        _fd = -1;
+        if (_file.IsClosed) return;
+        if (_restoreMode is { } mode && !_modeChanged) Interop.Libc.FChmod(_file, (uint)mode);
+        _file.Dispose();
+        _directory.Dispose();
     }
 }

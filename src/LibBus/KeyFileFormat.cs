@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace LibBus;
 
@@ -27,8 +28,8 @@ internal static class KeyFileFormat
     internal static BusKeys Read(string path, out Interop.Libc.Statx status, out ulong? ipcNamespace)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        int fd = Interop.Libc.Open(path, Interop.Libc.O_RDONLY | Interop.Libc.O_NONBLOCK | Interop.Libc.O_CLOEXEC | Interop.Libc.O_NOCTTY);
-        if (fd < 0)
+        using SafeFileHandle fd = Interop.Libc.Open(path, Interop.Libc.O_RDONLY | Interop.Libc.O_NONBLOCK | Interop.Libc.O_CLOEXEC | Interop.Libc.O_NOCTTY);
+        if (fd.IsInvalid)
             throw BusErrors.FromKeyFile(Interop.Errors.LastErrno, path, KeyFileAction.Open);
         try
         {
@@ -44,10 +45,6 @@ internal static class KeyFileFormat
                 ? $"{path}: not a bus key file: a symbolic link to a file that is not one (its contents are not shown)"
                 : $"{path}: not a bus key file: a symbolic link to {Describe(target)}, not to a regular file", path);
         }
-        finally
-        {
-            Interop.Libc.Close(fd);
-        }
     }
 
     /// <summary>
@@ -55,7 +52,7 @@ internal static class KeyFileFormat
     /// <paramref name="path"/> (for messages), which must be a regular file, and the IPC namespace
     /// it records, or null.
     /// </summary>
-    internal static unsafe BusKeys ReadFrom(string path, int fd, out Interop.Libc.Statx status, out ulong? ipcNamespace)
+    internal static unsafe BusKeys ReadFrom(string path, SafeFileHandle fd, out Interop.Libc.Statx status, out ulong? ipcNamespace)
     {
         Interop.Libc.Statx result;
         const uint mask = Interop.Libc.STATX_TYPE | Interop.Libc.STATX_MODE | Interop.Libc.STATX_UID
@@ -175,30 +172,22 @@ internal static class KeyFileFormat
     internal static unsafe bool TryCreate(string path, BusKeys keys)
     {
         (string directory, string name) = SplitPath(path);
-        int dirFd = SafeFile.OpenDirectory(directory);
-        if (dirFd < 0)
+        using SafeFileHandle dirFd = SafeFile.OpenDirectory(directory);
+        if (dirFd.IsInvalid)
             throw BusErrors.FromKeyFile(Interop.Errors.LastErrno, path, KeyFileAction.Create);
-        try
+        byte[] text = Text(keys);
+        using DirectoryNameLock nameLock = DirectoryNameLock.Shared(dirFd);
+        using (SafeFileHandle fd = Interop.Libc.OpenAt(dirFd, ".", Interop.Libc.O_TMPFILE | Interop.Libc.O_WRONLY | Interop.Libc.O_CLOEXEC, OwnerReadWrite))
         {
-            byte[] text = Text(keys);
-            using DirectoryNameLock nameLock = DirectoryNameLock.Shared(dirFd);
-            int fd = Interop.Libc.OpenAt(dirFd, ".", Interop.Libc.O_TMPFILE | Interop.Libc.O_WRONLY | Interop.Libc.O_CLOEXEC, OwnerReadWrite);
-            if (fd >= 0)
+            if (!fd.IsInvalid)
             {
-                try
-                {
-                    WriteAll(path, fd, text);
-                    // Linking an O_TMPFILE file by its /proc name needs no privilege (open(2)).
-                    if (Interop.Libc.LinkAt(Interop.Libc.AT_FDCWD, $"/proc/self/fd/{fd}", dirFd, name, Interop.Libc.AT_SYMLINK_FOLLOW) == 0)
-                        return true;
-                    if (BusErrors.IsTaken(Interop.Errors.LastErrno))
-                        return false;
-                    // No /proc, or the like: fall back to a named temporary file.
-                }
-                finally
-                {
-                    Interop.Libc.Close(fd);
-                }
+                WriteAll(path, fd, text);
+                // Linking an O_TMPFILE file by its /proc name needs no privilege (open(2)).
+                if (Interop.Libc.LinkAt(Interop.Libc.AT_FDCWD, SafeFile.ProcSelfFd(fd), dirFd, name, Interop.Libc.AT_SYMLINK_FOLLOW) == 0)
+                    return true;
+                if (BusErrors.IsTaken(Interop.Errors.LastErrno))
+                    return false;
+                // No /proc, or the like: fall back to a named temporary file.
             }
             else
             {
@@ -207,12 +196,8 @@ internal static class KeyFileFormat
                 if (!BusErrors.IsTmpFileUnsupported(errno))
                     throw BusErrors.FromKeyFile(errno, path, KeyFileAction.Create);
             }
-            return TryCreateThroughTemporaryName(path, dirFd, name, text);
         }
-        finally
-        {
-            Interop.Libc.Close(dirFd);
-        }
+        return TryCreateThroughTemporaryName(path, dirFd, name, text);
     }
 
     /// <summary>
@@ -223,7 +208,7 @@ internal static class KeyFileFormat
     internal static byte[] Text(BusKeys keys)
         => Encoding.ASCII.GetBytes(IpcNamespace.Current() is { } inode ? keys + IpcNamespace.Record(inode) + "\n" : keys.ToString());
 
-    private static bool TryCreateThroughTemporaryName(string path, int dirFd, string name, byte[] text)
+    private static bool TryCreateThroughTemporaryName(string path, SafeFileHandle dirFd, string name, byte[] text)
     {
         string temporary = WriteTemporary(path, dirFd, text);
         try
@@ -244,18 +229,18 @@ internal static class KeyFileFormat
     /// directory <paramref name="dirFd"/> (<c>O_CREAT|O_EXCL|O_NOFOLLOW</c>, mode 0600) and returns
     /// that name; the caller links or renames it into place and unlinks the name.
     /// </summary>
-    internal static string WriteTemporary(string path, int dirFd, byte[] text)
+    internal static string WriteTemporary(string path, SafeFileHandle dirFd, byte[] text)
     {
-        string temporary = SafeFile.WriteTemporary(path, dirFd, text, ".bus-create.", OwnerReadWrite, out int fd,
+        string temporary = SafeFile.WriteTemporary(path, dirFd, text, ".bus-create.", OwnerReadWrite, out SafeFileHandle fd,
             errno => BusErrors.FromKeyFile(errno, path, KeyFileAction.Create),
             errno => BusErrors.FromCall(errno, path, "cannot write the key file"));
-        Interop.Libc.Close(fd);
+        fd.Dispose();
         return temporary;
     }
 
     private const uint OwnerReadWrite = 0x180; // 0600
 
-    private static void WriteAll(string path, int fd, byte[] text)
+    private static void WriteAll(string path, SafeFileHandle fd, byte[] text)
     {
         int errno = SafeFile.WriteAll(fd, text);
         if (errno != 0) throw BusErrors.FromCall(errno, path, "cannot write the key file");
@@ -274,9 +259,12 @@ internal static class KeyFileFormat
     }
 
     /// <summary>The directory of the key file <paramref name="path"/>, open for the <c>*at</c> calls (<see cref="SafeFile.OpenDirectory"/>).</summary>
-    internal static int OpenDirectory(string path, string directory)
+    internal static SafeFileHandle OpenDirectory(string path, string directory)
     {
-        int fd = SafeFile.OpenDirectory(directory);
-        return fd >= 0 ? fd : throw BusErrors.FromKeyFile(Interop.Errors.LastErrno, path, KeyFileAction.Open);
+        SafeFileHandle fd = SafeFile.OpenDirectory(directory);
+        if (!fd.IsInvalid) return fd;
+        int errno = Interop.Errors.LastErrno;
+        fd.Dispose();
+        throw BusErrors.FromKeyFile(errno, path, KeyFileAction.Open);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 
 namespace LibBus;
 
@@ -34,7 +35,7 @@ internal static class SafeFile
     /// <paramref name="limit"/> bytes (EINTR re-reads); 0 or the errno, with <paramref name="length"/>
     /// the bytes read before it.
     /// </summary>
-    internal static unsafe int ReadAll(int fd, byte* buffer, int limit, out int length)
+    internal static unsafe int ReadAll(SafeFileHandle fd, byte* buffer, int limit, out int length)
     {
         length = 0;
         while (length < limit)
@@ -65,30 +66,32 @@ internal static class SafeFile
     }
 
     /// <summary>
-    /// As <see cref="KeyFileFormat.WriteTemporary(string, int, byte[])"/>, for any small file: a name starting with
+    /// As <see cref="KeyFileFormat.WriteTemporary(string, SafeFileHandle, byte[])"/>, for any small file: a name starting with
     /// <paramref name="prefix"/>, <paramref name="mode"/>, and the errors for a failed create and a
-    /// failed write. The descriptor written stays open (<paramref name="fd"/>, the caller closes it):
+    /// failed write. The descriptor written stays open (<paramref name="fd"/>, the caller disposes it):
     /// while it is open, the file's inode cannot be reused, so it tells this very file from any
     /// other whatever happens to the name.
     /// </summary>
-    internal static string WriteTemporary(string path, int dirFd, byte[] text, string prefix, uint mode,
-        out int fd, Func<int, Exception> createFailed, Func<int, Exception> writeFailed)
+    internal static string WriteTemporary(string path, SafeFileHandle dirFd, byte[] text, string prefix, uint mode,
+        out SafeFileHandle fd, Func<int, Exception> createFailed, Func<int, Exception> writeFailed)
     {
         string temporary;
-        do
+        while (true)
         {
             temporary = prefix + KernelRandom.GetHexString(16);
             fd = Interop.Libc.OpenAt(dirFd, temporary,
                 Interop.Libc.O_WRONLY | Interop.Libc.O_CREAT | Interop.Libc.O_EXCL | Interop.Libc.O_NOFOLLOW | Interop.Libc.O_CLOEXEC,
                 mode);
+            if (!fd.IsInvalid) break;
+            int openErrno = Interop.Errors.LastErrno;
+            fd.Dispose();
+            if (!BusErrors.IsTaken(openErrno))
+                throw createFailed(openErrno);
         }
-        while (fd < 0 && BusErrors.IsTaken(Interop.Errors.LastErrno));
-        if (fd < 0)
-            throw createFailed(Interop.Errors.LastErrno);
         int errno = WriteAll(fd, text);
         if (errno != 0)
         {
-            Interop.Libc.Close(fd);
+            fd.Dispose();
             Interop.Libc.UnlinkAt(dirFd, temporary, 0);
             throw writeFailed(errno);
         }
@@ -101,7 +104,7 @@ internal static class SafeFile
     /// (<see cref="CallerInterruption"/>) and the write is <paramref name="interruptible"/>: the
     /// key file's, the one write BUS_INTR governs in bus 3.1.x.
     /// </summary>
-    internal static unsafe int WriteAll(int fd, byte[] text, bool interruptible = true)
+    internal static unsafe int WriteAll(SafeFileHandle fd, byte[] text, bool interruptible = true)
     {
         fixed (byte* p = text)
         {
@@ -129,7 +132,7 @@ internal static class SafeFile
     /// and unlinked (a window of one system call). The directory's <see cref="DirectoryNameLock"/>
     /// is held exclusively meanwhile, so that no LibBus create takes the name while it is away.
     /// </summary>
-    internal static BusPartRemoval UnlinkIfSame(int dirFd, string name, in Interop.Libc.Statx status)
+    internal static BusPartRemoval UnlinkIfSame(SafeFileHandle dirFd, string name, in Interop.Libc.Statx status)
     {
         using DirectoryNameLock nameLock = DirectoryNameLock.Exclusive(dirFd);
         string temporary = ".bus-remove." + KernelRandom.GetHexString(16);
@@ -162,7 +165,7 @@ internal static class SafeFile
         return Failed(unlinkErrno);
     }
 
-    internal static unsafe bool IsSameFile(int dirFd, string name, in Interop.Libc.Statx status)
+    internal static unsafe bool IsSameFile(SafeFileHandle dirFd, string name, in Interop.Libc.Statx status)
     {
         Interop.Libc.Statx now;
         return Interop.Libc.StatxCall(dirFd, name, Interop.Libc.AT_SYMLINK_NOFOLLOW, Interop.Libc.STATX_INO, &now) == 0
@@ -174,13 +177,21 @@ internal static class SafeFile
     private static BusPartRemoval Failed(int errno) => new(false, false, Interop.Errors.Text(errno), errno);
 
     /// <summary>The file type (<c>S_IF*</c>) of what <paramref name="fd"/> is open on; -1 if it cannot be looked at.</summary>
-    internal static unsafe int TypeOfDescriptor(int fd)
+    internal static unsafe int TypeOfDescriptor(SafeFileHandle fd)
     {
         Interop.Libc.Statx status;
         return Interop.Libc.StatxCall(fd, "", Interop.Libc.AT_EMPTY_PATH, Interop.Libc.STATX_TYPE, &status) == 0
             ? status.Mode & Interop.Libc.S_IFMT
             : -1;
     }
+
+    /// <summary>
+    /// <c>/proc/self/fd/N</c> for the open descriptor <paramref name="fd"/>: a name for exactly the
+    /// file it is open on, for the calls that take a path (<c>fchmodat</c>, <c>linkat</c>, <c>open</c>).
+    /// The name means that file only while <paramref name="fd"/> stays open, which the caller ensures.
+    /// </summary>
+    internal static string ProcSelfFd(SafeFileHandle fd)
+        => "/proc/self/fd/" + ((int)fd.DangerousGetHandle()).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
     /// The directory part and the last component of <paramref name="path"/>; false if the last
@@ -196,8 +207,8 @@ internal static class SafeFile
 
     /// <summary>
     /// Opens <paramref name="directory"/> (symlinks in it are followed: the caller named it) as an
-    /// <c>O_PATH</c> descriptor, which needs only search permission, for the <c>*at</c> calls; -1 and errno if it cannot.
+    /// <c>O_PATH</c> descriptor, which needs only search permission, for the <c>*at</c> calls; an invalid handle and errno if it cannot.
     /// </summary>
-    internal static int OpenDirectory(string directory)
+    internal static SafeFileHandle OpenDirectory(string directory)
         => Interop.Libc.Open(directory, Interop.Libc.O_PATH | Interop.Libc.O_DIRECTORY | Interop.Libc.O_CLOEXEC);
 }

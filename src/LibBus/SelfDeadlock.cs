@@ -13,7 +13,8 @@ namespace LibBus;
 /// <remarks>
 /// Each subscription records here, per semaphore array, when its buffer became full
 /// (<see cref="Begin"/>). A broadcast of this process waiting to take the bus checks every
-/// <see cref="CheckInterval"/>; once it has waited <see cref="StallLimit"/> while a
+/// <see cref="CheckInterval"/>; once it has waited the bus handle's <see cref="Bus.StallLimit"/>
+/// (<see cref="StallLimit"/> unless it was opened with another) while a
 /// subscription of this process on the same bus has been full, unread, for as long, it
 /// fails with <see cref="BusDeadlockException"/> instead of hanging silently. A reader
 /// slower than that limit on one message looks the same, and gets the same exception.
@@ -21,10 +22,10 @@ namespace LibBus;
 internal static class SelfDeadlock
 {
     /// <summary>How long a full, unread subscription and a waiting broadcast of this process together count as a deadlock.</summary>
-    internal static TimeSpan StallLimit { get; set; } = TimeSpan.FromSeconds(10);
+    internal static readonly TimeSpan StallLimit = TimeSpan.FromSeconds(10);
 
-    /// <summary>How often a waiting broadcast looks.</summary>
-    internal static TimeSpan CheckInterval => StallLimit / 5;
+    /// <summary>How often a waiting broadcast of <paramref name="bus"/> looks.</summary>
+    internal static TimeSpan CheckInterval(Bus bus) => bus.StallLimit / 5;
 
     private static readonly Lock s_lock = new();
     private static readonly List<Stall> s_stalls = [];
@@ -54,14 +55,16 @@ internal static class SelfDeadlock
 
     /// <summary>
     /// Throws once a broadcast of <paramref name="bus"/> that started taking the bus at
-    /// <paramref name="start"/> has waited as long as a full, unread subscription of this
-    /// process on the same bus has been full (broadcast step 1 checks between its slices).
+    /// <paramref name="start"/> has waited its <see cref="Bus.StallLimit"/>, and a full, unread
+    /// subscription of this process on the same bus has been full as long (broadcast step 1
+    /// checks between its slices).
     /// </summary>
     /// <exception cref="BusDeadlockException">This process's own full subscription holds the bus.</exception>
     internal static void ThrowIfStalled(Bus bus, long start)
     {
+        TimeSpan limit = bus.StallLimit;
         TimeSpan waited = Stopwatch.GetElapsedTime(start);
-        if (waited >= StallLimit && Longest(bus.SemaphoreId) is { } stall && stall.Duration >= StallLimit)
+        if (waited >= limit && Longest(bus.SemaphoreId) is { } stall && stall.Duration >= limit)
         {
             throw new BusDeadlockException(
                 $"{bus.Path}: deadlock: this process's own subscription (capacity {stall.Capacity}) has had a full buffer, unread, " +

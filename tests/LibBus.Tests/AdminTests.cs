@@ -62,7 +62,8 @@ public sealed class AdminTests : IDisposable
     {
         // 'bus remove' prints BusRemoval's line, whose reason for each part is Error: it must be
         // the text of the call's own errno (it once read errno again, and said "Success").
-        BusPartRemoval part = SafeFile.UnlinkIfSame(-1, "no-such-file", default);
+        using var noDirectory = new Microsoft.Win32.SafeHandles.SafeFileHandle(-1, ownsHandle: false);
+        BusPartRemoval part = SafeFile.UnlinkIfSame(noDirectory, "no-such-file", default);
 
         Assert.Equal(new BusPartRemoval(false, false, Interop.Errors.Text(Interop.Errors.EBADF), Interop.Errors.EBADF), part);
         Assert.Contains("could not remove the key file: Bad file descriptor",

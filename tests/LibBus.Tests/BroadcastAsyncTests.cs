@@ -154,17 +154,17 @@ public sealed class BroadcastAsyncTests : IDisposable
     [Fact]
     public async Task A_broadcast_behind_its_own_full_unread_subscription_fails_with_BusDeadlockException()
     {
-        using (ShortStallLimit())
+        using (Bus bus = OpenWithShortStallLimit())
         {
-            await using BusSubscription subscription = await JoinedSubscription(capacity: 1);
-            _bus.Broadcast("0 fills the buffer", Wait);
-            _bus.Broadcast("0 held by the listener, which waits for room", Wait);
+            await using BusSubscription subscription = await JoinedSubscription(bus, capacity: 1);
+            bus.Broadcast("0 fills the buffer", Wait);
+            bus.Broadcast("0 held by the listener, which waits for room", Wait);
 
             // Nobody reads: the next broadcast of this process can never start.
-            var e = await Assert.ThrowsAsync<BusDeadlockException>(() => _bus.BroadcastAsync("0 stuck").WaitAsync(Wait));
+            var e = await Assert.ThrowsAsync<BusDeadlockException>(() => bus.BroadcastAsync("0 stuck").WaitAsync(Wait));
             Assert.Contains("own subscription (capacity 1)", e.Message);
             Assert.Equal(_path, e.Path);
-            Assert.Throws<BusDeadlockException>(() => _bus.Broadcast("0 stuck too"));
+            Assert.Throws<BusDeadlockException>(() => bus.Broadcast("0 stuck too"));
         }
         BusAssert.Idle(_bus);
     }
@@ -172,9 +172,9 @@ public sealed class BroadcastAsyncTests : IDisposable
     [Fact]
     public async Task A_subscription_read_on_another_task_never_counts_as_a_deadlock()
     {
-        using (ShortStallLimit())
+        using (Bus bus = OpenWithShortStallLimit())
         {
-            await using BusSubscription subscription = await JoinedSubscription(capacity: 1);
+            await using BusSubscription subscription = await JoinedSubscription(bus, capacity: 1);
             Task<int> reader = Task.Run(async () =>
             {
                 int n = 0;
@@ -186,7 +186,7 @@ public sealed class BroadcastAsyncTests : IDisposable
                 return n;
             });
             for (int i = 0; i < 50; i++)
-                await _bus.BroadcastAsync($"0 m{i}", Wait);
+                await bus.BroadcastAsync($"0 m{i}", Wait);
             Assert.Equal(50, await reader.WaitAsync(Wait));
         }
     }
@@ -201,26 +201,18 @@ public sealed class BroadcastAsyncTests : IDisposable
         return listener;
     }
 
-    private async Task<BusSubscription> JoinedSubscription(int capacity)
+    private static async Task<BusSubscription> JoinedSubscription(Bus bus, int capacity)
     {
-        BusSubscription subscription = _bus.Subscribe(capacity);
+        BusSubscription subscription = bus.Subscribe(capacity);
         await subscription.Joined.WaitAsync(Wait);
         return subscription;
     }
 
     /// <summary>
-    /// A 4 s self-deadlock limit instead of 10 s, until disposed: short enough for the deadlock
-    /// test, and 40 times the reader's 100 ms pauses, which a loaded machine stretches (at 1 s,
-    /// the reader test failed once beside a build and another test run on 2 cores).
+    /// A handle of the bus with a 4 s self-deadlock limit instead of 10 s: short enough for the
+    /// deadlock test, and 40 times the reader's 100 ms pauses, which a loaded machine stretches (at
+    /// 1 s, the reader test failed once beside a build and another test run on 2 cores). Only this
+    /// handle's broadcasts have it; every other bus of the test process keeps the 10 s.
     /// </summary>
-    private static StallLimitScope ShortStallLimit() => new(TimeSpan.FromSeconds(4));
-
-    private sealed class StallLimitScope : IDisposable
-    {
-        private readonly TimeSpan _previous = SelfDeadlock.StallLimit;
-
-        public StallLimitScope(TimeSpan limit) => SelfDeadlock.StallLimit = limit;
-
-        public void Dispose() => SelfDeadlock.StallLimit = _previous;
-    }
+    private Bus OpenWithShortStallLimit() => Bus.Open(_path, BusAccess.ListenAndBroadcast, stallLimit: TimeSpan.FromSeconds(4));
 }

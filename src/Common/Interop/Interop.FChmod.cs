@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace LibBus;
 
@@ -8,6 +9,6 @@ internal static partial class Interop
     {
         /// <summary><c>fchmod(fd, mode)</c>: changes the file the descriptor is open on, never a path.</summary>
         [LibraryImport(Libraries.Libc, EntryPoint = "fchmod", SetLastError = true)]
-        internal static partial int FChmod(int fd, uint mode);
+        internal static partial int FChmod(SafeFileHandle fd, uint mode);
     }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace LibBus;
 
@@ -13,6 +14,6 @@ internal static partial class Interop
         internal const int LOCK_UN = 8;
 
         [LibraryImport(Libraries.Libc, EntryPoint = "flock", SetLastError = true)]
-        internal static partial int Flock(int fd, int operation);
+        internal static partial int Flock(SafeFileHandle fd, int operation);
     }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace LibBus;
 
@@ -26,6 +27,6 @@ internal static partial class Interop
 
         /// <summary><c>getdents64(fd, buffer, count)</c> (glibc 2.30): the directory's entries as the kernel has them, names as bytes.</summary>
         [LibraryImport(Libraries.Libc, EntryPoint = "getdents64", SetLastError = true)]
-        internal static unsafe partial nint GetDents64(int fd, byte* buffer, nuint count);
+        internal static unsafe partial nint GetDents64(SafeFileHandle fd, byte* buffer, nuint count);
     }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace LibBus;
 
@@ -39,8 +40,11 @@ internal static partial class Interop
             internal const int O_TMPFILE = 0x404000;    // 020000000 | O_DIRECTORY
         }
 
-        /// <summary><c>open(path, flags)</c>, without O_CREAT (so without the variadic mode).</summary>
+        /// <summary>
+        /// <c>open(path, flags)</c>, without O_CREAT (so without the variadic mode). The descriptor is
+        /// owned by the handle returned, which is invalid (and errno set) if the call failed.
+        /// </summary>
         [LibraryImport(Libraries.Libc, EntryPoint = "open", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(FileNameMarshaller), SetLastError = true)]
-        internal static partial int Open(string path, int flags);
+        internal static partial SafeFileHandle Open(string path, int flags);
     }
 }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace LibBus;
 
@@ -65,6 +66,11 @@ internal static partial class Interop
             private int _reserved;
         }
 
+        /// <summary><c>statx(dirfd, path, flags, mask, buffer)</c>: of a name in a directory, or with AT_EMPTY_PATH and "", of the descriptor itself.</summary>
+        [LibraryImport(Libraries.Libc, EntryPoint = "statx", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(FileNameMarshaller), SetLastError = true)]
+        internal static unsafe partial int StatxCall(SafeFileHandle dirfd, string path, int flags, uint mask, Statx* buffer);
+
+        /// <summary><c>statx(AT_FDCWD, path, flags, mask, buffer)</c>: of a path (<paramref name="dirfd"/> is AT_FDCWD).</summary>
         [LibraryImport(Libraries.Libc, EntryPoint = "statx", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(FileNameMarshaller), SetLastError = true)]
         internal static unsafe partial int StatxCall(int dirfd, string path, int flags, uint mask, Statx* buffer);
     }

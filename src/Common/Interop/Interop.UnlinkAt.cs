@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace LibBus;
 
@@ -8,6 +9,6 @@ internal static partial class Interop
     {
         /// <summary><c>unlinkat(dirfd, path, 0)</c>: removes the name (a symlink itself, never its target).</summary>
         [LibraryImport(Libraries.Libc, EntryPoint = "unlinkat", StringMarshalling = StringMarshalling.Custom, StringMarshallingCustomType = typeof(FileNameMarshaller), SetLastError = true)]
-        internal static partial int UnlinkAt(int dirfd, string path, int flags);
+        internal static partial int UnlinkAt(SafeFileHandle dirfd, string path, int flags);
     }
 }
