@@ -99,9 +99,9 @@ public sealed class BusBridgeCounters : IDisposable
     internal void CountRejected(BusBridgeRejection reason)
         => Interlocked.Increment(ref reason == BusBridgeRejection.Nul ? ref _rejectedNul : ref _rejectedTooLong);
 
-    /// <summary>One line: <c>forwarded-out N forwarded-in N dropped N rejected N redelivered N reconnects N</c>.</summary>
+    /// <summary>One line: <c>forwarded-out N forwarded-in N dropped N rejected N redelivered N reconnects N holds N</c>.</summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"forwarded-out {ForwardedOut} forwarded-in {ForwardedIn} dropped {Dropped} rejected {Rejected} redelivered {Redelivered} reconnects {Reconnects}");
+        $"forwarded-out {ForwardedOut} forwarded-in {ForwardedIn} dropped {Dropped} rejected {Rejected} redelivered {Redelivered} reconnects {Reconnects} holds {Holds}");
 
     /// <summary>Disposes the meter.</summary>
     public void Dispose() => _meter.Dispose();

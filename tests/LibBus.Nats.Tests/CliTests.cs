@@ -71,7 +71,7 @@ public sealed class CliTests : IDisposable
         var server = Own(NatsServer.Start(false, "--auth", "tok-secret-99"));
         CliProcess bridge = Bridge("--server", server.Url, "--subject", "s", "--token-file", SecretFile("token", "tok-secret-99"), "--stats", "200ms");
         WaitUntilReady(bridge);
-        bridge.WaitFor((o, _) => o.Contains("forwarded-out 0 forwarded-in 0 dropped 0 rejected 0 redelivered 0 reconnects 0\n", StringComparison.Ordinal), "a --stats line");
+        bridge.WaitFor((o, _) => o.Contains("forwarded-out 0 forwarded-in 0 dropped 0 rejected 0 redelivered 0 reconnects 0 holds 0\n", StringComparison.Ordinal), "a --stats line");
         bridge.Signal(Proc.SIGHUP);
         RunResult result = bridge.WaitForExit(TimeSpan.FromSeconds(30));
         Assert.Equal(128 + 1, result.ExitCode);
@@ -135,7 +135,7 @@ public sealed class CliTests : IDisposable
 
         bridge.Signal(10); // SIGUSR1
 
-        bridge.WaitFor((o, _) => o.Contains("forwarded-out 0 forwarded-in 0 dropped 0 rejected 0 redelivered 0 reconnects 0\n", StringComparison.Ordinal), "the counters");
+        bridge.WaitFor((o, _) => o.Contains("forwarded-out 0 forwarded-in 0 dropped 0 rejected 0 redelivered 0 reconnects 0 holds 0\n", StringComparison.Ordinal), "the counters");
         Assert.False(bridge.HasExited, bridge.Stderr);
         bridge.Signal(Proc.SIGTERM);
         Assert.Equal(128 + 15, bridge.WaitForExit(TimeSpan.FromSeconds(30)).ExitCode);
@@ -228,6 +228,8 @@ public sealed class CliTests : IDisposable
         // Held: a broadcast now waits (and, timed out, sends nothing: no message after the held one).
         Assert.Throws<BusTimeoutException>(() => bus.Broadcast("0 late", TimeSpan.FromSeconds(1)));
         Assert.Matches("^" + start + "$", bridge.Stderr);
+        bridge.Signal(10); // SIGUSR1: the counters count the hold
+        bridge.WaitFor((o, _) => o.EndsWith(" dropped 0 rejected 0 redelivered 0 reconnects 0 holds 1\n", StringComparison.Ordinal), "the counters");
 
         server.Restart();
         bridge.WaitFor((_, e) => e.Contains("stopped holding", StringComparison.Ordinal), "the end line", TimeSpan.FromSeconds(60));
@@ -235,6 +237,7 @@ public sealed class CliTests : IDisposable
         RunResult result = bridge.WaitForExit(TimeSpan.FromSeconds(30));
         Assert.Equal(128 + 15, result.ExitCode);
         Assert.Matches("^" + start + end + "$", result.Stderr);
+        Assert.EndsWith(" holds 1\n", result.Stdout, StringComparison.Ordinal);
     }
 
     [NatsFact]
@@ -265,7 +268,7 @@ public sealed class CliTests : IDisposable
                 Thread.Sleep(200);
                 string last = bridge.Stdout.TrimEnd('\n').Split('\n')[^1];
                 string[] f = last.Split(' ');
-                return f.Length == 12 && f[7] == "300" && long.Parse(f[5]) >= 3000 - 1 - 1024;
+                return f.Length == 14 && f[7] == "300" && long.Parse(f[5]) >= 3000 - 1 - 1024;
             }, $"the bridge to have read everything ({bridge.Stdout.TrimEnd('\n').Split('\n')[^1]})", TimeSpan.FromSeconds(60));
             long rss = ResidentKiB(bridge.Id);
             Assert.True(rss < 200 * 1024, $"the bridge holds {rss / 1024} MiB");

@@ -368,7 +368,7 @@ internal static class BridgeCommand
                 {
                     // Before the bridge runs (still connecting), nothing has been carried yet.
                     stdout.WriteLine(Volatile.Read(ref _counters)?.ToString()
-                                     ?? "forwarded-out 0 forwarded-in 0 dropped 0 rejected 0 redelivered 0 reconnects 0");
+                                     ?? "forwarded-out 0 forwarded-in 0 dropped 0 rejected 0 redelivered 0 reconnects 0 holds 0");
                     stdout.Flush();
                 }
                 catch (IOException)
