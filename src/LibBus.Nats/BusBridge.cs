@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Threading.Channels;
 using NATS.Client.Core;
 using NATS.Client.JetStream;
@@ -44,6 +45,12 @@ public sealed class BusBridge : IDisposable
     /// <summary>Plain mode: NATS messages that may wait to be broadcast (each at most 2047 bytes: 2 MiB at most).</summary>
     internal const int InBufferCapacity = 1024;
 
+    /// <summary>
+    /// Durable mode: how long the out buffer stays full, the bus held, before the bridge calls it a hold
+    /// (<see cref="HoldStarted"/>); a shorter wait is ordinary back-pressure, as from any slow listener.
+    /// </summary>
+    internal static readonly TimeSpan HoldAfter = TimeSpan.FromSeconds(1);
+
     private readonly Bus _bus;
     private readonly NatsConnection _connection;
     private readonly BusBridgeOptions _options;
@@ -56,6 +63,8 @@ public sealed class BusBridge : IDisposable
     private long _sequence;
     private ulong _streamStart;
     private ulong _delivered;
+    /// <summary>When the publish under way started (<see cref="Stopwatch.GetTimestamp"/>); 0 between publishes.</summary>
+    private long _publishingSince;
 
     /// <summary>Makes a bridge; <see cref="RunAsync"/> starts it.</summary>
     /// <param name="bus">The local bus, opened for what <see cref="BusBridgeOptions.Direction"/> needs (listen for out, broadcast for in).</param>
@@ -95,6 +104,28 @@ public sealed class BusBridge : IDisposable
 
     /// <summary>Completes once the bridge listens on the bus (out) and is subscribed on NATS (in): from then on nothing is missed.</summary>
     public Task Ready => _ready.Task;
+
+    /// <summary>
+    /// Durable mode: the bridge starts holding local broadcasters. Its out buffer
+    /// (<see cref="BusBridgeOptions.BufferCapacity"/>) has been full for a second, NATS confirming no publish (a
+    /// server down or restarting, a cluster electing a stream leader, no server reachable), so it takes no message
+    /// from its bus, and broadcasts there wait as they wait for a stopped listener; nothing is lost.
+    /// <see cref="HoldEnded"/> follows, once NATS confirms a publish or the bridge stops.
+    /// </summary>
+    /// <remarks>
+    /// A shorter wait is ordinary back-pressure and raises nothing. Never raised in plain mode (which drops
+    /// instead) nor with <see cref="BridgeDirection.In"/> alone. Raised on the bridge's thread that listens on
+    /// the bus, once per hold, never per message; that thread waits for the handlers, so keep them short (the
+    /// bus is held meanwhile). An exception from a handler ends the bridge: <see cref="RunAsync"/> throws it.
+    /// <see cref="BusBridgeCounters.Holding"/> and <see cref="BusBridgeCounters.Holds"/> tell the same.
+    /// </remarks>
+    public event EventHandler<BusBridgeHoldEventArgs>? HoldStarted;
+
+    /// <summary>
+    /// Durable mode: a hold told by <see cref="HoldStarted"/> ends, because NATS confirmed a publish (the bridge
+    /// takes messages from its bus again) or the bridge stops. Raised as <see cref="HoldStarted"/> is, once for each.
+    /// </summary>
+    public event EventHandler<BusBridgeHoldEventArgs>? HoldEnded;
 
     /// <summary>
     /// Runs the bridge until <paramref name="cancellationToken"/> is cancelled (then throws
@@ -278,8 +309,60 @@ public sealed class BusBridge : IDisposable
                 return true;
             }
             // Durable: hold the bus back rather than lose the message.
+            return WaitForRoom(item, token);
+        }
+    }
+
+    /// <summary>
+    /// Durable mode, the out buffer full: waits until the publisher makes room, holding the bus meanwhile.
+    /// A wait past <see cref="HoldAfter"/> is a hold, told by <see cref="HoldStarted"/> and then <see cref="HoldEnded"/>.
+    /// </summary>
+    private bool WaitForRoom(Outgoing item, CancellationToken token)
+    {
+        long blocked = Stopwatch.GetTimestamp();
+        long started = 0;
+        BusBridgeHoldEventArgs? hold = null;
+        try
+        {
             while (!_outgoing.Writer.TryWrite(item))
-                if (!_outgoing.Writer.WaitToWriteAsync(token).AsTask().GetAwaiter().GetResult()) return false;
+            {
+                Task<bool> room = _outgoing.Writer.WaitToWriteAsync(token).AsTask();
+                if (hold is null && !Completes(room, HoldAfter - Stopwatch.GetElapsedTime(blocked)))
+                {
+                    started = Stopwatch.GetTimestamp();
+                    long publishing = Volatile.Read(ref _publishingSince);
+                    // The buffer's messages, the one being published, and the one this thread holds.
+                    int waiting = _outgoing.Reader.Count + (publishing == 0 ? 0 : 1) + 1;
+                    hold = new BusBridgeHoldEventArgs(Stopwatch.GetElapsedTime(blocked, started),
+                        Stopwatch.GetElapsedTime(publishing == 0 ? blocked : Math.Min(publishing, blocked), started), waiting);
+                    Counters.StartHold();
+                    HoldStarted?.Invoke(this, hold);
+                }
+                if (!room.GetAwaiter().GetResult()) return false;
+            }
+            return true;
+        }
+        finally
+        {
+            if (hold is not null)
+            {
+                long ended = Stopwatch.GetTimestamp();
+                Counters.EndHold();
+                HoldEnded?.Invoke(this, new BusBridgeHoldEventArgs(Stopwatch.GetElapsedTime(blocked, ended),
+                    hold.Unconfirmed + Stopwatch.GetElapsedTime(started, ended), hold.Waiting));
+            }
+        }
+    }
+
+    /// <summary>Waits up to <paramref name="timeout"/> (none if negative) for <paramref name="task"/>; true once it ended, however.</summary>
+    private static bool Completes(Task task, TimeSpan timeout)
+    {
+        try
+        {
+            return task.Wait(timeout > TimeSpan.Zero ? timeout : TimeSpan.Zero);
+        }
+        catch (AggregateException)
+        {
             return true;
         }
     }
@@ -288,6 +371,7 @@ public sealed class BusBridge : IDisposable
     {
         await foreach (Outgoing item in _outgoing.Reader.ReadAllAsync(token).ConfigureAwait(false))
         {
+            Volatile.Write(ref _publishingSince, Stopwatch.GetTimestamp());
             try
             {
                 var data = new ReadOnlyMemory<byte>(item.Buffer, 0, item.Length);
@@ -315,6 +399,7 @@ public sealed class BusBridge : IDisposable
             }
             finally
             {
+                Volatile.Write(ref _publishingSince, 0);
                 ArrayPool<byte>.Shared.Return(item.Buffer);
             }
         }

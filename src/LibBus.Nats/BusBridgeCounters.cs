@@ -15,7 +15,8 @@ public sealed class BusBridgeCounters : IDisposable
     /// </summary>
     public const string MeterName = "LibBus.Nats";
 
-    private long _forwardedOut, _forwardedIn, _dropped, _rejectedTooLong, _rejectedNul, _redelivered, _reconnects;
+    private long _forwardedOut, _forwardedIn, _dropped, _rejectedTooLong, _rejectedNul, _redelivered, _reconnects, _holds;
+    private int _holding;
     private readonly Meter _meter;
 
     internal BusBridgeCounters(string origin)
@@ -38,6 +39,10 @@ public sealed class BusBridgeCounters : IDisposable
             "{message}", "Durable mode: messages JetStream delivered again after they were broadcast; acknowledged, not broadcast again.");
         _meter.CreateObservableCounter("bus.bridge.reconnects", () => new Measurement<long>(Reconnects, tags),
             "{reconnect}", "Reconnections to NATS after losing the connection.");
+        _meter.CreateObservableCounter("bus.bridge.holds", () => new Measurement<long>(Holds, tags),
+            "{hold}", "Durable mode: times the bridge held local broadcasters (out buffer full, NATS confirming no publish for 1 s).");
+        _meter.CreateObservableGauge("bus.bridge.holding", () => new Measurement<int>(Holding ? 1 : 0, tags),
+            "{hold}", "Durable mode: 1 while the bridge holds local broadcasters (out buffer full, NATS confirming no publish), else 0.");
     }
 
     /// <summary>Messages published from the local bus to NATS (acknowledged by JetStream in durable mode).</summary>
@@ -68,18 +73,35 @@ public sealed class BusBridgeCounters : IDisposable
     /// <summary>Times the connection to NATS came back after being lost.</summary>
     public long Reconnects => Interlocked.Read(ref _reconnects);
 
+    /// <summary>Durable mode: holds so far, each told by <see cref="BusBridge.HoldStarted"/>.</summary>
+    public long Holds => Interlocked.Read(ref _holds);
+
+    /// <summary>
+    /// Durable mode: true while the bridge holds local broadcasters (its out buffer full, NATS confirming no
+    /// publish), from <see cref="BusBridge.HoldStarted"/> to <see cref="BusBridge.HoldEnded"/>.
+    /// </summary>
+    public bool Holding => Volatile.Read(ref _holding) != 0;
+
     internal void CountOut() => Interlocked.Increment(ref _forwardedOut);
     internal void CountIn() => Interlocked.Increment(ref _forwardedIn);
     internal void CountDropped() => Interlocked.Increment(ref _dropped);
     internal void CountRedelivered() => Interlocked.Increment(ref _redelivered);
     internal void CountReconnect() => Interlocked.Increment(ref _reconnects);
 
+    internal void StartHold()
+    {
+        Interlocked.Increment(ref _holds);
+        Volatile.Write(ref _holding, 1);
+    }
+
+    internal void EndHold() => Volatile.Write(ref _holding, 0);
+
     internal void CountRejected(BusBridgeRejection reason)
         => Interlocked.Increment(ref reason == BusBridgeRejection.Nul ? ref _rejectedNul : ref _rejectedTooLong);
 
-    /// <summary>One line: <c>forwarded-out N forwarded-in N dropped N rejected N redelivered N reconnects N</c>.</summary>
+    /// <summary>One line: <c>forwarded-out N forwarded-in N dropped N rejected N redelivered N reconnects N holds N</c>.</summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"forwarded-out {ForwardedOut} forwarded-in {ForwardedIn} dropped {Dropped} rejected {Rejected} redelivered {Redelivered} reconnects {Reconnects}");
+        $"forwarded-out {ForwardedOut} forwarded-in {ForwardedIn} dropped {Dropped} rejected {Rejected} redelivered {Redelivered} reconnects {Reconnects} holds {Holds}");
 
     /// <summary>Disposes the meter.</summary>
     public void Dispose() => _meter.Dispose();

@@ -133,6 +133,8 @@ public sealed class BridgeTests : IDisposable
         var b = Own(new Node("b", _ipc));
         a.StartBridge(server.Url, Options("bus.down") with { BufferCapacity = 4 });
         b.StartBridge(server.Url, Options("bus.down"));
+        int holds = 0;
+        a.Bridge!.HoldStarted += (_, _) => Interlocked.Increment(ref holds);
         a.Broadcast("0 before");
         b.WaitForMessages(1);
 
@@ -153,6 +155,9 @@ public sealed class BridgeTests : IDisposable
             return b.Received.Contains("0 after");
         }, "a message after the restart to reach b", TimeSpan.FromSeconds(60));
         Assert.Equal(50, a.Received.Count(m => m.StartsWith("0 while down", StringComparison.Ordinal)));
+        // Plain mode drops instead of holding the bus.
+        Assert.Equal(0, Volatile.Read(ref holds));
+        Assert.Equal(0, a.Bridge!.Counters.Holds);
     }
 
     [NatsFact]

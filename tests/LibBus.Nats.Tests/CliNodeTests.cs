@@ -112,8 +112,8 @@ public sealed class CliNodeTests : IDisposable
             Assert.Equal(128 + 15, exit);
             Assert.Equal("", errors);
             // Once for SIGUSR1, once as it ends.
-            Assert.Equal(["forwarded-out 10 forwarded-in 10 dropped 0 rejected 0 redelivered 0 reconnects 0",
-                          "forwarded-out 10 forwarded-in 10 dropped 0 rejected 0 redelivered 0 reconnects 0"], stats.Trim().Split('\n'));
+            Assert.Equal(["forwarded-out 10 forwarded-in 10 dropped 0 rejected 0 redelivered 0 reconnects 0 holds 0",
+                          "forwarded-out 10 forwarded-in 10 dropped 0 rejected 0 redelivered 0 reconnects 0 holds 0"], stats.Trim().Split('\n'));
         }
     }
 

@@ -71,7 +71,7 @@ public sealed class CliTests : IDisposable
         var server = Own(NatsServer.Start(false, "--auth", "tok-secret-99"));
         CliProcess bridge = Bridge("--server", server.Url, "--subject", "s", "--token-file", SecretFile("token", "tok-secret-99"), "--stats", "200ms");
         WaitUntilReady(bridge);
-        bridge.WaitFor((o, _) => o.Contains("forwarded-out 0 forwarded-in 0 dropped 0 rejected 0 redelivered 0 reconnects 0\n", StringComparison.Ordinal), "a --stats line");
+        bridge.WaitFor((o, _) => o.Contains("forwarded-out 0 forwarded-in 0 dropped 0 rejected 0 redelivered 0 reconnects 0 holds 0\n", StringComparison.Ordinal), "a --stats line");
         bridge.Signal(Proc.SIGHUP);
         RunResult result = bridge.WaitForExit(TimeSpan.FromSeconds(30));
         Assert.Equal(128 + 1, result.ExitCode);
@@ -135,7 +135,7 @@ public sealed class CliTests : IDisposable
 
         bridge.Signal(10); // SIGUSR1
 
-        bridge.WaitFor((o, _) => o.Contains("forwarded-out 0 forwarded-in 0 dropped 0 rejected 0 redelivered 0 reconnects 0\n", StringComparison.Ordinal), "the counters");
+        bridge.WaitFor((o, _) => o.Contains("forwarded-out 0 forwarded-in 0 dropped 0 rejected 0 redelivered 0 reconnects 0 holds 0\n", StringComparison.Ordinal), "the counters");
         Assert.False(bridge.HasExited, bridge.Stderr);
         bridge.Signal(Proc.SIGTERM);
         Assert.Equal(128 + 15, bridge.WaitForExit(TimeSpan.FromSeconds(30)).ExitCode);
@@ -204,6 +204,43 @@ public sealed class CliTests : IDisposable
     }
 
     [NatsFact]
+    public void A_durable_bridge_says_once_on_stderr_that_it_holds_local_broadcasters_and_once_when_it_stops()
+    {
+        // Issue 26: with NATS confirming no publish, a durable bridge held local broadcasters (by design) with no word.
+        var server = Own(NatsServer.Start(jetStream: true));
+        CliProcess bridge = Bridge("--server", server.Url, "--subject", "s.hold", "--durable", "node-a", "--direction", "out");
+        WaitUntilReady(bridge);
+        server.Kill();
+        // One being published, 4096 in the out buffer (the command's size), one copied by the bridge's
+        // listener, which then holds the bus: the next broadcast would wait.
+        const int Held = 1 + 4096 + 1;
+        using var bus = Bus.Open(_bus);
+        var sending = Task.Run(() =>
+        {
+            for (int i = 0; i < Held; i++) bus.Broadcast($"0 m{i}", TimeSpan.FromSeconds(120));
+        });
+        Eventually.Done(sending, TimeSpan.FromSeconds(120), "the broadcasts up to the held one");
+        string shown = System.Text.RegularExpressions.Regex.Escape("bus: " + _bus + ": ");
+        string start = shown + $@"holding local broadcasters: NATS has confirmed no publish for \d+\.\d s, {Held} messages waiting\n";
+        string end = shown + $@"stopped holding local broadcasters after \d+\.\d s; {Held} messages waited\n";
+
+        bridge.WaitFor((_, e) => e.Contains("holding", StringComparison.Ordinal), "the hold line", TimeSpan.FromSeconds(60));
+        // Held: a broadcast now waits (and, timed out, sends nothing: no message after the held one).
+        Assert.Throws<BusTimeoutException>(() => bus.Broadcast("0 late", TimeSpan.FromSeconds(1)));
+        Assert.Matches("^" + start + "$", bridge.Stderr);
+        bridge.Signal(10); // SIGUSR1: the counters count the hold
+        bridge.WaitFor((o, _) => o.EndsWith(" dropped 0 rejected 0 redelivered 0 reconnects 0 holds 1\n", StringComparison.Ordinal), "the counters");
+
+        server.Restart();
+        bridge.WaitFor((_, e) => e.Contains("stopped holding", StringComparison.Ordinal), "the end line", TimeSpan.FromSeconds(60));
+        bridge.Signal(Proc.SIGTERM);
+        RunResult result = bridge.WaitForExit(TimeSpan.FromSeconds(30));
+        Assert.Equal(128 + 15, result.ExitCode);
+        Assert.Matches("^" + start + end + "$", result.Stderr);
+        Assert.EndsWith(" holds 1\n", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [NatsFact]
     public async Task Behind_a_stopped_listener_the_in_side_stays_bounded_in_memory()
     {
         // Issue 26: 300 messages of 1 MB while a listener was stopped took the bridge from 17 to 328 MB.
@@ -231,7 +268,7 @@ public sealed class CliTests : IDisposable
                 Thread.Sleep(200);
                 string last = bridge.Stdout.TrimEnd('\n').Split('\n')[^1];
                 string[] f = last.Split(' ');
-                return f.Length == 12 && f[7] == "300" && long.Parse(f[5]) >= 3000 - 1 - 1024;
+                return f.Length == 14 && f[7] == "300" && long.Parse(f[5]) >= 3000 - 1 - 1024;
             }, $"the bridge to have read everything ({bridge.Stdout.TrimEnd('\n').Split('\n')[^1]})", TimeSpan.FromSeconds(60));
             long rss = ResidentKiB(bridge.Id);
             Assert.True(rss < 200 * 1024, $"the bridge holds {rss / 1024} MiB");

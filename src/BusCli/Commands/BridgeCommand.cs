@@ -102,7 +102,8 @@ internal static class BridgeCommand
             "subject, and theirs reach it. Out: the bridge listens on the bus and publishes each message; in: it broadcasts " +
             "each message of another node on the bus, one at a time, returning once every local listener copied it. " +
             "Nothing loops or comes back. Plain NATS is at most once; --durable goes through JetStream. " +
-            "Keeps running while NATS is down (plain: up to 4096 messages wait, then new ones are dropped and counted). " +
+            "Keeps running while NATS is down (plain: up to 4096 messages wait, then new ones are dropped and counted; " +
+            "--durable: then it holds local broadcasters until NATS confirms a publish, and says so on stderr). " +
             "SIGINT, SIGTERM, SIGHUP stop it cleanly; SIGUSR1 prints the counters, which are printed again when it ends. " +
             "Messages from NATS that are not bus messages (over 2047 bytes, or with a NUL) are counted as rejected and reported on stderr. " +
             "Exit status: 1 failure (including a removed bus, refused credentials, no JetStream for --durable, or another bridge " +
@@ -245,7 +246,14 @@ internal static class BridgeCommand
         counters.Bridged(bridge.Counters);
         using var timer = settings.Stats is { } interval ? new Timer(_ => counters.Print(), null, interval, interval) : null;
         var rejections = new RejectionReport(stderr, settings.Path, bridge.Counters);
-        using var rejectionTimer = new Timer(_ => rejections.Check(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        var holds = new HoldReport(stderr, settings.Path);
+        bridge.HoldStarted += (_, hold) => holds.Started(hold.Unconfirmed, hold.Waiting);
+        bridge.HoldEnded += (_, hold) => holds.Ended(hold.Held, hold.Waiting);
+        using var reportTimer = new Timer(_ =>
+        {
+            rejections.Check();
+            holds.Check();
+        }, null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
 
         Task running = bridge.RunAsync(stop.Token);
         await Task.WhenAny(bridge.Ready, running).ConfigureAwait(false);
@@ -260,6 +268,7 @@ internal static class BridgeCommand
         finally
         {
             rejections.Check(force: true);
+            holds.Check(ending: true);
         }
         return ExitCodes.Failure;
     }
@@ -359,7 +368,7 @@ internal static class BridgeCommand
                 {
                     // Before the bridge runs (still connecting), nothing has been carried yet.
                     stdout.WriteLine(Volatile.Read(ref _counters)?.ToString()
-                                     ?? "forwarded-out 0 forwarded-in 0 dropped 0 rejected 0 redelivered 0 reconnects 0");
+                                     ?? "forwarded-out 0 forwarded-in 0 dropped 0 rejected 0 redelivered 0 reconnects 0 holds 0");
                     stdout.Flush();
                 }
                 catch (IOException)
