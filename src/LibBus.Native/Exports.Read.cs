@@ -58,7 +58,8 @@ internal static unsafe partial class Exports
         byte* buffer = (byte*)NativeMemory.Alloc(OpenBus.BufferSize);
         try
         {
-            ListenerSession session = bus.NewListener(out SegmentLease lease);
+            // The lease is disposed below, after the last receive of this thread: copies take no reference of their own.
+            ListenerSession session = bus.NewListener(out SegmentLease lease, leaseOutlivesReceives: true);
             try
             {
                 if (!session.Join(deadline, CancellationToken.None)) return LibBus.Interop.Errors.EAGAIN;
