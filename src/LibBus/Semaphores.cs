@@ -53,6 +53,9 @@ internal sealed unsafe class Semaphores(int id, string path)
 
     internal int Id => id;
 
+    /// <summary>An EINTR ends a wait instead of re-issuing it: a bus opened through the C ABI (<see cref="CallerInterruption"/>).</summary>
+    internal bool WaitsEndOnInterruption { get; set; }
+
     // ----- Broadcast -----
 
     /// <summary>Broadcast step 1: <c>{P(X)u, Z(W), V(N)u, V(Q)}</c>. False if busy (no-wait) or timed out.</summary>
@@ -414,7 +417,7 @@ internal sealed unsafe class Semaphores(int id, string path)
 
     /// <summary>
     /// Applies one operation set. EINTR re-issues the same call (nothing was applied), unless the
-    /// C ABI asked for it to end the call (<see cref="CallerInterruption"/>). One
+    /// C ABI asked for it to end the call (<see cref="CallerInterruption.EndsWait"/>). One
     /// blocking <c>semop</c>, or <c>semtimedop</c> for the time left before a deadline: no
     /// slices, so an idle wait makes no system call. A cancellable wait is interrupted by a
     /// signal to this thread when the token is cancelled (<see cref="WaitInterruption"/>), and
@@ -426,23 +429,35 @@ internal sealed unsafe class Semaphores(int id, string path)
     /// the deadline and cancellably; by default, <c>!noWait</c>.
     /// A set that does not wait, or waits without a deadline or a token to cancel it (every step
     /// of a C program's <c>bus_write</c> and <c>bus_read</c>), is one plain <c>semop</c> with
-    /// nothing armed around it; errno is read only when it fails.
+    /// nothing armed around it, inlined into its step; errno is read only when it fails.
     /// </remarks>
     /// <exception cref="OperationCanceledException">Cancelled; nothing was applied.</exception>
     /// <exception cref="BusRemovedException">The array was removed.</exception>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Apply(SemBuf* ops, int count, bool noWait, Deadline deadline, CancellationToken cancellationToken, string operation, bool? blocks = null)
     {
         bool waits = blocks ?? !noWait;
         if (waits && (!deadline.IsInfinite || cancellationToken.CanBeCanceled))
             return ApplyArmed(ops, count, noWait, deadline, cancellationToken, operation);
+        cancellationToken.ThrowIfCancellationRequested();
+        return SemOp(id, ops, (nuint)count) == 0
+            || ApplyFailed(Interop.Errors.SystemErrno, ops, count, noWait, cancellationToken, operation);
+    }
+
+    /// <summary>
+    /// <see cref="Apply"/>'s plain <c>semop</c> failed with <paramref name="errno"/>: the answer,
+    /// or the same call again until there is one.
+    /// </summary>
+    private bool ApplyFailed(int errno, SemBuf* ops, int count, bool noWait, CancellationToken cancellationToken, string operation)
+    {
         int bounded = 0;
         while (true)
         {
+            if (Answer(errno, ops, count, noWait, timed: false, Deadline.Infinite, ref bounded, operation) is { } answer)
+                return answer;
             cancellationToken.ThrowIfCancellationRequested();
             if (SemOp(id, ops, (nuint)count) == 0) return true;
-            if (Answer(Interop.Errors.SystemErrno, ops, count, noWait, timed: false, deadline, ref bounded, operation) is { } answer)
-                return answer;
+            errno = Interop.Errors.SystemErrno;
         }
     }
 
@@ -496,7 +511,7 @@ internal sealed unsafe class Semaphores(int id, string path)
     {
         switch (errno)
         {
-            case var _ when BusErrors.IsInterrupted(errno) && !CallerInterruption.Fails:
+            case var _ when BusErrors.IsInterrupted(errno) && !CallerInterruption.EndsWait(this):
                 return null; // cancellation is checked before the call
             case Interop.Errors.EAGAIN when noWait:
                 return false;
