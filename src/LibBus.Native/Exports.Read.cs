@@ -27,7 +27,6 @@ internal static unsafe partial class Exports
 
     private static int ReadCore(CBus* bus, delegate* unmanaged<byte*, void*, int> callback, void* userData, TimeSpec* timeout, int clockid)
     {
-        bool before = CallerInterruption.Set(true);
         try
         {
             OpenBus open = OpenBuses.Get(bus);
@@ -44,10 +43,6 @@ internal static unsafe partial class Exports
         catch (Exception e)
         {
             return CErrors.Fail(e);
-        }
-        finally
-        {
-            CallerInterruption.Set(before);
         }
     }
 

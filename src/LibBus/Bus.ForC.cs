@@ -6,6 +6,12 @@ namespace LibBus;
 /// </summary>
 public sealed partial class Bus
 {
+    /// <summary>
+    /// Marks this handle as a C caller's (bus_open): a signal handler that runs while one of its
+    /// calls waits ends the call with EINTR, as in the C library (<see cref="CallerInterruption"/>).
+    /// </summary>
+    internal void WaitAsTheCLibrary() => CallerInterruption.MarkWaitsOf(_semaphores);
+
     /// <summary>The address where the segment is attached (<c>bus_t.message</c>).</summary>
     internal nint SegmentAddress => _segment.DangerousGetHandle();
 
