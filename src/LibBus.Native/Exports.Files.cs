@@ -113,6 +113,7 @@ internal static unsafe partial class Exports
             bus->FirstPoll = 0;
             if (flags < 0) return CErrors.Fail(LibBus.Interop.Errors.EINVAL);
             Bus opened = Bus.Open(CArguments.Path(file), (flags & BUS_RDONLY) != 0 ? BusAccess.Listen : BusAccess.ListenAndBroadcast);
+            opened.WaitAsTheCLibrary(); // EINTR ends bus_read, bus_write and bus_poll
             try
             {
                 OpenBuses.Add(new OpenBus(opened));

@@ -13,7 +13,6 @@ internal static unsafe partial class Exports
     [UnmanagedCallersOnly(EntryPoint = "bus_poll_start")]
     internal static int PollStart(CBus* bus)
     {
-        bool before = CallerInterruption.Set(true);
         try
         {
             OpenBus open = OpenBuses.Get(bus);
@@ -40,10 +39,6 @@ internal static unsafe partial class Exports
         catch (Exception e)
         {
             return CErrors.Fail(e);
-        }
-        finally
-        {
-            CallerInterruption.Set(before);
         }
     }
 
@@ -84,7 +79,6 @@ internal static unsafe partial class Exports
 
     private static byte* PollCore(CBus* bus, bool noWait, TimeSpec* timeout, int clockid)
     {
-        bool before = CallerInterruption.Set(true);
         try
         {
             OpenBus open = OpenBuses.Get(bus);
@@ -123,10 +117,6 @@ internal static unsafe partial class Exports
         {
             CErrors.Fail(e);
             return null;
-        }
-        finally
-        {
-            CallerInterruption.Set(before);
         }
     }
 }

@@ -27,7 +27,6 @@ internal static unsafe partial class Exports
 
     private static int ReadCore(CBus* bus, delegate* unmanaged<byte*, void*, int> callback, void* userData, TimeSpec* timeout, int clockid)
     {
-        bool before = CallerInterruption.Set(true);
         try
         {
             OpenBus open = OpenBuses.Get(bus);
@@ -45,10 +44,6 @@ internal static unsafe partial class Exports
         {
             return CErrors.Fail(e);
         }
-        finally
-        {
-            CallerInterruption.Set(before);
-        }
     }
 
     /// <summary>The listen loop of bus_read: null, or the errno to fail with (the callback's may be 0). Leaves the bus however it ends.</summary>
@@ -58,7 +53,8 @@ internal static unsafe partial class Exports
         byte* buffer = (byte*)NativeMemory.Alloc(OpenBus.BufferSize);
         try
         {
-            ListenerSession session = bus.NewListener(out SegmentLease lease);
+            // The lease is disposed below, after the last receive of this thread: copies take no reference of their own.
+            ListenerSession session = bus.NewListener(out SegmentLease lease, leaseOutlivesReceives: true);
             try
             {
                 if (!session.Join(deadline, CancellationToken.None)) return LibBus.Interop.Errors.EAGAIN;

@@ -25,7 +25,6 @@ internal static unsafe partial class Exports
 
     private static int WriteCore(CBus* bus, byte* message, bool noWait, TimeSpec* timeout, int clockid)
     {
-        bool before = CallerInterruption.Set(true);
         try
         {
             OpenBus open = OpenBuses.Get(bus);
@@ -43,10 +42,6 @@ internal static unsafe partial class Exports
         catch (Exception e)
         {
             return CErrors.Fail(e);
-        }
-        finally
-        {
-            CallerInterruption.Set(before);
         }
     }
 }

@@ -6,6 +6,12 @@ namespace LibBus;
 /// </summary>
 public sealed partial class Bus
 {
+    /// <summary>
+    /// Marks this handle as a C caller's (bus_open): a signal handler that runs while one of its
+    /// calls waits ends the call with EINTR, as in the C library (<see cref="CallerInterruption"/>).
+    /// </summary>
+    internal void WaitAsTheCLibrary() => CallerInterruption.MarkWaitsOf(_semaphores);
+
     /// <summary>The address where the segment is attached (<c>bus_t.message</c>).</summary>
     internal nint SegmentAddress => _segment.DangerousGetHandle();
 
@@ -43,10 +49,15 @@ public sealed partial class Bus
     /// A listener of this handle for bus_read and bus_poll, not yet joined; with
     /// <paramref name="lease"/>, which keeps the segment attached until disposed.
     /// </summary>
-    internal ListenerSession NewListener(out SegmentLease lease)
+    /// <param name="lease">Dispose it once done with the listener.</param>
+    /// <param name="leaseOutlivesReceives">
+    /// The caller disposes <paramref name="lease"/> only after its last receive, on the same thread
+    /// (bus_read): copies then take no reference of their own (<see cref="ListenerSession"/>).
+    /// </param>
+    internal ListenerSession NewListener(out SegmentLease lease, bool leaseOutlivesReceives = false)
     {
         ThrowIfCannot(BusAccess.Listen);
         lease = new SegmentLease(_segment);
-        return new ListenerSession(this, _segment);
+        return new ListenerSession(this, _segment, leaseOutlivesReceives);
     }
 }

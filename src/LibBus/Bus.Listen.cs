@@ -56,8 +56,8 @@ public sealed partial class Bus
         ArgumentNullException.ThrowIfNull(onMessage);
         ThrowIfCannot(BusAccess.Listen);
         byte[] buffer = new byte[SharedSegmentHandle.Size];
-        using var lease = new SegmentLease(_segment);
-        var session = new ListenerSession(this, _segment);
+        using var lease = new SegmentLease(_segment); // disposed after the last receive: copies take no reference of their own
+        var session = new ListenerSession(this, _segment, leaseOutlivesReceives: true);
         session.Join(Deadline.Infinite, cancellationToken);
         bool done = false;
         try

@@ -50,7 +50,8 @@ public sealed class BusSubscription : IAsyncEnumerable<BusMessage>, IAsyncDispos
         _semaphoreId = bus.SemaphoreId;
         _capacity = capacity;
         _lease = new SegmentLease(segment);
-        _session = new ListenerSession(bus, segment);
+        // Run disposes the lease after its last receive: copies take no reference of their own.
+        _session = new ListenerSession(bus, segment, leaseOutlivesReceives: true);
         var thread = new Thread(Run)
         {
             IsBackground = true,

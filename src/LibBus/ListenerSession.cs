@@ -12,7 +12,16 @@ namespace LibBus;
 /// "Hold" means one thing here, as in PROTOCOL.md: a listener holds W from its release
 /// (step 2) until its re-queue (step 5) or its leave; the next broadcaster waits for it.
 /// </remarks>
-internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
+/// <param name="bus">The bus to listen on.</param>
+/// <param name="segment">Its segment, which a <see cref="SegmentLease"/> of the caller keeps attached.</param>
+/// <param name="leaseOutlivesReceives">
+/// The caller's lease is disposed only after its last receive has returned, on the same thread
+/// (<see cref="Bus.ListenBytes(BusBytesHandler, Action?, CancellationToken)"/>, a subscription's
+/// thread, <c>bus_read</c>): copies then take no reference of their own. Without it (a poller,
+/// whose lease another thread may dispose while one polls), each copy holds the segment for its
+/// duration.
+/// </param>
+internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment, bool leaseOutlivesReceives = false)
 {
     private enum Position
     {
@@ -152,21 +161,29 @@ internal sealed class ListenerSession(Bus bus, SharedSegmentHandle segment)
 
     /// <summary>Copies up to the first NUL, at most the whole segment, never past it; returns the length.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe int Copy(Span<byte> destination)
+    private int Copy(Span<byte> destination)
     {
+        if (leaseOutlivesReceives) return CopyFrom(segment, destination);
         bool added = false;
         try
         {
             segment.DangerousAddRef(ref added);
-            var source = new ReadOnlySpan<byte>((void*)segment.DangerousGetHandle(), SharedSegmentHandle.Size);
-            int length = source.IndexOf((byte)0);
-            if (length < 0) length = source.Length;
-            source[..length].CopyTo(destination);
-            return length;
+            return CopyFrom(segment, destination);
         }
         finally
         {
             if (added) segment.DangerousRelease();
         }
+    }
+
+    /// <summary><see cref="Copy"/> with the segment held.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe int CopyFrom(SharedSegmentHandle segment, Span<byte> destination)
+    {
+        var source = new ReadOnlySpan<byte>((void*)segment.DangerousGetHandle(), SharedSegmentHandle.Size);
+        int length = source.IndexOf((byte)0);
+        if (length < 0) length = source.Length;
+        source[..length].CopyTo(destination);
+        return length;
     }
 }

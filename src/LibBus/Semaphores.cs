@@ -18,7 +18,10 @@ namespace LibBus;
 /// <remarks>
 /// Notation as in PROTOCOL.md: P(a) waits for a ≥ 1 and decrements, V(a)
 /// increments, Z(a) waits for a = 0, u is SEM_UNDO.
+/// The operation sets live on the stack of the step that issues them, written whole by their
+/// initializers, so they are not zeroed first (<see cref="SkipLocalsInitAttribute"/>).
 /// </remarks>
+[SkipLocalsInit]
 internal sealed unsafe class Semaphores(int id, string path)
 {
     /// <summary>Listeners currently counted in a delivery.</summary>
@@ -49,6 +52,9 @@ internal sealed unsafe class Semaphores(int id, string path)
     private const short NoWait = IPC_NOWAIT;
 
     internal int Id => id;
+
+    /// <summary>An EINTR ends a wait instead of re-issuing it: a bus opened through the C ABI (<see cref="CallerInterruption"/>).</summary>
+    internal bool WaitsEndOnInterruption { get; set; }
 
     // ----- Broadcast -----
 
@@ -105,7 +111,7 @@ internal sealed unsafe class Semaphores(int id, string path)
     internal void Publish()
     {
         if (SemCtl(id, Q, SETVAL, 0) != 0)
-            BusErrors.Throw(Interop.Errors.LastErrno, path, "publishing");
+            BusErrors.Throw(Interop.Errors.SystemErrno, path, "publishing");
     }
 
     /// <summary>Broadcast step 4: <c>Z(S)</c>, every counted listener has acknowledged. False if not yet (no-wait) or timed out.</summary>
@@ -411,7 +417,7 @@ internal sealed unsafe class Semaphores(int id, string path)
 
     /// <summary>
     /// Applies one operation set. EINTR re-issues the same call (nothing was applied), unless the
-    /// C ABI asked for it to end the call (<see cref="CallerInterruption"/>). One
+    /// C ABI asked for it to end the call (<see cref="CallerInterruption.EndsWait"/>). One
     /// blocking <c>semop</c>, or <c>semtimedop</c> for the time left before a deadline: no
     /// slices, so an idle wait makes no system call. A cancellable wait is interrupted by a
     /// signal to this thread when the token is cancelled (<see cref="WaitInterruption"/>), and
@@ -421,15 +427,49 @@ internal sealed unsafe class Semaphores(int id, string path)
     /// <c>noWait</c>: an operation of the set has IPC_NOWAIT, and its EAGAIN is an answer (false).
     /// <c>blocks</c>: the set may wait all the same (IPC_NOWAIT on some operations only), within
     /// the deadline and cancellably; by default, <c>!noWait</c>.
+    /// A set that does not wait, or waits without a deadline or a token to cancel it (every step
+    /// of a C program's <c>bus_write</c> and <c>bus_read</c>), is one plain <c>semop</c> with
+    /// nothing armed around it, inlined into its step; errno is read only when it fails.
     /// </remarks>
     /// <exception cref="OperationCanceledException">Cancelled; nothing was applied.</exception>
     /// <exception cref="BusRemovedException">The array was removed.</exception>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Apply(SemBuf* ops, int count, bool noWait, Deadline deadline, CancellationToken cancellationToken, string operation, bool? blocks = null)
     {
         bool waits = blocks ?? !noWait;
-        bool timed = waits && !deadline.IsInfinite;
-        WaitInterruption? interruption = waits && cancellationToken.CanBeCanceled ? WaitInterruption.Current : null;
+        if (waits && (!deadline.IsInfinite || cancellationToken.CanBeCanceled))
+            return ApplyArmed(ops, count, noWait, deadline, cancellationToken, operation);
+        cancellationToken.ThrowIfCancellationRequested();
+        return SemOp(id, ops, (nuint)count) == 0
+            || ApplyFailed(Interop.Errors.SystemErrno, ops, count, noWait, cancellationToken, operation);
+    }
+
+    /// <summary>
+    /// <see cref="Apply"/>'s plain <c>semop</c> failed with <paramref name="errno"/>: the answer,
+    /// or the same call again until there is one.
+    /// </summary>
+    private bool ApplyFailed(int errno, SemBuf* ops, int count, bool noWait, CancellationToken cancellationToken, string operation)
+    {
+        int bounded = 0;
+        while (true)
+        {
+            if (Answer(errno, ops, count, noWait, timed: false, Deadline.Infinite, ref bounded, operation) is { } answer)
+                return answer;
+            cancellationToken.ThrowIfCancellationRequested();
+            if (SemOp(id, ops, (nuint)count) == 0) return true;
+            errno = Interop.Errors.SystemErrno;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Apply"/> for a set that waits with a deadline (<c>semtimedop</c> for the time
+    /// left) or cancellably (armed for <see cref="WaitInterruption"/> around the wait).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private bool ApplyArmed(SemBuf* ops, int count, bool noWait, Deadline deadline, CancellationToken cancellationToken, string operation)
+    {
+        bool timed = !deadline.IsInfinite;
+        WaitInterruption? interruption = cancellationToken.CanBeCanceled ? WaitInterruption.Current : null;
         CancellationTokenRegistration registration = interruption?.Arm(cancellationToken) ?? default;
         try
         {
@@ -453,27 +493,35 @@ internal sealed unsafe class Semaphores(int id, string path)
                     result = SemTimedOp(id, ops, (nuint)count, &timeout);
                 }
                 if (result == 0) return true;
-                int errno = Interop.Errors.LastErrno;
-                switch (errno)
-                {
-                    case var _ when BusErrors.IsInterrupted(errno) && !CallerInterruption.Fails:
-                        continue; // cancellation is checked at the top
-                    case Interop.Errors.EAGAIN when noWait:
-                        return false;
-                    case Interop.Errors.EAGAIN when timed:
-                        if (deadline.HasPassed) return false;
-                        continue;
-                    case Interop.Errors.ERANGE when RaisesQueue(ops, count) && ++bounded <= MaxQueueBounds && BoundQueue():
-                        continue; // nothing was applied; Q is back to 1
-                    default:
-                        BusErrors.Throw(errno, path, operation);
-                        return false;
-                }
+                if (Answer(Interop.Errors.SystemErrno, ops, count, noWait, timed, deadline, ref bounded, operation) is { } answer)
+                    return answer;
             }
         }
         finally
         {
             interruption?.Disarm(registration);
+        }
+    }
+
+    /// <summary>
+    /// What a failed set's <paramref name="errno"/> means: null to re-issue the same call (nothing
+    /// was applied), false for EAGAIN as an answer (no-wait, or the deadline passed), else throws.
+    /// </summary>
+    private bool? Answer(int errno, SemBuf* ops, int count, bool noWait, bool timed, Deadline deadline, ref int bounded, string operation)
+    {
+        switch (errno)
+        {
+            case var _ when BusErrors.IsInterrupted(errno) && !CallerInterruption.EndsWait(this):
+                return null; // cancellation is checked before the call
+            case Interop.Errors.EAGAIN when noWait:
+                return false;
+            case Interop.Errors.EAGAIN when timed:
+                return deadline.HasPassed ? false : null;
+            case Interop.Errors.ERANGE when RaisesQueue(ops, count) && ++bounded <= MaxQueueBounds && BoundQueue():
+                return null; // nothing was applied; Q is back to 1
+            default:
+                BusErrors.Throw(errno, path, operation);
+                return false;
         }
     }
 }

@@ -40,6 +40,14 @@ internal static partial class Interop
         /// <summary>The errno left by the last P/Invoke with <c>SetLastError = true</c>.</summary>
         internal static int LastErrno => Marshal.GetLastPInvokeError();
 
+        /// <summary>
+        /// errno as the last native call left it, for the calls declared without
+        /// <c>SetLastError</c> (<c>semop</c>, <c>semtimedop</c>, <c>semctl SETVAL</c>): read it
+        /// at once after such a call fails, before any other. The runtime keeps errno across its
+        /// own return from a native call, a wait for its garbage collector included.
+        /// </summary>
+        internal static int SystemErrno => Marshal.GetLastSystemError();
+
         /// <summary>strerror text for <paramref name="errno"/>.</summary>
         internal static string Text(int errno) => Marshal.GetPInvokeErrorMessage(errno);
     }

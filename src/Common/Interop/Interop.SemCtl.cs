@@ -56,9 +56,12 @@ internal static partial class Interop
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         internal static partial int SemCtl(int semid, int semnum, int cmd);
 
-        /// <summary><c>semctl(semid, semnum, SETVAL, int)</c>.</summary>
-        [LibraryImport(Libraries.Libc, EntryPoint = "semctl", SetLastError = true)]
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        /// <summary>
+        /// <c>semctl(semid, semnum, SETVAL, int)</c>: a broadcast's publish (<c>Q := 0</c>) at every
+        /// message. No <c>SetLastError</c>, as <see cref="SemOp"/>: after a failure, read errno at
+        /// once with <see cref="Errors.SystemErrno"/>.
+        /// </summary>
+        [LibraryImport(Libraries.Libc, EntryPoint = "semctl")]
         internal static partial int SemCtl(int semid, int semnum, int cmd, int val);
 
         /// <summary><c>semctl(semid, 0, GETALL / SETALL, unsigned short *)</c>.</summary>

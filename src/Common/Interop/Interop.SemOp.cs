@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace LibBus;
@@ -23,8 +22,13 @@ internal static partial class Interop
             }
         }
 
-        [LibraryImport(Libraries.Libc, EntryPoint = "semop", SetLastError = true)]
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        /// <summary>
+        /// <c>semop</c>. No <c>SetLastError</c>: every message takes its steps through this call,
+        /// and that marshalling would clear errno before each and save it after each, a cost
+        /// paid also when it succeeds. After a failure, read errno at once with
+        /// <see cref="Errors.SystemErrno"/>, before any other call.
+        /// </summary>
+        [LibraryImport(Libraries.Libc, EntryPoint = "semop")]
         internal static unsafe partial int SemOp(int semid, SemBuf* sops, nuint nsops);
     }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace LibBus;
@@ -7,8 +6,11 @@ internal static partial class Interop
 {
     internal static partial class Libc
     {
-        [LibraryImport(Libraries.Libc, EntryPoint = "semtimedop", SetLastError = true)]
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        /// <summary>
+        /// <c>semtimedop</c>. No <c>SetLastError</c>, as <see cref="SemOp"/>: after a failure,
+        /// read errno at once with <see cref="Errors.SystemErrno"/>.
+        /// </summary>
+        [LibraryImport(Libraries.Libc, EntryPoint = "semtimedop")]
         internal static unsafe partial int SemTimedOp(int semid, SemBuf* sops, nuint nsops, TimeSpec* timeout);
     }
 }
