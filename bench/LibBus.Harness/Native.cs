@@ -12,7 +12,7 @@ internal static unsafe class Native
         Interop.Libc.SemBuf b = new(num, op, 0);
         while (Interop.Libc.SemOp(semid, &b, 1) != 0)
         {
-            int errno = Interop.Errors.LastErrno;
+            int errno = Interop.Errors.SystemErrno; // semop has no SetLastError (Interop.SemOp.cs)
             if (errno != Interop.Errors.EINTR) throw new InvalidOperationException($"semop: errno {errno}");
         }
     }
