@@ -43,7 +43,7 @@ internal struct ListenerShield
         Semaphores.Release release = semaphores.ObserveRelease(_asleep);
         // While C listeners are seen, at every message: a look misses a C listener that was not
         // yet asleep in its wait.
-        if (_watch.Looked(now, release.SawCListener, hint: release.MaybeCListener))
+        if (_watch.Looked(now, release.SawCListener, hint: release.MaybeCListener, listeners: release.ReleasedAtOnce))
             _releasedAtOnce = release.ReleasedAtOnce;
     }
 

@@ -5,8 +5,9 @@ namespace LibBus;
 /// <summary>
 /// Whether C listeners seem to share the bus, so that the reads that detect them and the bounded
 /// waits that shield them are paid only where they can help. While none has been seen, a
-/// broadcaster or listener takes one look every <see cref="LookInterval"/> (a semaphore read or
-/// two) and otherwise runs the protocol's steps alone, as the C baseline does; one sighting makes
+/// broadcaster takes one look every <see cref="LookInterval"/> (a semaphore read or two), a
+/// listener one every interval per <see cref="ListenersPerInterval"/> listeners it saw beside it,
+/// and otherwise each runs the protocol's steps alone, as the C baseline does; one sighting makes
 /// every message looked at and shielded until <see cref="Memory"/> has passed without another.
 /// </summary>
 /// <remarks>
@@ -24,8 +25,15 @@ namespace LibBus;
 /// </remarks>
 internal struct MixedBusWatch
 {
-    /// <summary>Longest time between two looks while the bus is watched as calm.</summary>
+    /// <summary>Longest time between two looks while the bus is watched as calm, for a broadcaster or a listener beside at most two others.</summary>
     internal static readonly long LookInterval = Stopwatch.Frequency / 1000; // 1 ms
+
+    /// <summary>
+    /// How many listeners one <see cref="LookInterval"/> is for: a listener that saw more
+    /// released with it looks once per interval per this many of them, so that the listeners
+    /// of a bus together look about this many times per interval, however many they are.
+    /// </summary>
+    internal const int ListenersPerInterval = 2;
 
     /// <summary>How long a sighting is remembered: every message stays looked at and shielded for as long after it.</summary>
     internal static readonly long Memory = Stopwatch.Frequency; // 1 s
@@ -50,7 +58,17 @@ internal struct MixedBusWatch
     /// first look, when a C listener that joined at the same time as this watch's owner would
     /// otherwise go unshielded until a look catches it asleep.
     /// </summary>
-    internal bool Looked(long now, bool sawCListener, bool hint = false)
+    /// <param name="now">The look's timestamp.</param>
+    /// <param name="sawCListener">The look saw a C listener for certain.</param>
+    /// <param name="hint">The look saw what may be a C listener.</param>
+    /// <param name="listeners">
+    /// A listener's look: the listeners it saw released with it, itself included (W). The next
+    /// calm look then comes <see cref="LookInterval"/> × <c>listeners / </c><see cref="ListenersPerInterval"/>
+    /// later (at least one interval): 16 listeners on one CPU each looking every millisecond took
+    /// a tenth more semaphore calls than the protocol's own (issue 24), while one look seeing a C
+    /// listener is enough for that listener's hold to shield it. A broadcaster leaves it at 1.
+    /// </param>
+    internal bool Looked(long now, bool sawCListener, bool hint = false, int listeners = 1)
     {
         bool first = !_lookedBefore;
         _lookedBefore = true;
@@ -63,7 +81,7 @@ internal struct MixedBusWatch
         else
         {
             _followUps = 0;
-            _nextLook = now + LookInterval;
+            _nextLook = now + LookInterval * Math.Max(1, listeners / ListenersPerInterval);
         }
         return now < _mixedUntil || (hint && first);
     }
