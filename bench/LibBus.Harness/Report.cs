@@ -383,7 +383,8 @@ internal static class Report
         L("- the broadcaster looks at most once per ms: `GETZCNT` of Q before the publish and `GETVAL` of W after it (2");
         L("  reads); W below the sleepers counted before means a C listener. Once a look sees one, it looks at and shields");
         L("  every message until 1 s after the last sighting;");
-        L("- a listener looks the same way around its own wait, at most once per ms: `GETZCNT` of Q before it and one");
+        L("- a listener looks the same way around its own wait, at most once per ms (once per W/2 ms beside more than 2");
+        L("  other listeners, so the listeners of a bus look about twice per ms together): `GETZCNT` of Q before it and one");
         L("  `GETALL` (S and W) after it. W short of the sleepers counted before (less itself) means a C listener, as for");
         L("  the broadcaster; S > W (a counted listener without W: a C listener in its callback, or a LibBus listener that a");
         L("  busy CPU kept from its wait) is only a hint that makes it look at the next 3 messages too.");
