@@ -6,8 +6,8 @@ namespace LibBus;
 /// Whether C listeners seem to share the bus, so that the reads that detect them and the bounded
 /// waits that shield them are paid only where they can help. While none has been seen, a
 /// broadcaster takes one look every <see cref="LookInterval"/> (a semaphore read or two), a
-/// listener one every interval per <see cref="ListenersPerInterval"/> listeners it saw beside it,
-/// and otherwise each runs the protocol's steps alone, as the C baseline does; one sighting makes
+/// listener one every interval per <see cref="ListenersPerInterval"/> listeners released with it
+/// (itself included; at least one per interval), and otherwise each runs the protocol's steps alone, as the C baseline does; one sighting makes
 /// every message looked at and shielded until <see cref="Memory"/> has passed without another.
 /// </summary>
 /// <remarks>
@@ -65,8 +65,8 @@ internal struct MixedBusWatch
     /// A listener's look: the listeners it saw released with it, itself included (W). The next
     /// calm look then comes <see cref="LookInterval"/> × <c>listeners / </c><see cref="ListenersPerInterval"/>
     /// later (at least one interval): 16 listeners on one CPU each looking every millisecond took
-    /// a tenth more semaphore calls than the protocol's own (issue 24), while one look seeing a C
-    /// listener is enough for that listener's hold to shield it. A broadcaster leaves it at 1.
+    /// a tenth more semaphore calls than the protocol's own (issue 24). A sighting still makes
+    /// the listener look at every message, and a hint at the next few. A broadcaster leaves it at 1.
     /// </param>
     internal bool Looked(long now, bool sawCListener, bool hint = false, int listeners = 1)
     {

@@ -187,14 +187,16 @@ public sealed class PromiseTests : IDisposable
         Thread.Sleep(TimeSpan.FromSeconds(2));
         Assert.False(sending.IsCompleted, "the broadcasts were not held while NATS was down: " + sending.Exception);
         Assert.Equal(0, a.Bridge!.Counters.Dropped);
-        // The bridge said that it holds the bus, once, and that the four messages wait for NATS.
-        Eventually.True(() => !holds.IsEmpty, "the bridge to raise HoldStarted");
-        (bool started, BusBridgeHoldEventArgs start) = Assert.Single(holds);
-        Assert.True(started);
-        Assert.Equal(4, start.Waiting);
-        Assert.True(start.Held > TimeSpan.Zero && start.Unconfirmed >= start.Held, $"held {start.Held}, unconfirmed {start.Unconfirmed}");
+        // The bridge said that it holds the bus, and that the four messages wait for NATS: two buffered, one
+        // being published, one in the bridge's listener. (On a loaded machine the publisher can take its message
+        // out of the buffer only after a first hold began, with three waiting; that hold then ends and the next
+        // begins a second later, with four. A CI run saw exactly that.)
+        BusBridgeHoldEventArgs? start = null;
+        Eventually.True(() => holds.LastOrDefault() is (true, { Waiting: 4 } last) && (start = last) is not null,
+            () => $"the bridge to raise HoldStarted with four messages waiting; raised {string.Join(", ", holds)}");
+        Assert.True(start!.Held > TimeSpan.Zero && start.Unconfirmed >= start.Held, $"held {start.Held}, unconfirmed {start.Unconfirmed}");
         Assert.True(bridge.Counters.Holding);
-        Assert.Equal(1, bridge.Counters.Holds);
+        Assert.Equal(holds.Count(h => h.Started), bridge.Counters.Holds);
         server.Restart();
 
         Eventually.Done(sending, TimeSpan.FromSeconds(60), "the held broadcasts to return once NATS is back");
@@ -208,9 +210,9 @@ public sealed class PromiseTests : IDisposable
         var events = holds.ToArray();
         Assert.True(events.Length % 2 == 0 && events.Select((h, i) => h.Started == (i % 2 == 0)).All(x => x),
             string.Join(", ", events.Select(h => h.Started ? "started" : "ended")));
-        Assert.Same(start, events[0].Args);
-        Assert.Equal(4, events[1].Args.Waiting);
-        Assert.True(events[1].Args.Held >= start.Held, $"held {events[1].Args.Held} in all, {start.Held} at the start");
+        int held = Array.FindIndex(events, h => ReferenceEquals(h.Args, start));
+        Assert.Equal(4, events[held + 1].Args.Waiting);
+        Assert.True(events[held + 1].Args.Held >= start.Held, $"held {events[held + 1].Args.Held} in all, {start.Held} at the start");
         Assert.False(bridge.Counters.Holding);
     }
 
