@@ -5,8 +5,8 @@
 # Uses the harness and the C baseline of bench/run-all.sh if they are there, else builds them;
 # always publishes libbus.so.3 from this tree. Prints what it measured (commit, machine, load),
 # one line per run (each the median of 3, the harness's own), and a summary: per cell the
-# median over the rounds of each side and their ratio (the goal is >= 0.9x), with the load
-# average before and after. Run it on a quiet machine; in an IPC namespace of its own if root.
+# median over the rounds of each side, their ratio, and the median of each round's own ratio
+# (the goal is >= 0.9x), with the load average before and after. Run it on a quiet machine; in an IPC namespace of its own if root.
 #   bench/c-abi-ab.sh [ROUNDS]   (default 2; about 1 minute a round on a quiet machine)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,7 +42,7 @@ echo "  $rounds round(s); each run: the median of 3 (warm-up 20000; N = 20000 at
 
 CSV=bench/results/c-abi.csv
 rm -f "$CSV"
-declare -A rate
+declare -A rate paired this
 for ((r = 1; r <= rounds; r++)); do
   for placement in spread one-cpu; do
     on=(); [ $placement = one-cpu ] && on=(taskset -c 0)
@@ -52,22 +52,29 @@ for ((r = 1; r <= rounds; r++)); do
         line=$(timeout 600 "${on[@]}" "$H" run --impl "$impl" --listeners "$L" --messages "$N" --warmup "$W" --repeat 3 \
           --timeout 150 --csv "$CSV" --cbaseline "$OUT/cbaseline" --libbuspeer "$OUT/libbuspeer" 2>&1 | tail -1) || true
         echo "round $r $placement L=$L $impl: $line"
-        if [[ $line =~ :\ ok\ ([0-9]+)\ msg/s ]]; then rate[$placement,$L,$impl]+="${BASH_REMATCH[1]} "; fi
+        if [[ $line =~ :\ ok\ ([0-9]+)\ msg/s ]]; then rate[$placement,$L,$impl]+="${BASH_REMATCH[1]} "; this[$impl]=${BASH_REMATCH[1]}; else this[$impl]=; fi
       done
+      # The round's own ratio: both sides ran one after the other, so this VM's drift between rounds cancels.
+      if [ -n "${this[c]}" ] && [ -n "${this[c-libbus]}" ]; then
+        paired[$placement,$L]+="$(awk -v a="${this[c-libbus]}" -v b="${this[c]}" 'BEGIN {printf "%.3f", a / b}') "
+      fi
     done
   done
 done
 
-median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR] = $1} END {if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR] = $1} END {if (NR == 0) print ""; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 echo
-echo "summary: msg/s, median over the rounds (each round's figure in brackets); ratio = C on libbus.so.3 / C baseline"
-printf '%-8s %3s  %-28s %-28s %s\n' placement L "C baseline" "C on libbus.so.3" ratio
+echo "summary: msg/s, median over the rounds (each round's figure in brackets); ratio = C on libbus.so.3 / C baseline,"
+echo "of those medians; paired = the median of each round's own ratio (rounds in brackets)"
+printf '%-8s %3s  %-28s %-28s %-6s %s\n' placement L "C baseline" "C on libbus.so.3" ratio paired
 for placement in spread one-cpu; do
   for L in 1 4 16; do
     c=$(median <<< "${rate[$placement,$L,c]:-}"); lb=$(median <<< "${rate[$placement,$L,c-libbus]:-}")
     ratio=-; [ -n "$c" ] && [ -n "$lb" ] && ratio=$(awk -v a="$lb" -v b="$c" 'BEGIN {printf "%.2fx", a / b}')
     rc=${rate[$placement,$L,c]:-} rl=${rate[$placement,$L,c-libbus]:-}
-    printf '%-8s %3s  %-28s %-28s %s\n' "$placement" "$L" "${c:-failed} [${rc% }]" "${lb:-failed} [${rl% }]" "$ratio"
+    p=$(median <<< "${paired[$placement,$L]:-}"); [ -n "$p" ] && p=$(printf '%.2fx' "$p")
+    rp=${paired[$placement,$L]:-}
+    printf '%-8s %3s  %-28s %-28s %-6s %s\n' "$placement" "$L" "${c:-failed} [${rc% }]" "${lb:-failed} [${rl% }]" "$ratio" "${p:--} [${rp% }]"
   done
 done
 echo "load average before $load_before, after $(load); runs in $CSV"
