@@ -6,7 +6,8 @@
 # always publishes libbus.so.3 from this tree. Prints what it measured (commit, machine, load),
 # one line per run (each the median of 3, the harness's own), and a summary: per cell the
 # median over the rounds of each side, their ratio, and the median of each round's own ratio
-# (the goal is >= 0.9x), with the load average before and after. Run it on a quiet machine; in an IPC namespace of its own if root.
+# (the goal is >= 0.9x), with the load average before and after. Run it on a quiet machine;
+# in an IPC namespace of its own if root.
 #   bench/c-abi-ab.sh [ROUNDS]   (default 2; about 1 minute a round on a quiet machine)
 set -euo pipefail
 cd "$(dirname "$0")/.."
